@@ -1,0 +1,113 @@
+namespace MillionX.Pipeline.Commands;
+
+/// <summary>
+/// The command line: an optional command word (<c>run</c>, <c>broker</c>, <c>ingest</c>), the flags that command
+/// takes, and everything else passed on to configuration (<c>--Kafka:BootstrapServers=host:9092</c>).
+/// </summary>
+public sealed record CommandLine(string Command, IReadOnlyDictionary<string, string> Flags, IReadOnlyList<string> ConfigArgs)
+{
+    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "help"];
+
+    private static readonly HashSet<string> ValueFlags = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "role", "profile", "address-file", "source", "file", "summary-json", "config",
+    };
+
+    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help" };
+
+    public string? Flag(string name) => Flags.TryGetValue(name, out var v) ? v : null;
+
+    public static CommandLine Parse(IReadOnlyList<string> args)
+    {
+        var command = "run";
+        var start = 0;
+        if (args.Count > 0 && !args[0].StartsWith('-'))
+        {
+            command = args[0].ToLowerInvariant();
+            start = 1;
+            if (!Commands.Contains(command))
+            {
+                throw new ArgumentException($"Unknown command '{args[0]}'. Valid commands: {string.Join(", ", Commands)}.");
+            }
+        }
+
+        var flags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var config = new List<string>();
+        for (var i = start; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a is "-h" or "--help")
+            {
+                flags["help"] = "true";
+                continue;
+            }
+
+            if (!a.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Unexpected argument '{a}'. Flags start with --; see --help.");
+            }
+
+            var body = a[2..];
+            var eq = body.IndexOf('=', StringComparison.Ordinal);
+            var name = eq >= 0 ? body[..eq] : body;
+            if (ValueFlags.Contains(name))
+            {
+                string value;
+                if (eq >= 0)
+                {
+                    value = body[(eq + 1)..];
+                }
+                else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    value = args[++i];
+                }
+                else
+                {
+                    throw new ArgumentException($"--{name} needs a value.");
+                }
+
+                flags[name] = value;
+            }
+            else if (SwitchFlags.Contains(name))
+            {
+                flags[name] = "true";
+            }
+            else if (eq >= 0)
+            {
+                config.Add(a);
+            }
+            else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                config.Add($"{a}={args[++i]}");
+            }
+            else
+            {
+                throw new ArgumentException($"Unknown flag '{a}'. Configuration overrides take a value: --Section:Key=value.");
+            }
+        }
+
+        if (flags.TryGetValue("role", out var role))
+        {
+            config.Add($"--{Hosting.PipelineOptions.Section}:Role={role}");
+        }
+
+        if (flags.TryGetValue("profile", out var profile))
+        {
+            config.Add($"--{Hosting.PipelineOptions.Section}:Profile={profile}");
+        }
+
+        return new CommandLine(command, flags, config);
+    }
+
+    public const string Usage = """
+        MillionX.Pipeline: social, market and weather data into Kafka, a warehouse and a vector store.
+
+        Usage:
+          dotnet run --project MillionX.Pipeline [-- run] [--profile local|ingest|stream|sinks] [--role <stage>]
+          dotnet run --project MillionX.Pipeline -- broker [--address-file <path>]
+          dotnet run --project MillionX.Pipeline -- ingest --source tiktok|facebook|shopify|daraz|weather --file <records.jsonl> [--summary-json <out.json>]
+
+        Any configuration key can be overridden: --Kafka:BootstrapServers=host:9092, or env Kafka__BootstrapServers.
+        The role can also come from env MILLIONX_ROLE; --config <file.json> layers another JSON file over appsettings.json.
+        """;
+}

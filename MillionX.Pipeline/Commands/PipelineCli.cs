@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Hosting;
+
+namespace MillionX.Pipeline.Commands;
+
+/// <summary>Dispatches the command line; turns configuration mistakes into a clear message and exit code 2.</summary>
+public static class PipelineCli
+{
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            var cl = CommandLine.Parse(args);
+            if (cl.Command == "help" || cl.Flag("help") is not null)
+            {
+                await Console.Out.WriteLineAsync(CommandLine.Usage);
+                return 0;
+            }
+
+            return cl.Command switch
+            {
+                "broker" => await BrokerCommand.RunAsync(cl),
+                "ingest" => await IngestCommand.RunAsync(cl),
+                _ => await RunCommand.RunAsync(cl),
+            };
+        }
+        catch (Exception ex) when (ex is ArgumentException or StageSelectionException or OptionsValidationException)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message);
+            return UsageError;
+        }
+    }
+}

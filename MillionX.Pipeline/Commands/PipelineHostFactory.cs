@@ -1,0 +1,59 @@
+using MillionX.Pipeline.Hosting;
+
+namespace MillionX.Pipeline.Commands;
+
+/// <summary>Builds the host's configuration the same way for every command.</summary>
+public static class PipelineHostFactory
+{
+    /// <summary>
+    /// appsettings.json beside the binary (copied from the repo's top level), then an optional <c>--config</c> file,
+    /// then environment variables, then command-line overrides. <c>MILLIONX_ROLE</c> fills <c>Pipeline:Role</c>.
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(CommandLine cl, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [.. cl.ConfigArgs],
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = "MillionX.Pipeline",
+        });
+
+        var extra = cl.Flag("config");
+        var role = Environment.GetEnvironmentVariable("MILLIONX_ROLE");
+        if (extra is not null || !string.IsNullOrWhiteSpace(role) || overrides is not null)
+        {
+            var layered = new List<KeyValuePair<string, string?>>();
+            if (!string.IsNullOrWhiteSpace(role))
+            {
+                layered.Add(new($"{PipelineOptions.Section}:Role", role));
+            }
+
+            if (extra is not null)
+            {
+                var path = Path.GetFullPath(extra);
+                if (!File.Exists(path))
+                {
+                    throw new ArgumentException($"--config file '{path}' does not exist.");
+                }
+
+                builder.Configuration.AddJsonFile(path, optional: false);
+            }
+
+            builder.Configuration.AddInMemoryCollection(layered);
+            // Environment and command line still win over the extra file and MILLIONX_ROLE.
+            builder.Configuration.AddEnvironmentVariables();
+            builder.Configuration.AddCommandLine([.. cl.ConfigArgs]);
+            if (overrides is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(overrides);
+            }
+        }
+
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = builder.Configuration.GetValue("Pipeline:ShutdownTimeout", TimeSpan.FromSeconds(4));
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,348 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace MillionX.Pipeline.Contracts;
+
+/// <summary>Reads typed fields out of a JSON object, recording every violated rule instead of stopping at the first.</summary>
+internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, DateTimeOffset now)
+{
+    public List<ValidationError> Errors { get; } = [];
+
+    public ValidationLimits Limits => limits;
+
+    private static string PathOf(string name) => "$." + name;
+
+    private void Add(string name, string code, string message) => Errors.Add(new(PathOf(name), code, message));
+
+    private bool TryGet(string name, bool required, out JsonElement value)
+    {
+        if (!obj.TryGetProperty(name, out value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Add(name, ReasonCodes.MissingField, $"'{name}' is required");
+            }
+
+            return false;
+        }
+
+        return true;
+    }
+
+    public string? String(string name, int minLength, int maxLength, bool required = true, bool singleLine = true)
+    {
+        if (!TryGet(name, required, out var el))
+        {
+            return null;
+        }
+
+        if (el.ValueKind != JsonValueKind.String)
+        {
+            Add(name, ReasonCodes.WrongType, $"'{name}' must be a string, got {Describe(el.ValueKind)}");
+            return null;
+        }
+
+        var s = el.GetString()!;
+        if (!singleLine)
+        {
+            s = StripInvisible(s);
+        }
+
+        s = s.Trim();
+        if (HasForbiddenChars(s, singleLine))
+        {
+            Add(name, ReasonCodes.InvalidChars, $"'{name}' contains control or invisible formatting characters");
+            return null;
+        }
+
+        if (s.Length < minLength)
+        {
+            Add(name, minLength <= 1 ? ReasonCodes.MissingField : ReasonCodes.TooShort,
+                minLength <= 1 ? $"'{name}' must not be blank" : $"'{name}' must have at least {minLength} characters");
+            return null;
+        }
+
+        if (s.Length > maxLength)
+        {
+            Add(name, ReasonCodes.TooLong, $"'{name}' has {s.Length} characters, the limit is {maxLength}");
+            return null;
+        }
+
+        return s;
+    }
+
+    /// <summary>One of a fixed set of lowercase values (case-insensitive input).</summary>
+    public string? Enum(string name, IReadOnlyCollection<string> allowed, bool required = true)
+    {
+        var s = String(name, 1, 64, required);
+        if (s is null)
+        {
+            return null;
+        }
+
+        var lower = s.ToLowerInvariant();
+        if (!allowed.Contains(lower))
+        {
+            Add(name, ReasonCodes.InvalidValue, $"'{name}' must be one of {string.Join(", ", allowed)}");
+            return null;
+        }
+
+        return lower;
+    }
+
+    public long? Integer(string name, long min, long max, bool required = true)
+    {
+        if (!TryGet(name, required, out var el))
+        {
+            return null;
+        }
+
+        if (el.ValueKind != JsonValueKind.Number)
+        {
+            Add(name, ReasonCodes.WrongType, $"'{name}' must be a number, got {Describe(el.ValueKind)}");
+            return null;
+        }
+
+        if (!el.TryGetInt64(out var v))
+        {
+            var isFraction = el.TryGetDouble(out var d) && double.IsFinite(d) && Math.Abs(d) < 9.2e18;
+            Add(name, isFraction ? ReasonCodes.WrongType : ReasonCodes.OutOfRange,
+                isFraction ? $"'{name}' must be a whole number" : $"'{name}' is outside {min}..{max}");
+            return null;
+        }
+
+        if (v < min || v > max)
+        {
+            Add(name, ReasonCodes.OutOfRange, $"'{name}' is {v}, allowed {min}..{max}");
+            return null;
+        }
+
+        return v;
+    }
+
+    public double? Number(string name, double min, double max, bool required = true)
+    {
+        if (!TryGet(name, required, out var el))
+        {
+            return null;
+        }
+
+        if (el.ValueKind != JsonValueKind.Number)
+        {
+            var nanText = el.ValueKind == JsonValueKind.String && IsNonFiniteText(el.GetString());
+            Add(name, nanText ? ReasonCodes.NonFinite : ReasonCodes.WrongType,
+                nanText ? $"'{name}' must be a finite number" : $"'{name}' must be a number, got {Describe(el.ValueKind)}");
+            return null;
+        }
+
+        if (!el.TryGetDouble(out var v) || !double.IsFinite(v))
+        {
+            Add(name, ReasonCodes.NonFinite, $"'{name}' must be a finite number");
+            return null;
+        }
+
+        if (v < min || v > max)
+        {
+            Add(name, ReasonCodes.OutOfRange, $"'{name}' is {v.ToString(CultureInfo.InvariantCulture)}, allowed {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}");
+            return null;
+        }
+
+        return v;
+    }
+
+    public decimal? Decimal(string name, decimal exclusiveMin, decimal max)
+    {
+        if (!TryGet(name, true, out var el))
+        {
+            return null;
+        }
+
+        if (el.ValueKind != JsonValueKind.Number)
+        {
+            var nanText = el.ValueKind == JsonValueKind.String && IsNonFiniteText(el.GetString());
+            Add(name, nanText ? ReasonCodes.NonFinite : ReasonCodes.WrongType,
+                nanText ? $"'{name}' must be a finite number" : $"'{name}' must be a number, got {Describe(el.ValueKind)}");
+            return null;
+        }
+
+        if (!el.TryGetDecimal(out var v))
+        {
+            Add(name, ReasonCodes.OutOfRange, $"'{name}' is outside the representable range");
+            return null;
+        }
+
+        if (v <= exclusiveMin || v > max)
+        {
+            Add(name, ReasonCodes.OutOfRange, $"'{name}' is {v.ToString(CultureInfo.InvariantCulture)}, must be > {exclusiveMin.ToString(CultureInfo.InvariantCulture)} and <= {max.ToString(CultureInfo.InvariantCulture)}");
+            return null;
+        }
+
+        return v;
+    }
+
+    public bool? Boolean(string name, bool required = true)
+    {
+        if (!TryGet(name, required, out var el))
+        {
+            return null;
+        }
+
+        if (el.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            Add(name, ReasonCodes.WrongType, $"'{name}' must be true or false, got {Describe(el.ValueKind)}");
+            return null;
+        }
+
+        return el.GetBoolean();
+    }
+
+    /// <summary>An RFC 3339 string with a UTC offset, or Unix epoch seconds; within sane bounds.</summary>
+    public DateTimeOffset? Timestamp(string name)
+    {
+        if (!TryGet(name, true, out var el))
+        {
+            return null;
+        }
+
+        DateTimeOffset ts;
+        if (el.ValueKind == JsonValueKind.Number)
+        {
+            if (!el.TryGetInt64(out var secs) || secs < -62135596800 || secs > 253402300799)
+            {
+                Add(name, ReasonCodes.InvalidTimestamp, $"'{name}' must be whole Unix epoch seconds or an RFC 3339 string");
+                return null;
+            }
+
+            ts = DateTimeOffset.FromUnixTimeSeconds(secs);
+        }
+        else if (el.ValueKind == JsonValueKind.String)
+        {
+            var s = el.GetString()!;
+            if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out ts) || !HasExplicitOffset(s))
+            {
+                Add(name, ReasonCodes.InvalidTimestamp, $"'{name}' must be an RFC 3339 timestamp with a UTC offset, e.g. 2026-11-24T10:00:00Z");
+                return null;
+            }
+        }
+        else
+        {
+            Add(name, ReasonCodes.WrongType, $"'{name}' must be a string or number, got {Describe(el.ValueKind)}");
+            return null;
+        }
+
+        if (ts < limits.EarliestTimestamp || ts > now + limits.MaxClockSkew)
+        {
+            Add(name, ReasonCodes.TimestampOutOfRange,
+                $"'{name}' {ts:O} is outside {limits.EarliestTimestamp:yyyy-MM-dd} .. now + {limits.MaxClockSkew.TotalMinutes:0} min");
+            return null;
+        }
+
+        return ts.ToUniversalTime();
+    }
+
+    public IReadOnlyList<string> StringList(string name)
+    {
+        if (!TryGet(name, false, out var el))
+        {
+            return [];
+        }
+
+        if (el.ValueKind != JsonValueKind.Array)
+        {
+            Add(name, ReasonCodes.WrongType, $"'{name}' must be an array of strings, got {Describe(el.ValueKind)}");
+            return [];
+        }
+
+        var count = el.GetArrayLength();
+        if (count > limits.MaxTagCount)
+        {
+            Add(name, ReasonCodes.TooMany, $"'{name}' has {count} items, the limit is {limits.MaxTagCount}");
+            return [];
+        }
+
+        var list = new List<string>(count);
+        var i = 0;
+        foreach (var item in el.EnumerateArray())
+        {
+            var path = $"{name}[{i++}]";
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                Add(path, ReasonCodes.WrongType, $"'{path}' must be a string, got {Describe(item.ValueKind)}");
+                continue;
+            }
+
+            var s = item.GetString()!.Trim();
+            if (s.Length == 0)
+            {
+                continue;
+            }
+
+            if (s.Length > limits.MaxTagLength || HasForbiddenChars(s, singleLine: true))
+            {
+                Add(path, s.Length > limits.MaxTagLength ? ReasonCodes.TooLong : ReasonCodes.InvalidChars,
+                    $"'{path}' must be at most {limits.MaxTagLength} printable characters");
+                continue;
+            }
+
+            list.Add(s);
+        }
+
+        return list;
+    }
+
+    /// <summary>Free text keeps ZWJ/ZWNJ (Bengali script and emoji need them) but loses zero-width spaces and BOMs.</summary>
+    private static string StripInvisible(string s) =>
+        s.AsSpan().IndexOfAny('\u200B', '\u2060', '\uFEFF') < 0 ? s : s.Replace("\u200B", "", StringComparison.Ordinal).Replace("\u2060", "", StringComparison.Ordinal).Replace("\uFEFF", "", StringComparison.Ordinal);
+
+    private static bool HasExplicitOffset(string s)
+    {
+        var t = s.IndexOf('T', StringComparison.OrdinalIgnoreCase);
+        if (t < 0)
+        {
+            return false;
+        }
+
+        var time = s.AsSpan(t);
+        return time.EndsWith("Z", StringComparison.OrdinalIgnoreCase) || time.LastIndexOfAny('+', '-') > 0;
+    }
+
+    private static bool IsNonFiniteText(string? s) =>
+        s is not null && (s.Equals("NaN", StringComparison.OrdinalIgnoreCase) || s.Contains("Infinity", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Control characters (but tab/newline in free text), zero-width and bidi-override characters.</summary>
+    internal static bool HasForbiddenChars(string s, bool singleLine)
+    {
+        foreach (var c in s)
+        {
+            if (char.IsControl(c))
+            {
+                if (singleLine || (c != '\n' && c != '\r' && c != '\t'))
+                {
+                    return true;
+                }
+            }
+            else if (c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'))
+            {
+                // Bidi overrides let a record display differently from what it is.
+                return true;
+            }
+            else if (singleLine && c is '\u200B' or '\u2060' or '\uFEFF')
+            {
+                // Invisible characters make two identifiers look equal while they differ.
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}

@@ -1,0 +1,231 @@
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace MillionX.Pipeline.Contracts;
+
+/// <summary>
+/// Strict validation of raw source records into the canonical contracts. Pure: bytes and a clock in, a result out.
+/// Every violated rule is reported with its field path; nothing is coerced silently.
+/// </summary>
+public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
+{
+    private static readonly string[] SocialPlatforms = ["tiktok", "facebook"];
+    private static readonly string[] MarketPlatforms = ["shopify", "daraz"];
+    private static readonly string[] OrderStatuses =
+        ["pending", "paid", "processing", "confirmed", "shipped", "delivered", "fulfilled", "cancelled", "refunded", "returned", "failed"];
+
+    public ValidationLimits Limits => limits;
+
+    public ValidationResult<SocialPost> ValidateSocialPost(ReadOnlySpan<byte> raw, string? expectedPlatform = null)
+    {
+        if (Parse(raw, out var doc) is { } parseErrors)
+        {
+            return ValidationResult<SocialPost>.Fail(parseErrors);
+        }
+
+        using (doc)
+        {
+            var r = new FieldReader(doc!.RootElement, limits, clock.GetUtcNow());
+            var platform = r.Enum("platform", SocialPlatforms);
+            CheckPlatform(r, platform, expectedPlatform);
+            var postId = r.String("post_id", 1, limits.MaxIdLength);
+            var author = r.String("author_username", 1, limits.MaxUsernameLength);
+            var content = r.String("content", 1, limits.MaxContentLength, singleLine: false);
+            if (content is not null && CountNonBlank(content) < limits.MinContentChars)
+            {
+                r.Errors.Add(new("$.content", ReasonCodes.TooShort, $"'content' must have at least {limits.MinContentChars} non-blank characters"));
+            }
+
+            var engagement = r.Integer("engagement_count", 0, limits.MaxEngagement);
+            var ts = r.Timestamp("timestamp");
+            var hashtags = r.StringList("hashtags");
+            var mentions = r.StringList("product_mentions");
+            if (r.Errors.Count > 0)
+            {
+                return ValidationResult<SocialPost>.Fail(r.Errors);
+            }
+
+            return ValidationResult<SocialPost>.Ok(new SocialPost
+            {
+                Platform = platform!,
+                PostId = postId!,
+                AuthorUsername = author!,
+                Content = content!,
+                EngagementCount = engagement!.Value,
+                Timestamp = ts!.Value,
+                Hashtags = hashtags,
+                ProductMentions = mentions,
+            });
+        }
+    }
+
+    public ValidationResult<MarketOrder> ValidateMarketOrder(ReadOnlySpan<byte> raw, string? expectedPlatform = null)
+    {
+        if (Parse(raw, out var doc) is { } parseErrors)
+        {
+            return ValidationResult<MarketOrder>.Fail(parseErrors);
+        }
+
+        using (doc)
+        {
+            var r = new FieldReader(doc!.RootElement, limits, clock.GetUtcNow());
+            var platform = r.Enum("platform", MarketPlatforms);
+            CheckPlatform(r, platform, expectedPlatform);
+            var orderId = r.String("order_id", 1, limits.MaxIdLength);
+            var merchantId = r.String("merchant_id", 1, limits.MaxIdLength);
+            var productId = r.String("product_id", 1, limits.MaxIdLength);
+            var productName = r.String("product_name", 1, limits.MaxNameLength);
+            var quantity = r.Integer("quantity", 1, limits.MaxQuantity);
+            var price = r.Decimal("price", 0m, limits.MaxPrice);
+            var currency = r.String("currency", 3, 3, required: false);
+            if (currency is not null && !IsCurrencyCode(currency))
+            {
+                r.Errors.Add(new("$.currency", ReasonCodes.InvalidValue, "'currency' must be a 3-letter ISO 4217 code such as BDT"));
+            }
+
+            var status = r.Enum("order_status", OrderStatuses);
+            var phone = r.String("customer_phone", 1, 40, required: false);
+            var ts = r.Timestamp("timestamp");
+            if (r.Errors.Count > 0)
+            {
+                return ValidationResult<MarketOrder>.Fail(r.Errors);
+            }
+
+            return ValidationResult<MarketOrder>.Ok(new MarketOrder
+            {
+                Platform = platform!,
+                OrderId = orderId!,
+                MerchantId = merchantId!,
+                ProductId = productId!,
+                ProductName = productName!,
+                Quantity = (int)quantity!.Value,
+                Price = price!.Value,
+                Currency = currency?.ToUpperInvariant() ?? "BDT",
+                OrderStatus = status!,
+                CustomerPhone = phone,
+                Timestamp = ts!.Value,
+            });
+        }
+    }
+
+    public ValidationResult<WeatherData> ValidateWeather(ReadOnlySpan<byte> raw)
+    {
+        if (Parse(raw, out var doc) is { } parseErrors)
+        {
+            return ValidationResult<WeatherData>.Fail(parseErrors);
+        }
+
+        using (doc)
+        {
+            var r = new FieldReader(doc!.RootElement, limits, clock.GetUtcNow());
+            var city = r.String("city", 1, 100);
+            var temperature = r.Number("temperature", -50, 60);
+            var condition = r.String("condition", 1, 100);
+            var humidity = r.Number("humidity", 0, 100);
+            var wind = r.Number("wind_speed", 0, 120);
+            var ts = r.Timestamp("timestamp");
+            var extreme = r.Boolean("is_extreme_weather", required: false);
+            if (r.Errors.Count > 0)
+            {
+                return ValidationResult<WeatherData>.Fail(r.Errors);
+            }
+
+            return ValidationResult<WeatherData>.Ok(new WeatherData
+            {
+                City = city!,
+                Temperature = temperature!.Value,
+                Condition = condition!,
+                Humidity = humidity!.Value,
+                WindSpeed = wind!.Value,
+                Timestamp = ts!.Value,
+                IsExtremeWeather = extreme ?? WeatherRules.IsExtreme(temperature.Value, wind.Value, condition!),
+            });
+        }
+    }
+
+    /// <summary>Checks size, UTF-8, JSON syntax, duplicate keys and depth; returns errors or a document.</summary>
+    private List<ValidationError>? Parse(ReadOnlySpan<byte> raw, out JsonDocument? doc)
+    {
+        doc = null;
+        if (raw.Length > limits.MaxRecordBytes)
+        {
+            return [new("$", ReasonCodes.Oversized, $"record is {raw.Length} bytes, the limit is {limits.MaxRecordBytes}")];
+        }
+
+        if (raw.StartsWith("\uFEFF"u8))
+        {
+            raw = raw[3..];
+        }
+
+        if (!Utf8.IsValid(raw))
+        {
+            return [new("$", ReasonCodes.InvalidUtf8, "record is not valid UTF-8")];
+        }
+
+        try
+        {
+            // Copy: JsonDocument keeps a reference to the memory it parses.
+            doc = JsonDocument.Parse(raw.ToArray(), new JsonDocumentOptions
+            {
+                MaxDepth = limits.MaxJsonDepth,
+                AllowDuplicateProperties = false,
+            });
+        }
+        catch (JsonException ex)
+        {
+            var code = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? ReasonCodes.TooDeep
+                : ex.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase) ? ReasonCodes.DuplicateKey
+                : ReasonCodes.MalformedJson;
+            var where = ex.BytePositionInLine is { } pos ? $" at byte {pos}" : "";
+            return [new("$", code, code switch
+            {
+                ReasonCodes.TooDeep => $"JSON nests deeper than {limits.MaxJsonDepth} levels",
+                ReasonCodes.DuplicateKey => "JSON object has a duplicated key" + where,
+                _ => "malformed JSON" + where,
+            })];
+        }
+
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = doc.RootElement.ValueKind;
+            doc.Dispose();
+            doc = null;
+            return [new("$", ReasonCodes.NotAnObject, $"record must be a JSON object, got {kind.ToString().ToLowerInvariant()}")];
+        }
+
+        return null;
+    }
+
+    private static void CheckPlatform(FieldReader r, string? platform, string? expected)
+    {
+        if (platform is not null && expected is not null && platform != expected)
+        {
+            r.Errors.Add(new("$.platform", ReasonCodes.PlatformMismatch, $"record says '{platform}' but came from the {expected} source"));
+        }
+    }
+
+    private static int CountNonBlank(string s)
+    {
+        var n = 0;
+        foreach (var c in s)
+        {
+            if (!char.IsWhiteSpace(c))
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    private static bool IsCurrencyCode(string s) => s.Length == 3 && s.All(char.IsAsciiLetter);
+}
+
+/// <summary>The plan's extreme-weather rule.</summary>
+public static class WeatherRules
+{
+    public static bool IsExtreme(double temperatureC, double windSpeedMs, string condition) =>
+        temperatureC > 40 || temperatureC < 5 || windSpeedMs > 15
+        || condition.Contains("rain", StringComparison.OrdinalIgnoreCase)
+        || condition.Contains("storm", StringComparison.OrdinalIgnoreCase);
+}

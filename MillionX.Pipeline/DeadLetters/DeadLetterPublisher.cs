@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using Confluent.Kafka;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Observability;
+
+namespace MillionX.Pipeline.DeadLetters;
+
+/// <summary>Where a dead letter came from.</summary>
+public readonly record struct RecordContext(string Stage, string SourceTopic, int? Partition = null, long? Offset = null, byte[]? Key = null, string? Origin = null, int RetryCount = 0);
+
+/// <summary>Sends bad records to their dead-letter topic: envelope as the value, the same context as headers.</summary>
+public sealed class DeadLetterPublisher(PipelineProducer producer, PipelineMetrics metrics, TimeProvider clock)
+{
+    /// <summary>The payload an envelope carries at most; the record's size is kept either way.</summary>
+    public const int MaxPayloadBytes = 512 * 1024;
+
+    public void Publish(RecordContext context, ReadOnlySpan<byte> payload, IReadOnlyList<ValidationError> errors, Action<DeliveryReport<byte[]?, byte[]>> onDelivered)
+    {
+        var envelope = Build(context, payload, errors, clock.GetUtcNow());
+        var value = JsonSerializer.SerializeToUtf8Bytes(envelope, ContractJson.Default.DeadLetterEnvelope);
+        var topic = Topics.DeadLetterTopicFor(context.SourceTopic);
+        var headers = Headers(envelope);
+        producer.Produce(topic, context.Key, value, headers, report =>
+        {
+            if (report.Error.Code == ErrorCode.NoError)
+            {
+                metrics.Stage(context.Stage).RecordDeadLetter(envelope.Reason);
+            }
+
+            onDelivered(report);
+        });
+    }
+
+    public static DeadLetterEnvelope Build(RecordContext context, ReadOnlySpan<byte> payload, IReadOnlyList<ValidationError> errors, DateTimeOffset now)
+    {
+        var truncated = payload.Length > MaxPayloadBytes;
+        var kept = truncated ? payload[..MaxPayloadBytes] : payload;
+        var isText = Utf8.IsValid(kept);
+        return new DeadLetterEnvelope
+        {
+            Reason = errors.Count > 0 ? errors[0].Code : "unknown",
+            Errors = errors,
+            Stage = context.Stage,
+            SourceTopic = context.SourceTopic,
+            SourcePartition = context.Partition,
+            SourceOffset = context.Offset,
+            Key = context.Key is null ? null : Encoding.UTF8.GetString(context.Key),
+            Origin = context.Origin,
+            FailedAt = now,
+            RetryCount = context.RetryCount,
+            OriginalPayload = isText ? Encoding.UTF8.GetString(kept) : Convert.ToBase64String(kept),
+            PayloadEncoding = isText ? "utf8" : "base64",
+            PayloadBytes = payload.Length,
+            PayloadTruncated = truncated,
+        };
+    }
+
+    /// <summary>Decodes an envelope's payload back to the bytes that were received.</summary>
+    public static byte[] OriginalBytes(DeadLetterEnvelope envelope) =>
+        envelope.PayloadEncoding == "base64" ? Convert.FromBase64String(envelope.OriginalPayload) : Encoding.UTF8.GetBytes(envelope.OriginalPayload);
+
+    private static Headers Headers(DeadLetterEnvelope e)
+    {
+        var h = new Headers
+        {
+            { DeadLetterHeaders.Reason, Encoding.UTF8.GetBytes(e.Reason) },
+            { DeadLetterHeaders.Stage, Encoding.UTF8.GetBytes(e.Stage) },
+            { DeadLetterHeaders.SourceTopic, Encoding.UTF8.GetBytes(e.SourceTopic) },
+            { DeadLetterHeaders.FailedAt, Encoding.UTF8.GetBytes(e.FailedAt.ToString("O", CultureInfo.InvariantCulture)) },
+            { DeadLetterHeaders.RetryCount, Encoding.UTF8.GetBytes(e.RetryCount.ToString(CultureInfo.InvariantCulture)) },
+        };
+        if (e.SourcePartition is { } p)
+        {
+            h.Add(DeadLetterHeaders.SourcePartition, Encoding.UTF8.GetBytes(p.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        if (e.SourceOffset is { } o)
+        {
+            h.Add(DeadLetterHeaders.SourceOffset, Encoding.UTF8.GetBytes(o.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        if (e.Origin is { } origin)
+        {
+            h.Add(DeadLetterHeaders.Origin, Encoding.UTF8.GetBytes(origin));
+        }
+
+        return h;
+    }
+}

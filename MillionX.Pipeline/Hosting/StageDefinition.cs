@@ -1,0 +1,30 @@
+using MillionX.Pipeline.Stages.DeadLetterMonitor;
+using MillionX.Pipeline.Stages.SampleSource;
+
+namespace MillionX.Pipeline.Hosting;
+
+public enum StageKind
+{
+    /// <summary>Brings records in from outside; not run by the <c>ingest</c> command (the file is the source).</summary>
+    Source,
+
+    /// <summary>Consumes topics; run by <c>ingest</c> until it has caught up.</summary>
+    Processor,
+}
+
+/// <summary>A pipeline stage module: its name (also its role name), kind and registration.</summary>
+public sealed record StageDefinition(string Name, StageKind Kind, string Description, Func<IHostApplicationBuilder, IHostApplicationBuilder> Register);
+
+/// <summary>Every stage this build knows. A profile, role or <c>Stages:Name</c> section may name only these.</summary>
+public static class StageCatalog
+{
+    public static readonly IReadOnlyList<StageDefinition> All =
+    [
+        SampleSourceRegistration.Definition,
+        DeadLetterMonitorRegistration.Definition,
+    ];
+
+    public static IReadOnlyCollection<string> Names => All.Select(s => s.Name).ToList();
+
+    public static StageDefinition Get(string name) => All.First(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,297 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.DeadLetters;
+using MillionX.Pipeline.Hosting;
+using MillionX.Pipeline.Observability;
+
+namespace MillionX.Pipeline.Kafka;
+
+/// <summary>What every consuming stage needs from the host.</summary>
+public sealed class StageServices(
+    KafkaClientFactory clients,
+    PipelineMetrics metrics,
+    DeadLetterPublisher deadLetters,
+    StageRegistry registry,
+    IHostApplicationLifetime lifetime,
+    ILoggerFactory loggers)
+{
+    public KafkaClientFactory Clients => clients;
+    public PipelineMetrics Metrics => metrics;
+    public DeadLetterPublisher DeadLetters => deadLetters;
+    public StageRegistry Registry => registry;
+    public IHostApplicationLifetime Lifetime => lifetime;
+    public ILoggerFactory Loggers => loggers;
+}
+
+/// <summary>A record the stage cannot process: it is dead-lettered with these errors and its offset stored.</summary>
+public sealed class RecordRejectedException(IReadOnlyList<ValidationError> errors)
+    : Exception(errors.Count > 0 ? errors[0].Message : "record rejected")
+{
+    public IReadOnlyList<ValidationError> Errors => errors;
+}
+
+/// <summary>
+/// Base of every consuming stage. One consumer in its own group on a dedicated thread; at-least-once: a record's
+/// offset is stored only when the stage calls <see cref="RecordCompletion.Complete"/> (its output is durable) or
+/// the record was dead-lettered and the dead letter acknowledged, and only as part of a contiguous prefix.
+/// </summary>
+public abstract class ConsumerStage : BackgroundService
+{
+    private readonly OffsetTracker _tracker = new();
+    private readonly SemaphoreSlim _capacity;
+    private readonly StageServices _services;
+    private readonly ILogger _logger;
+    private IConsumer<byte[]?, byte[]>? _consumer;
+    private volatile Exception? _fatal;
+
+    protected ConsumerStage(string name, StageServices services)
+    {
+        Name = name;
+        _services = services;
+        _logger = services.Loggers.CreateLogger(GetType());
+        _capacity = new SemaphoreSlim(services.Clients.Options.MaxInFlightPerStage);
+        Counters = services.Metrics.Stage(name);
+    }
+
+    public string Name { get; }
+
+    public string GroupId => _services.Clients.GroupId(Name);
+
+    public abstract IReadOnlyCollection<string> Topics { get; }
+
+    protected PipelineMetrics.StageCounters Counters { get; }
+
+    protected ILogger Logger => _logger;
+
+    /// <summary>librdkafka keys for this stage only (from <c>Stages:Name:Kafka</c>).</summary>
+    protected virtual IReadOnlyDictionary<string, string>? KafkaOverrides => null;
+
+    /// <summary>
+    /// Processes one record. Call <paramref name="completion"/> when its output is durable (may be later, on
+    /// another thread); throw <see cref="RecordRejectedException"/> for a bad record; anything else stops the host.
+    /// </summary>
+    protected abstract void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => ConsumeLoop(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void ConsumeLoop(CancellationToken ct)
+    {
+        var status = _services.Registry.Get(Name);
+        var config = _services.Clients.ConsumerConfig(Name, KafkaOverrides);
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
+            .SetErrorHandler((_, e) => _logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Stage {Stage} consumer error {Code}: {Reason}", Name, e.Code, e.Reason))
+            .SetPartitionsAssignedHandler((_, parts) => _logger.LogInformation("Stage {Stage} assigned {Partitions}", Name, string.Join(", ", parts)))
+            .SetPartitionsRevokedHandler((_, parts) =>
+            {
+                _tracker.Revoke(parts.Select(p => p.TopicPartition));
+                _logger.LogInformation("Stage {Stage} revoked {Partitions}", Name, string.Join(", ", parts.Select(p => p.TopicPartition)));
+            })
+            .SetPartitionsLostHandler((_, parts) => _tracker.Revoke(parts.Select(p => p.TopicPartition)))
+            .Build();
+        _consumer = consumer;
+        consumer.Subscribe(Topics);
+        status.Running();
+        _logger.LogInformation("Stage {Stage} consuming {Topics} as group {Group}", Name, string.Join(", ", Topics), GroupId);
+        var nextLag = DateTime.UtcNow;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                if (_fatal is { } fatal)
+                {
+                    throw new InvalidOperationException($"Stage {Name} failed: {fatal.Message}", fatal);
+                }
+
+                _capacity.Wait(ct);
+                ConsumeResult<byte[]?, byte[]>? record;
+                try
+                {
+                    record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+                }
+                catch (ConsumeException ex) when (!ex.Error.IsFatal)
+                {
+                    _capacity.Release();
+                    _logger.LogWarning("Stage {Stage} consume error {Code}: {Reason}", Name, ex.Error.Code, ex.Error.Reason);
+                    continue;
+                }
+
+                if (record is null || record.IsPartitionEOF)
+                {
+                    _capacity.Release();
+                }
+                else
+                {
+                    Counters.RecordIn();
+                    var offsets = _tracker.For(record.TopicPartition);
+                    offsets.Begin(record.Offset.Value);
+                    var completion = new RecordCompletion(this, offsets, record);
+                    try
+                    {
+                        Handle(record, completion);
+                    }
+                    catch (RecordRejectedException ex)
+                    {
+                        completion.DeadLetter(ex.Errors);
+                    }
+                }
+
+                if (DateTime.UtcNow >= nextLag)
+                {
+                    nextLag = DateTime.UtcNow.AddSeconds(5);
+                    UpdateLag(consumer);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            status.Failed(ex);
+            Environment.ExitCode = 1;
+            _logger.LogCritical(ex, "Stage {Stage} stopped on an unrecoverable error; stopping the host", Name);
+            throw;
+        }
+        finally
+        {
+            DrainInFlight(TimeSpan.FromSeconds(3));
+            try
+            {
+                // Commits the stored offsets and leaves the group, so a successor takes over at once.
+                consumer.Close();
+            }
+            catch (KafkaException ex)
+            {
+                _logger.LogWarning("Stage {Stage} could not close its consumer cleanly: {Error}", Name, ex.Error.Reason);
+            }
+
+            _consumer = null;
+            _tracker.RevokeAll();
+            status.Stopped();
+        }
+    }
+
+    private void DrainInFlight(TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (_tracker.InFlight > 0 && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(20);
+        }
+
+        if (_tracker.InFlight > 0)
+        {
+            _logger.LogWarning("Stage {Stage} stops with {Count} records unfinished; their offsets are not stored and they will be read again", Name, _tracker.InFlight);
+        }
+    }
+
+    private void UpdateLag(IConsumer<byte[]?, byte[]> consumer)
+    {
+        long total = 0;
+        foreach (var tp in consumer.Assignment)
+        {
+            var w = consumer.GetWatermarkOffsets(tp);
+            var pos = consumer.Position(tp);
+            if (w.High == Offset.Unset || pos == Offset.Unset)
+            {
+                continue;
+            }
+
+            var lag = Math.Max(0, w.High.Value - pos.Value);
+            total += lag;
+            PipelineMetrics.SetLag(Name, tp.Topic, tp.Partition.Value, lag);
+        }
+
+        Counters.SetLag(total);
+    }
+
+    internal void OnCompleted(PartitionOffsets offsets, long offset)
+    {
+        _capacity.Release();
+        if (!offsets.Active)
+        {
+            return;
+        }
+
+        if (offsets.Complete(offset) is { } commit && _consumer is { } consumer)
+        {
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(offsets.Partition, commit));
+            }
+            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
+            {
+                // The partition was revoked meanwhile; its new owner reads the record again.
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    internal void OnFatal(Exception ex)
+    {
+        _capacity.Release();
+        _fatal ??= ex;
+    }
+
+    internal void DeadLetter(ConsumeResult<byte[]?, byte[]> record, IReadOnlyList<ValidationError> errors, RecordCompletion completion)
+    {
+        var context = new RecordContext(Name, record.Topic, record.Partition.Value, record.Offset.Value, record.Message.Key,
+            RetryCount: RetryCountOf(record.Message.Headers));
+        _services.DeadLetters.Publish(context, record.Message.Value ?? [], errors, report =>
+        {
+            if (report.Error.Code == ErrorCode.NoError)
+            {
+                completion.Complete();
+            }
+            else
+            {
+                completion.Fail(new KafkaException(report.Error));
+            }
+        });
+    }
+
+    private static int RetryCountOf(Headers? headers) =>
+        headers is not null && headers.TryGetLastBytes(DeadLetterHeaders.RetryCount, out var b)
+            && int.TryParse(System.Text.Encoding.UTF8.GetString(b), out var n) ? n : 0;
+}
+
+/// <summary>The handle a stage uses to say that one record is done, dead-lettered, or failed.</summary>
+public sealed class RecordCompletion
+{
+    private readonly ConsumerStage _stage;
+    private readonly PartitionOffsets _offsets;
+    private readonly ConsumeResult<byte[]?, byte[]> _record;
+    private int _done;
+
+    internal RecordCompletion(ConsumerStage stage, PartitionOffsets offsets, ConsumeResult<byte[]?, byte[]> record)
+    {
+        _stage = stage;
+        _offsets = offsets;
+        _record = record;
+    }
+
+    /// <summary>The record's output is durable: its offset may be committed.</summary>
+    public void Complete()
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+        {
+            _stage.OnCompleted(_offsets, _record.Offset.Value);
+        }
+    }
+
+    /// <summary>Sends the record to its dead-letter topic; completes when the dead letter is acknowledged.</summary>
+    public void DeadLetter(IReadOnlyList<ValidationError> errors) => _stage.DeadLetter(_record, errors, this);
+
+    /// <summary>An unrecoverable failure: the offset is not stored and the stage stops the host.</summary>
+    public void Fail(Exception ex)
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+        {
+            _stage.OnFatal(ex);
+        }
+    }
+}

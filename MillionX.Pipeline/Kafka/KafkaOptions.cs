@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MillionX.Pipeline.Kafka;
+
+/// <summary>
+/// The shared <c>Kafka</c> section. librdkafka keys are passed through verbatim from <see cref="Client"/>, then
+/// <see cref="Producer"/> or <see cref="Consumer"/>, then a stage's own <c>Stages:Name:Kafka</c> section.
+/// </summary>
+public sealed class KafkaOptions
+{
+    public const string Section = "Kafka";
+
+    /// <summary>Empty: start the embedded in-memory broker inside this process (not for production).</summary>
+    public string BootstrapServers { get; set; } = "";
+
+    public EmbeddedBrokerOptions Embedded { get; set; } = new();
+
+    public ProvisioningOptions Provisioning { get; set; } = new();
+
+    /// <summary>librdkafka settings for every client (security.protocol, sasl.*, client.id, ...).</summary>
+    public Dictionary<string, string> Client { get; set; } = [];
+
+    public Dictionary<string, string> Producer { get; set; } = [];
+
+    public Dictionary<string, string> Consumer { get; set; } = [];
+
+    /// <summary>The topic catalog: name to partitions and retention.</summary>
+    public Dictionary<string, TopicSpec> Topics { get; set; } = [];
+
+    /// <summary>Prefix for consumer group ids; each stage's group is <c>{prefix}{stage}</c>.</summary>
+    [Required]
+    public string GroupIdPrefix { get; set; } = "millionx-";
+
+    [Range(1, 1_000_000)]
+    public int MaxInFlightPerStage { get; set; } = 20_000;
+
+    public bool IsEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
+}
+
+public sealed class TopicSpec
+{
+    [Range(1, 10_000)]
+    public int Partitions { get; set; } = 1;
+
+    /// <summary>Retention in days; empty keeps the broker's default.</summary>
+    public double? RetentionDays { get; set; }
+
+    /// <summary>-1 keeps the broker's default.</summary>
+    public short ReplicationFactor { get; set; } = -1;
+
+    public long? RetentionMs => RetentionDays is { } d ? (long)TimeSpan.FromDays(d).TotalMilliseconds : null;
+}
+
+public sealed class EmbeddedBrokerOptions
+{
+    [Range(1, 9)]
+    public int Brokers { get; set; } = 1;
+
+    /// <summary>How often partitions are checked for messages the in-memory broker dropped.</summary>
+    public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class ProvisioningOptions
+{
+    /// <summary>Create missing catalog topics at start on a real broker (never deletes, never shrinks).</summary>
+    public bool Enabled { get; set; } = true;
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+}

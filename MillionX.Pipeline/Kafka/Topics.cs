@@ -1,0 +1,34 @@
+namespace MillionX.Pipeline.Kafka;
+
+/// <summary>Topic names of the pipeline; partition counts and retention live in the <c>Kafka:Topics</c> catalog.</summary>
+public static class Topics
+{
+    public const string SocialTiktok = "source.social.tiktok";
+    public const string SocialFacebook = "source.social.facebook";
+    public const string MarketShopify = "source.market.shopify";
+    public const string MarketDaraz = "source.market.daraz";
+    public const string Weather = "context.weather";
+    public const string SinkOrders = "sink.snowflake.orders";
+    public const string SinkVectors = "sink.weaviate.vectors";
+    public const string EnrichedVectors = "enriched.weaviate.vectors";
+    public const string DeadLettersSocial = "dead-letters-social";
+    public const string DeadLettersMarket = "dead-letters-market";
+    public const string DeadLettersWeather = "dead-letters-weather";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        SocialTiktok, SocialFacebook, MarketShopify, MarketDaraz, Weather, SinkOrders, SinkVectors, EnrichedVectors,
+        DeadLettersSocial, DeadLettersMarket, DeadLettersWeather,
+    ];
+
+    public static readonly IReadOnlyList<string> DeadLetters = [DeadLettersSocial, DeadLettersMarket, DeadLettersWeather];
+
+    /// <summary>The dead-letter topic for records read from (or bound for) <paramref name="topic"/>.</summary>
+    public static string DeadLetterTopicFor(string topic) => topic switch
+    {
+        _ when topic.StartsWith("source.social.", StringComparison.Ordinal) || topic is SinkVectors or EnrichedVectors => DeadLettersSocial,
+        _ when topic.StartsWith("source.market.", StringComparison.Ordinal) || topic is SinkOrders => DeadLettersMarket,
+        Weather => DeadLettersWeather,
+        _ => throw new ArgumentException($"No dead-letter topic is defined for '{topic}'.", nameof(topic)),
+    };
+}

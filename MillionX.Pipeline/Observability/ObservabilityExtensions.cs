@@ -1,0 +1,39 @@
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace MillionX.Pipeline.Observability;
+
+public static class ObservabilityExtensions
+{
+    /// <summary>Serilog (text or compact JSON), the HTTP endpoint for /metrics and /health, and the progress line.</summary>
+    /// <param name="logsToStdErr">Commands whose stdout is their result (ingest, broker) log to stderr.</param>
+    public static IHostApplicationBuilder AddPipelineObservability(this IHostApplicationBuilder builder, bool logsToStdErr = false, bool http = true)
+    {
+        builder.Services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var format = builder.Configuration[$"{ObservabilityOptions.Section}:LogFormat"] ?? "text";
+        builder.Services.AddSerilog((_, lc) =>
+        {
+            lc.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
+            var errorFrom = logsToStdErr ? Serilog.Events.LogEventLevel.Verbose : (Serilog.Events.LogEventLevel?)null;
+            if (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+            {
+                lc.WriteTo.Console(new CompactJsonFormatter(), standardErrorFromLevel: errorFrom);
+            }
+            else
+            {
+                lc.WriteTo.Console(
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext:l}: {Message:lj}{NewLine}{Exception}",
+                    standardErrorFromLevel: errorFrom,
+                    formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            }
+        });
+
+        if (http && builder.Configuration.GetValue($"{ObservabilityOptions.Section}:Http:Enabled", true))
+        {
+            builder.Services.AddHostedService<HttpEndpoint>();
+        }
+
+        builder.Services.AddHostedService<ProgressReporter>();
+        return builder;
+    }
+}

@@ -1,0 +1,3 @@
+using MillionX.Pipeline.Commands;
+
+return await PipelineCli.RunAsync(args);
