@@ -161,6 +161,7 @@ public abstract class ConsumerStage : BackgroundService
             {
                 // Commits the stored offsets and leaves the group, so a successor takes over at once.
                 consumer.Close();
+                _logger.LogInformation("Stage {Stage} committed its offsets and left group {Group}", Name, GroupId);
             }
             catch (KafkaException ex)
             {

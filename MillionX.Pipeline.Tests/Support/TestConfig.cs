@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Configuration;
+
+namespace MillionX.Pipeline.Tests.Support;
+
+public static class TestConfig
+{
+    private static readonly Lazy<IConfigurationRoot> AppSettings = new(() =>
+        new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build());
+
+    /// <summary>The topic catalog of the real appsettings.json.</summary>
+    public static Dictionary<string, int> CatalogPartitions() =>
+        AppSettings.Value.GetSection("Kafka:Topics").GetChildren().ToDictionary(t => t.Key, t => int.Parse(t["Partitions"]!, System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>No HTTP port (tests run in parallel), no progress line, a unique consumer-group prefix.</summary>
+    public static Dictionary<string, string?> Quiet(string? groupPrefix = null, string? bootstrap = null)
+    {
+        var d = new Dictionary<string, string?>
+        {
+            ["Observability:Http:Enabled"] = "false",
+            ["Observability:ProgressInterval"] = "00:00:00",
+            ["Kafka:GroupIdPrefix"] = groupPrefix ?? $"t{Guid.NewGuid():N}-",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        if (bootstrap is not null)
+        {
+            d["Kafka:BootstrapServers"] = bootstrap;
+            d["Kafka:Provisioning:Enabled"] = "false";
+        }
+
+        return d;
+    }
+
+    public static Dictionary<string, string?> With(this Dictionary<string, string?> d, string key, string? value)
+    {
+        d[key] = value;
+        return d;
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds or the timeout passes.</summary>
+    public static async Task<bool> Eventually(Func<bool> condition, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return condition();
+    }
+}
