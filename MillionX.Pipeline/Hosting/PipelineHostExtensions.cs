@@ -19,7 +19,6 @@ public static class PipelineHostExtensions
             .Validate(o => o.Topics.Count > 0, "Kafka:Topics (the topic catalog) is empty.")
             .Validate(o => Topics.All.All(o.Topics.ContainsKey),
                 $"Kafka:Topics must define every pipeline topic: {string.Join(", ", Topics.All)}.")
-            .Validate(o => o.Topics.Values.All(t => t.Partitions is >= 1 and <= 10_000), "Kafka:Topics:<name>:Partitions must be 1..10000.")
             .ValidateOnStart();
         s.AddOptions<ValidationLimits>().BindConfiguration(ValidationLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         s.AddSingleton(sp => sp.GetRequiredService<IOptions<ValidationLimits>>().Value);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.Kafka;
 
@@ -6,7 +7,7 @@ namespace MillionX.Pipeline.Kafka;
 /// The shared <c>Kafka</c> section. librdkafka keys are passed through verbatim from <see cref="Client"/>, then
 /// <see cref="Producer"/> or <see cref="Consumer"/>, then a stage's own <c>Stages:Name:Kafka</c> section.
 /// </summary>
-public sealed class KafkaOptions
+public sealed class KafkaOptions : IValidatableObject
 {
     public const string Section = "Kafka";
 
@@ -35,6 +36,11 @@ public sealed class KafkaOptions
     public int MaxInFlightPerStage { get; set; } = 20_000;
 
     public bool IsEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        NestedValidation.Validate(Embedded, "Kafka:Embedded")
+            .Concat(NestedValidation.Validate(Provisioning, "Kafka:Provisioning"))
+            .Concat(Topics.SelectMany(t => NestedValidation.Validate(t.Value, $"Kafka:Topics:{t.Key}")));
 }
 
 public sealed class TopicSpec

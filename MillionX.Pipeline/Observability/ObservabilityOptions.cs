@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.Observability;
 
 /// <summary>The <c>Observability</c> section.</summary>
-public sealed class ObservabilityOptions
+public sealed class ObservabilityOptions : IValidatableObject
 {
     public const string Section = "Observability";
 
@@ -15,6 +16,8 @@ public sealed class ObservabilityOptions
 
     /// <summary>How often the progress line is logged; 0 turns it off.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => NestedValidation.Validate(Http, "Observability:Http");
 }
 
 public sealed class HttpOptions

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Tests.Support;
+
+namespace MillionX.Pipeline.Tests.Hosting;
+
+/// <summary>The built binary, run as users run it: exit codes, messages, Ctrl+C and the broker command.</summary>
+public sealed class ProcessTests
+{
+    [Theory]
+    [InlineData(new[] { "--profile", "nope" }, "'nope'")]
+    [InlineData(new[] { "--role", "nope" }, "'nope'")]
+    [InlineData(new[] { "frobnicate" }, "'frobnicate'")]
+    [InlineData(new[] { "ingest", "--source", "tiktok", "--file", "/nonexistent/x.jsonl" }, "/nonexistent/x.jsonl")]
+    [InlineData(new[] { "--Stages:sample-source:RatePerSecond=-3" }, "RatePerSecond")]
+    public void Run_BadInput_ExitsNonZeroWithMessage(string[] args, string expected)
+    {
+        using var p = new PipelineProcess(args);
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "process did not exit");
+        Assert.NotEqual(0, p.ExitCode);
+        Assert.Contains(expected, p.AllOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_RoleFromEnvironment_RunsThatStageOnly()
+    {
+        using var p = new PipelineProcess(["--Observability:ProgressInterval=00:00:01"], new Dictionary<string, string> { ["MILLIONX_ROLE"] = "bogus-stage" });
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal(2, p.ExitCode);
+        Assert.Contains("Unknown role 'bogus-stage'", p.AllOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_LocalProfile_RecordsFlowAndCtrlCStopsWithin5sCommittingOffsets()
+    {
+        using var p = new PipelineProcess(["--Observability:ProgressInterval=00:00:01"]);
+        var flowing = await TestConfig.Eventually(
+            () => p.Stdout.Any(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"progress dlq-monitor in=[1-9]\d* .* sample-source in=[1-9]\d* \S+ out=[1-9]\d* dlq=[1-9]")),
+            TimeSpan.FromSeconds(30));
+        Assert.True(flowing, "no progress line with records and dead letters within 30 s:\n" + p.AllOutput);
+        Assert.Contains(p.Stdout, l => l.Contains("EMBEDDED in-memory Kafka broker", StringComparison.Ordinal));
+
+        var stopwatch = Stopwatch.StartNew();
+        p.Signal("INT");
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(5)), "did not stop within 5 s of Ctrl+C");
+        stopwatch.Stop();
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains(p.Stdout, l => l.Contains("Stage dlq-monitor committed its offsets and left group", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Broker_Command_ServesCatalogToOtherProcesses()
+    {
+        var dir = Directory.CreateTempSubdirectory("broker-").FullName;
+        var addressFile = Path.Combine(dir, "broker.address");
+        using var broker = new PipelineProcess(["broker", "--address-file", addressFile]);
+        Assert.True(await TestConfig.Eventually(() => File.Exists(addressFile), TimeSpan.FromSeconds(30)), broker.AllOutput);
+        var address = (await File.ReadAllTextAsync(addressFile)).Trim();
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", address);
+        Assert.True(await TestConfig.Eventually(() => broker.Stdout.Contains(address), TimeSpan.FromSeconds(5)), "address not printed on stdout");
+
+        var file = Path.Combine(dir, "weather.jsonl");
+        await File.WriteAllLinesAsync(file,
+        [
+            "{\"city\":\"Dhaka\",\"temperature\":31.5,\"condition\":\"Haze\",\"humidity\":70,\"wind_speed\":3.1,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
+            "{\"city\":\"Sylhet\",\"temperature\":27,\"condition\":\"Rain\",\"humidity\":92,\"wind_speed\":5,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
+            "{\"city\":\"Khulna\",\"temperature\":29,\"condition\":\"Clear\",\"humidity\":140,\"wind_speed\":2,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
+        ]);
+        var env = new Dictionary<string, string> { ["Kafka__BootstrapServers"] = address, ["Kafka__Provisioning__Enabled"] = "false" };
+        using (var ingest = new PipelineProcess(["ingest", "--source", "weather", "--file", file, "--profile", "stream"], env))
+        {
+            Assert.True(ingest.WaitForExit(TimeSpan.FromSeconds(90)), ingest.AllOutput);
+            Assert.Equal(0, ingest.ExitCode);
+            Assert.Contains(ingest.Stdout, l => l.Contains("accepted        2", StringComparison.Ordinal));
+        }
+
+        // The data lives in the broker process, not in the ingest process that wrote it.
+        Assert.Equal(2, TestBroker.ReadAll(address, Topics.Weather).Count);
+        var dead = Assert.Single(TestBroker.ReadAll(address, Topics.DeadLettersWeather));
+        Assert.Contains("out_of_range", System.Text.Encoding.UTF8.GetString(dead.Message.Value), StringComparison.Ordinal);
+        broker.Signal("INT");
+        Assert.True(broker.WaitForExit(TimeSpan.FromSeconds(10)));
+        Directory.Delete(dir, true);
+    }
+}

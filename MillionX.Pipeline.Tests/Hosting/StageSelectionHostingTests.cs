@@ -1,0 +1,113 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Commands;
+using MillionX.Pipeline.Hosting;
+using MillionX.Pipeline.Stages.DeadLetterMonitor;
+using MillionX.Pipeline.Stages.SampleSource;
+using MillionX.Pipeline.Tests.Support;
+
+namespace MillionX.Pipeline.Tests.Hosting;
+
+/// <summary>Which stage modules a profile, role or override registers in the real host, from the real appsettings.json.</summary>
+public sealed class StageSelectionHostingTests
+{
+    private static string[] Stages(IHost host) =>
+        host.Services.GetServices<IHostedService>()
+            .Select(s => s switch
+            {
+                SampleSourceStage => SampleSourceStage.StageName,
+                DeadLetterMonitorStage => DeadLetterMonitorStage.StageName,
+                _ => null,
+            })
+            .OfType<string>().Order(StringComparer.Ordinal).ToArray();
+
+    private static IHost Build(params string[] args) => Build(args, []);
+
+    private static IHost Build(string[] args, Dictionary<string, string?> extra)
+    {
+        var config = TestConfig.Quiet();
+        foreach (var (k, v) in extra)
+        {
+            config[k] = v;
+        }
+
+        return RunCommand.Build(CommandLine.Parse(args), config);
+    }
+
+    [Theory]
+    [InlineData(new string[0], new[] { "dlq-monitor", "sample-source" })]
+    [InlineData(new[] { "--profile", "local" }, new[] { "dlq-monitor", "sample-source" })]
+    [InlineData(new[] { "--profile", "ingest" }, new[] { "sample-source" })]
+    [InlineData(new[] { "--profile", "stream" }, new[] { "dlq-monitor" })]
+    [InlineData(new[] { "--profile", "sinks" }, new[] { "dlq-monitor" })]
+    [InlineData(new[] { "--role", "sample-source" }, new[] { "sample-source" })]
+    [InlineData(new[] { "--role", "dlq-monitor" }, new[] { "dlq-monitor" })]
+    [InlineData(new[] { "--Pipeline:Profile=ingest" }, new[] { "sample-source" })]
+    public void Build_ProfileOrRole_RegistersExactlyTheSelectedStages(string[] args, string[] expected)
+    {
+        using var host = Build(args);
+        Assert.Equal(expected, Stages(host));
+        Assert.Equal(expected, host.Services.GetRequiredService<StageRegistry>().All.Select(s => s.Name).ToArray());
+    }
+
+    [Fact]
+    public void Build_EnabledFalseOverride_RemovesStageFromProfile()
+    {
+        using var host = Build(["--profile", "local"], new() { ["Stages:sample-source:Enabled"] = "false" });
+        Assert.Equal(["dlq-monitor"], Stages(host));
+    }
+
+    [Fact]
+    public void Build_EnabledTrueOverride_AddsStageToRole()
+    {
+        using var host = Build(["--role", "dlq-monitor"], new() { ["Stages:sample-source:Enabled"] = "true" });
+        Assert.Equal(["dlq-monitor", "sample-source"], Stages(host));
+        var reason = host.Services.GetRequiredService<StageRegistry>().All.Single(s => s.Name == "sample-source").Reason;
+        Assert.Equal("Stages:sample-source:Enabled=true", reason);
+    }
+
+    [Fact]
+    public void Build_UnknownProfile_ThrowsNamingBadAndValidValues()
+    {
+        var ex = Assert.Throws<StageSelectionException>(() => Build("--profile", "everything"));
+        Assert.Contains("'everything'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ingest, local, sinks, stream", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_UnknownRole_ThrowsNamingValidStages()
+    {
+        var ex = Assert.Throws<StageSelectionException>(() => Build("--role", "scraper"));
+        Assert.Contains("'scraper'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("dlq-monitor, sample-source", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_UnknownStageSection_Throws()
+    {
+        var ex = Assert.Throws<StageSelectionException>(() => Build([], new() { ["Stages:privacy:Enabled"] = "true" }));
+        Assert.Contains("privacy", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_EnabledNotBoolean_Throws()
+    {
+        var ex = Assert.Throws<StageSelectionException>(() => Build([], new() { ["Stages:dlq-monitor:Enabled"] = "yes" }));
+        Assert.Contains("'yes'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Stages:sample-source:InvalidShare", "2", "InvalidShare")]
+    [InlineData("Stages:sample-source:Kinds:0", "instagram", "instagram")]
+    [InlineData("Validation:MaxRecordBytes", "10", "MaxRecordBytes")]
+    [InlineData("Kafka:Embedded:Brokers", "0", "Brokers")]
+    [InlineData("Observability:LogFormat", "xml", "LogFormat")]
+    [InlineData("Kafka:Topics:context.weather:Partitions", "0", "Partitions")]
+    public async Task Start_InvalidOptions_FailsAtStartNamingTheSetting(string key, string value, string named)
+    {
+        using var host = Build([], new() { [key] = value });
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+    }
+}
