@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Hosting;
 using Prometheus;
@@ -15,13 +17,17 @@ public interface IEndpointContributor
 /// The host's one HTTP port (default 127.0.0.1:9464): <c>/metrics</c> for Prometheus and <c>/health</c> (200 while
 /// every selected stage runs, 503 once one failed). Stages contribute more routes through <see cref="IEndpointContributor"/>.
 /// </summary>
-internal sealed class HttpEndpoint(
+public sealed class HttpEndpoint(
     IOptions<ObservabilityOptions> options,
     StageRegistry stages,
     IEnumerable<IEndpointContributor> contributors,
     ILogger<HttpEndpoint> logger) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
+
+    /// <summary>The addresses actually bound (a configured port 0 becomes the real port).</summary>
+    public IReadOnlyList<string> Addresses =>
+        _app?.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -46,7 +52,7 @@ internal sealed class HttpEndpoint(
 
         await app.StartAsync(cancellationToken);
         _app = app;
-        logger.LogInformation("Metrics on {Urls}/metrics, health on {Urls}/health", options.Value.Http.Urls, options.Value.Http.Urls);
+        logger.LogInformation("Metrics on {Url}/metrics, health on {Url}/health", string.Join(", ", Addresses), string.Join(", ", Addresses));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -30,7 +30,8 @@ public static class ObservabilityExtensions
 
         if (http && builder.Configuration.GetValue($"{ObservabilityOptions.Section}:Http:Enabled", true))
         {
-            builder.Services.AddHostedService<HttpEndpoint>();
+            builder.Services.AddSingleton<HttpEndpoint>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpEndpoint>());
         }
 
         builder.Services.AddHostedService<ProgressReporter>();
