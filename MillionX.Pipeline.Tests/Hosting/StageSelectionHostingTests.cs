@@ -110,4 +110,26 @@ public sealed class StageSelectionHostingTests
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains(named, ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Privacy:HashKey")]
+    [InlineData("Privacy:DeadLetterKey")]
+    public async Task Start_RealBrokerWithoutPrivacyKey_RefusesToStart(string missing)
+    {
+        var config = TestConfig.Quiet(bootstrap: "127.0.0.1:1");
+        config[missing] = "";
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "dlq-monitor"]), config);
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(missing + " is not set", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_PrivacyKeyTooShort_RefusesToStart()
+    {
+        var config = TestConfig.Quiet(bootstrap: "127.0.0.1:1");
+        config["Privacy:HashKey"] = Convert.ToBase64String(new byte[8]);
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "dlq-monitor"]), config);
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("at least 32 bytes", ex.Message, StringComparison.Ordinal);
+    }
 }

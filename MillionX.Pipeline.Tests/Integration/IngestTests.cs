@@ -85,7 +85,8 @@ public sealed class IngestTests : IDisposable
             var envelope = JsonSerializer.Deserialize(record.Message.Value, ContractJson.Default.DeadLetterEnvelope)!;
             var lineNo = int.Parse(envelope.Origin!.Split(':')[^1], CultureInfo.InvariantCulture);
             Assert.StartsWith("file:orders.jsonl:", envelope.Origin, StringComparison.Ordinal);
-            Assert.Equal(lines[lineNo - 1], DeadLetterPublisher.OriginalBytes(envelope));
+            Assert.Equal("aes-256-gcm", envelope.PayloadEncoding);
+            Assert.Equal(lines[lineNo - 1], DeadLetterPublisher.OriginalBytes(envelope, TestConfig.Crypto));
             Assert.Equal(invalid.Single(x => x.Line == lines[lineNo - 1]).Reason, envelope.Reason);
             Assert.NotEmpty(envelope.Errors);
             Assert.All(envelope.Errors, e => Assert.StartsWith("$", e.Path, StringComparison.Ordinal));

@@ -11,6 +11,21 @@ public static class TestConfig
     public static Dictionary<string, int> CatalogPartitions() =>
         AppSettings.Value.GetSection("Kafka:Topics").GetChildren().ToDictionary(t => t.Key, t => int.Parse(t["Partitions"]!, System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>Keys made fresh for this test run (a configured broker counts as production, which requires keys).</summary>
+    public static readonly byte[] HashKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    public static readonly byte[] DeadLetterKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    public static Privacy.DeadLetterCrypto Crypto => new(new Dictionary<string, byte[]> { ["d1"] = DeadLetterKey }, "d1");
+
+    public static Privacy.PiiHasher Hasher => new(HashKey, "k1");
+
+    public static Dictionary<string, string> KeyEnvironment => new()
+    {
+        ["Privacy__HashKey"] = Convert.ToBase64String(HashKey),
+        ["Privacy__DeadLetterKey"] = Convert.ToBase64String(DeadLetterKey),
+    };
+
     /// <summary>No HTTP port (tests run in parallel), no progress line, a unique consumer-group prefix.</summary>
     public static Dictionary<string, string?> Quiet(string? groupPrefix = null, string? bootstrap = null)
     {
@@ -20,6 +35,8 @@ public static class TestConfig
             ["Observability:ProgressInterval"] = "00:00:00",
             ["Kafka:GroupIdPrefix"] = groupPrefix ?? $"t{Guid.NewGuid():N}-",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Privacy:HashKey"] = Convert.ToBase64String(HashKey),
+            ["Privacy:DeadLetterKey"] = Convert.ToBase64String(DeadLetterKey),
         };
         if (bootstrap is not null)
         {

@@ -23,9 +23,13 @@ public sealed record DeadLetterEnvelope
     public required DateTimeOffset FailedAt { get; init; }
     public int RetryCount { get; init; }
 
-    /// <summary>The original bytes: as text when they are valid UTF-8, else base64 (see <see cref="PayloadEncoding"/>).</summary>
+    /// <summary>
+    /// The original bytes: <c>utf8</c> text, <c>base64</c> for bytes that are not UTF-8, or <c>aes-256-gcm</c>
+    /// (social and market records, which hold personal data) readable only with the key named by <see cref="PayloadKeyId"/>.
+    /// </summary>
     public required string OriginalPayload { get; init; }
     public required string PayloadEncoding { get; init; }
+    public string? PayloadKeyId { get; init; }
     public required int PayloadBytes { get; init; }
 
     /// <summary>True when the payload was larger than the envelope may carry and only its start is kept.</summary>

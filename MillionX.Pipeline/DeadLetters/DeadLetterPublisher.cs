@@ -6,6 +6,7 @@ using Confluent.Kafka;
 using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Observability;
+using MillionX.Pipeline.Privacy;
 
 namespace MillionX.Pipeline.DeadLetters;
 
@@ -13,16 +14,16 @@ namespace MillionX.Pipeline.DeadLetters;
 public readonly record struct RecordContext(string Stage, string SourceTopic, int? Partition = null, long? Offset = null, byte[]? Key = null, string? Origin = null, int RetryCount = 0);
 
 /// <summary>Sends bad records to their dead-letter topic: envelope as the value, the same context as headers.</summary>
-public sealed class DeadLetterPublisher(PipelineProducer producer, PipelineMetrics metrics, TimeProvider clock)
+public sealed class DeadLetterPublisher(PipelineProducer producer, PipelineMetrics metrics, DeadLetterCrypto crypto, TimeProvider clock)
 {
     /// <summary>The payload an envelope carries at most; the record's size is kept either way.</summary>
     public const int MaxPayloadBytes = 512 * 1024;
 
     public void Publish(RecordContext context, ReadOnlySpan<byte> payload, IReadOnlyList<ValidationError> errors, Action<DeliveryReport<byte[]?, byte[]>> onDelivered)
     {
-        var envelope = Build(context, payload, errors, clock.GetUtcNow());
-        var value = JsonSerializer.SerializeToUtf8Bytes(envelope, ContractJson.Default.DeadLetterEnvelope);
         var topic = Topics.DeadLetterTopicFor(context.SourceTopic);
+        var envelope = Build(context, payload, errors, clock.GetUtcNow(), HoldsPersonalData(topic) ? crypto : null);
+        var value = JsonSerializer.SerializeToUtf8Bytes(envelope, ContractJson.Default.DeadLetterEnvelope);
         var headers = Headers(envelope);
         producer.Produce(topic, context.Key, value, headers, report =>
         {
@@ -35,11 +36,18 @@ public sealed class DeadLetterPublisher(PipelineProducer producer, PipelineMetri
         });
     }
 
-    public static DeadLetterEnvelope Build(RecordContext context, ReadOnlySpan<byte> payload, IReadOnlyList<ValidationError> errors, DateTimeOffset now)
+    /// <summary>Social and market records carry usernames, phones and e-mails; weather does not.</summary>
+    public static bool HoldsPersonalData(string deadLetterTopic) => deadLetterTopic is Topics.DeadLettersSocial or Topics.DeadLettersMarket;
+
+    public static DeadLetterEnvelope Build(
+        RecordContext context, ReadOnlySpan<byte> payload, IReadOnlyList<ValidationError> errors, DateTimeOffset now, DeadLetterCrypto? crypto = null)
     {
         var truncated = payload.Length > MaxPayloadBytes;
         var kept = truncated ? payload[..MaxPayloadBytes] : payload;
         var isText = Utf8.IsValid(kept);
+        var (text, encoding, keyId) = crypto is not null
+            ? (crypto.Encrypt(kept), DeadLetterCrypto.Encoding, crypto.KeyId)
+            : isText ? (Encoding.UTF8.GetString(kept), "utf8", (string?)null) : (Convert.ToBase64String(kept), "base64", null);
         return new DeadLetterEnvelope
         {
             Reason = errors.Count > 0 ? errors[0].Code : "unknown",
@@ -52,16 +60,22 @@ public sealed class DeadLetterPublisher(PipelineProducer producer, PipelineMetri
             Origin = context.Origin,
             FailedAt = now,
             RetryCount = context.RetryCount,
-            OriginalPayload = isText ? Encoding.UTF8.GetString(kept) : Convert.ToBase64String(kept),
-            PayloadEncoding = isText ? "utf8" : "base64",
+            OriginalPayload = text,
+            PayloadEncoding = encoding,
+            PayloadKeyId = keyId,
             PayloadBytes = payload.Length,
             PayloadTruncated = truncated,
         };
     }
 
-    /// <summary>Decodes an envelope's payload back to the bytes that were received.</summary>
-    public static byte[] OriginalBytes(DeadLetterEnvelope envelope) =>
-        envelope.PayloadEncoding == "base64" ? Convert.FromBase64String(envelope.OriginalPayload) : Encoding.UTF8.GetBytes(envelope.OriginalPayload);
+    /// <summary>Decodes an envelope's payload back to the bytes that were received (decrypting needs the key).</summary>
+    public static byte[] OriginalBytes(DeadLetterEnvelope envelope, DeadLetterCrypto? crypto = null) => envelope.PayloadEncoding switch
+    {
+        "base64" => Convert.FromBase64String(envelope.OriginalPayload),
+        DeadLetterCrypto.Encoding => (crypto ?? throw new InvalidOperationException("This dead letter is encrypted; a DeadLetterCrypto with its key is needed."))
+            .Decrypt(envelope.OriginalPayload, envelope.PayloadKeyId ?? ""),
+        _ => Encoding.UTF8.GetBytes(envelope.OriginalPayload),
+    };
 
     private static Headers Headers(DeadLetterEnvelope e)
     {

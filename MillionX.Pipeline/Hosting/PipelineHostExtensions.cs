@@ -3,6 +3,7 @@ using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
 using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Observability;
+using MillionX.Pipeline.Privacy;
 using MillionX.Pipeline.Sources;
 
 namespace MillionX.Pipeline.Hosting;
@@ -32,9 +33,15 @@ public static class PipelineHostExtensions
         s.AddSingleton<SourceGate>();
         s.AddSingleton<SourcePublisher>();
         s.AddSingleton<DeadLetterPublisher>();
+        s.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        s.AddSingleton<PrivacyKeys>();
+        s.AddSingleton(sp => DeadLetterCrypto.From(sp.GetRequiredService<PrivacyKeys>()));
+        s.AddSingleton(sp => PiiHasher.From(sp.GetRequiredService<PrivacyKeys>()));
+        s.AddSingleton<PiiScrubber>();
         s.AddSingleton<StageServices>();
 
         // Before every stage: the broker is up and the topics exist when the first stage starts.
+        s.AddHostedService<PrivacyKeyCheck>();
         s.AddHostedService<KafkaStartup>();
         s.AddSingleton<RetentionWatch>();
         s.AddHostedService(sp => sp.GetRequiredService<RetentionWatch>());

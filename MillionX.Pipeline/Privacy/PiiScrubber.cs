@@ -1,0 +1,113 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace MillionX.Pipeline.Privacy;
+
+/// <summary>
+/// Finds Bangladeshi phone numbers, e-mail addresses and @mentions in free text and replaces them with
+/// <c>PHONE_&lt;hash&gt;</c>, <c>EMAIL_&lt;hash&gt;</c> and <c>USER_&lt;hash&gt;</c>. Pure.
+/// </summary>
+public sealed partial class PiiScrubber(PiiHasher hasher)
+{
+    // Separators people put inside numbers: spaces, dashes, dots, brackets.
+    private const string Sep = @"[\s.\-()]{0,3}";
+
+    // +880 / 880 / 0088 0 / +88 0 prefixes, or the national 0; then an operator 01[3-9] and eight more digits.
+    // Lookarounds keep longer digit runs (order ids, card numbers) and prices from matching.
+    [GeneratedRegex(
+        @"(?<![\d+])\(?(?:(?:(?:\+|00)\s?)?88" + Sep + @"0?" + Sep + @"|0" + Sep + @")1" + Sep + @"[3-9](?:" + Sep + @"\d){8}(?!\d)",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex PhonePattern();
+
+    [GeneratedRegex(@"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])", RegexOptions.CultureInvariant)]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"(?<![\w@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)", RegexOptions.CultureInvariant)]
+    private static partial Regex MentionPattern();
+
+    public PiiHasher Hasher => hasher;
+
+    /// <summary>Replaces every e-mail, phone and mention in <paramref name="text"/>.</summary>
+    public string Scrub(string text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return text;
+        }
+
+        var s = EmailPattern().Replace(text, m => "EMAIL_" + hasher.HashEmail(m.Value));
+        s = ScrubPhones(s);
+        s = MentionPattern().Replace(s, m => "USER_" + hasher.HashUser(m.Groups[1].Value));
+        return s;
+    }
+
+    /// <summary>Hashes a field that holds one phone number (or, failing that, an e-mail or other contact).</summary>
+    public string HashContact(string value)
+    {
+        var ascii = AsciiDigits(value).Trim();
+        var phone = PhonePattern().Match(ascii);
+        if (phone.Success && phone.Length >= ascii.Length - 2)
+        {
+            return hasher.HashPhone(CanonicalPhone(phone.Value));
+        }
+
+        if (EmailPattern().Match(ascii) is { Success: true } email && email.Length == ascii.Length)
+        {
+            return hasher.HashEmail(email.Value);
+        }
+
+        // Not a recognisable number: still never stored raw; digits only so formatting does not split it.
+        var digits = new string(ascii.Where(char.IsAsciiDigit).ToArray());
+        return hasher.Hash(PiiKind.Other, digits.Length >= 6 ? digits : ascii.ToLowerInvariant());
+    }
+
+    /// <summary>All Bangladeshi phone numbers found in <paramref name="text"/>, canonical (<c>8801XXXXXXXXX</c>).</summary>
+    public static IReadOnlyList<string> FindPhones(string text) =>
+        PhonePattern().Matches(AsciiDigits(text)).Select(m => CanonicalPhone(m.Value)).ToList();
+
+    /// <summary>The canonical form every written variant of one number maps to: 880 and the ten national digits.</summary>
+    public static string CanonicalPhone(string matched)
+    {
+        var digits = new string(AsciiDigits(matched).Where(char.IsAsciiDigit).ToArray());
+        return "880" + digits[^10..];
+    }
+
+    private string ScrubPhones(string s)
+    {
+        // Bengali digits map one char to one char, so match positions in the ASCII copy are positions in s.
+        var ascii = AsciiDigits(s);
+        var matches = PhonePattern().Matches(ascii);
+        if (matches.Count == 0)
+        {
+            return s;
+        }
+
+        var sb = new StringBuilder(s.Length);
+        var last = 0;
+        foreach (Match m in matches)
+        {
+            sb.Append(s, last, m.Index - last).Append("PHONE_").Append(hasher.HashPhone(CanonicalPhone(m.Value)));
+            last = m.Index + m.Length;
+        }
+
+        return sb.Append(s, last, s.Length - last).ToString();
+    }
+
+    /// <summary>Bengali digits ০-৯ (U+09E6..U+09EF) to ASCII, everything else unchanged, same length.</summary>
+    public static string AsciiDigits(string s)
+    {
+        if (s.AsSpan().IndexOfAnyInRange('\u09E6', '\u09EF') < 0)
+        {
+            return s;
+        }
+
+        return string.Create(s.Length, s, (span, src) =>
+        {
+            for (var i = 0; i < src.Length; i++)
+            {
+                var c = src[i];
+                span[i] = c is >= '\u09E6' and <= '\u09EF' ? (char)('0' + (c - '\u09E6')) : c;
+            }
+        });
+    }
+}
