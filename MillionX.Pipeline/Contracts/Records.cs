@@ -50,6 +50,8 @@ public sealed record WeatherData
 [JsonSerializable(typeof(SocialPost))]
 [JsonSerializable(typeof(MarketOrder))]
 [JsonSerializable(typeof(WeatherData))]
+[JsonSerializable(typeof(AnonymisedPost))]
+[JsonSerializable(typeof(AnonymisedOrder))]
 [JsonSerializable(typeof(DeadLetters.DeadLetterEnvelope))]
 [JsonSerializable(typeof(Commands.IngestSummary))]
 internal sealed partial class ContractJson : JsonSerializerContext;

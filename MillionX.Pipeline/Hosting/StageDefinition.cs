@@ -1,4 +1,5 @@
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
+using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.SampleSource;
 
 namespace MillionX.Pipeline.Hosting;
@@ -21,6 +22,7 @@ public static class StageCatalog
     public static readonly IReadOnlyList<StageDefinition> All =
     [
         SampleSourceRegistration.Definition,
+        PrivacyShieldRegistration.Definition,
         DeadLetterMonitorRegistration.Definition,
     ];
 

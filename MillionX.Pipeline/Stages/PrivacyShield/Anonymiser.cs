@@ -1,0 +1,37 @@
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Privacy;
+
+namespace MillionX.Pipeline.Stages.PrivacyShield;
+
+/// <summary>Pure: canonical records in, records with no personal data out.</summary>
+public sealed class Anonymiser(PiiScrubber scrubber)
+{
+    public AnonymisedPost Anonymise(SocialPost post) => new()
+    {
+        Platform = post.Platform,
+        PostId = post.PostId,
+        AuthorUsernameHash = scrubber.Hasher.HashUser(post.AuthorUsername),
+        Content = scrubber.Scrub(post.Content),
+        EngagementCount = post.EngagementCount,
+        Timestamp = post.Timestamp,
+        Hashtags = post.Hashtags.Select(scrubber.Scrub).ToList(),
+        ProductMentions = post.ProductMentions.Select(scrubber.Scrub).ToList(),
+        HashKeyId = scrubber.Hasher.KeyId,
+    };
+
+    public AnonymisedOrder Anonymise(MarketOrder order) => new()
+    {
+        Platform = order.Platform,
+        OrderId = order.OrderId,
+        MerchantId = order.MerchantId,
+        ProductId = order.ProductId,
+        ProductName = scrubber.Scrub(order.ProductName),
+        Quantity = order.Quantity,
+        Price = order.Price,
+        Currency = order.Currency,
+        OrderStatus = order.OrderStatus,
+        CustomerPhoneHash = string.IsNullOrWhiteSpace(order.CustomerPhone) ? null : scrubber.HashContact(order.CustomerPhone),
+        Timestamp = order.Timestamp,
+        HashKeyId = scrubber.Hasher.KeyId,
+    };
+}
