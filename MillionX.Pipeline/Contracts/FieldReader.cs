@@ -296,15 +296,21 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
 
     private static bool HasExplicitOffset(string s)
     {
-        var t = s.IndexOf('T', StringComparison.OrdinalIgnoreCase);
-        if (t < 0)
+        // The 'T' must be the separator after a yyyy-MM-dd date; a 't' in a day or month name ("Sat 2026-11-21 09:00")
+        // would otherwise make the date's dashes look like an offset, and the time would be read in local time.
+        if (s.Length < 11 || s[10] is not ('T' or 't') || !IsFullDate(s.AsSpan(0, 10)))
         {
             return false;
         }
 
-        var time = s.AsSpan(t);
+        var time = s.AsSpan(11);
         return time.EndsWith("Z", StringComparison.OrdinalIgnoreCase) || time.LastIndexOfAny('+', '-') > 0;
     }
+
+    private static bool IsFullDate(ReadOnlySpan<char> d) =>
+        d.Length == 10 && d[4] == '-' && d[7] == '-'
+        && char.IsAsciiDigit(d[0]) && char.IsAsciiDigit(d[1]) && char.IsAsciiDigit(d[2]) && char.IsAsciiDigit(d[3])
+        && char.IsAsciiDigit(d[5]) && char.IsAsciiDigit(d[6]) && char.IsAsciiDigit(d[8]) && char.IsAsciiDigit(d[9]);
 
     private static bool IsNonFiniteText(string? s) =>
         s is not null && (s.Equals("NaN", StringComparison.OrdinalIgnoreCase) || s.Contains("Infinity", StringComparison.OrdinalIgnoreCase));

@@ -173,7 +173,8 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         }
         catch (JsonException ex)
         {
-            var code = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? ReasonCodes.TooDeep
+            // Only the depth-limit message: a truncated record fails with "Expected depth to be zero ...", which is malformed_json.
+            var code = ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase) ? ReasonCodes.TooDeep
                 : ex.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase) ? ReasonCodes.DuplicateKey
                 : ReasonCodes.MalformedJson;
             var where = ex.BytePositionInLine is { } pos ? $" at byte {pos}" : "";
