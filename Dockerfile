@@ -4,9 +4,11 @@
 # container runs. Configuration keys are overridden with environment variables (Kafka__BootstrapServers=...).
 #
 #   docker build -t millionx/pipeline:local .
-#   docker run --rm -e MILLIONX_ROLE=dlq-monitor -e Kafka__BootstrapServers=kafka:9092 millionx/pipeline:local
-#   docker run --rm -e Kafka__BootstrapServers=kafka:9092 -v "$PWD/data:/data:ro" \
-#       millionx/pipeline:local ingest --source shopify --file /data/orders.jsonl
+#   docker run --rm millionx/pipeline:local                      (local profile, embedded broker, development keys)
+#   docker run --rm -e MILLIONX_ROLE=dlq-monitor -e Kafka__BootstrapServers=kafka:9092 \
+#       -e Privacy__HashKey=... -e Privacy__DeadLetterKey=... millionx/pipeline:local
+#   docker run --rm -e Kafka__BootstrapServers=kafka:9092 -e Privacy__HashKey=... -e Privacy__DeadLetterKey=... \
+#       -v "$PWD/records:/input:ro" millionx/pipeline:local ingest --source shopify --file /input/orders.jsonl
 #
 # The .NET 10 images are Ubuntu 24.04 (noble); Microsoft ships no Debian images for .NET 10.
 
@@ -38,9 +40,13 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 
 WORKDIR /app
 COPY --from=build /app/publish .
+# The app's files stay root-owned (read-only for the app user); only data/ is writable: relative paths such as the
+# DuckDB warehouse default `data/millionx.duckdb` resolve against the working directory. Mount a volume here
+# (`-v millionx-data:/app/data`) to keep the files across containers.
+RUN mkdir -p /app/data && chown "$APP_UID" /app/data
 
-# Which stage this container runs. Empty: the profile from Pipeline:Profile (default `local`, every stage on an
-# embedded in-memory broker, for trying the image out; set Kafka__BootstrapServers for anything real).
+# Which stage this container runs. Empty: the stages of Pipeline:Profile (default `local`), on an embedded
+# in-memory broker unless Kafka__BootstrapServers is set. A real broker also needs the Privacy__* keys.
 ENV MILLIONX_ROLE=""
 # /metrics and /health. The app's default is loopback, which Prometheus and probes outside the container cannot
 # reach, so the image listens on all interfaces of the container's own network namespace.
@@ -49,8 +55,9 @@ ENV Observability__Http__Urls=http://0.0.0.0:9464
 ENV ASPNETCORE_HTTP_PORTS=""
 EXPOSE 9464
 
-# No HEALTHCHECK: the aspnet image has neither curl nor wget. Probe GET /health on port 9464 from the orchestrator
-# instead (compose healthcheck with a tool image, or a Kubernetes httpGet probe); it answers 503 once a stage failed.
+# No HEALTHCHECK: the aspnet image has neither curl nor wget, and a Docker/compose healthcheck runs inside the
+# container. Probe GET /health on port 9464 from outside instead (a Kubernetes httpGet probe, a load balancer);
+# it answers 503 once a stage failed.
 
 # The image's non-root `app` user (UID 1654); numeric, so `runAsNonRoot` checks can verify it.
 USER $APP_UID

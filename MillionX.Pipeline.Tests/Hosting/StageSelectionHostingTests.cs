@@ -4,6 +4,8 @@ using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
+using MillionX.Pipeline.Stages.PrivacyShield;
+using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.Stages.SampleSource;
 using MillionX.Pipeline.Tests.Support;
 
@@ -18,6 +20,8 @@ public sealed class StageSelectionHostingTests
             {
                 SampleSourceStage => SampleSourceStage.StageName,
                 DeadLetterMonitorStage => DeadLetterMonitorStage.StageName,
+                PrivacyShieldStage => PrivacyShieldStage.StageName,
+                WarehouseSinkStage => WarehouseSinkStage.StageName,
                 _ => null,
             })
             .OfType<string>().Order(StringComparer.Ordinal).ToArray();
@@ -36,11 +40,13 @@ public sealed class StageSelectionHostingTests
     }
 
     [Theory]
-    [InlineData(new string[0], new[] { "dlq-monitor", "sample-source" })]
-    [InlineData(new[] { "--profile", "local" }, new[] { "dlq-monitor", "sample-source" })]
+    [InlineData(new string[0], new[] { "dlq-monitor", "privacy-shield", "sample-source", "warehouse-sink" })]
+    [InlineData(new[] { "--profile", "local" }, new[] { "dlq-monitor", "privacy-shield", "sample-source", "warehouse-sink" })]
     [InlineData(new[] { "--profile", "ingest" }, new[] { "sample-source" })]
-    [InlineData(new[] { "--profile", "stream" }, new[] { "dlq-monitor" })]
-    [InlineData(new[] { "--profile", "sinks" }, new[] { "dlq-monitor" })]
+    [InlineData(new[] { "--profile", "stream" }, new[] { "dlq-monitor", "privacy-shield" })]
+    [InlineData(new[] { "--profile", "sinks" }, new[] { "warehouse-sink" })]
+    [InlineData(new[] { "--role", "privacy-shield" }, new[] { "privacy-shield" })]
+    [InlineData(new[] { "--role", "warehouse-sink" }, new[] { "warehouse-sink" })]
     [InlineData(new[] { "--role", "sample-source" }, new[] { "sample-source" })]
     [InlineData(new[] { "--role", "dlq-monitor" }, new[] { "dlq-monitor" })]
     [InlineData(new[] { "--Pipeline:Profile=ingest" }, new[] { "sample-source" })]
@@ -55,7 +61,7 @@ public sealed class StageSelectionHostingTests
     public void Build_EnabledFalseOverride_RemovesStageFromProfile()
     {
         using var host = Build(["--profile", "local"], new() { ["Stages:sample-source:Enabled"] = "false" });
-        Assert.Equal(["dlq-monitor"], Stages(host));
+        Assert.Equal(["dlq-monitor", "privacy-shield", "warehouse-sink"], Stages(host));
     }
 
     [Fact]
@@ -80,7 +86,7 @@ public sealed class StageSelectionHostingTests
     {
         var ex = Assert.Throws<StageSelectionException>(() => Build("--role", "scraper"));
         Assert.Contains("'scraper'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("dlq-monitor, sample-source", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("dlq-monitor, privacy-shield, sample-source, warehouse-sink", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -104,6 +110,10 @@ public sealed class StageSelectionHostingTests
     [InlineData("Kafka:Embedded:Brokers", "0", "Brokers")]
     [InlineData("Observability:LogFormat", "xml", "LogFormat")]
     [InlineData("Kafka:Topics:context.weather:Partitions", "0", "Partitions")]
+    [InlineData("Warehouse:Writer", "oracle", "Warehouse:Writer")]
+    [InlineData("Warehouse:Writer", "snowflake", "Warehouse:Snowflake:AccountUrl")]
+    [InlineData("Stages:warehouse-sink:MaxBatchRecords", "0", "MaxBatchRecords")]
+    [InlineData("Privacy:HashKeyId", "Key One!", "HashKeyId")]
     public async Task Start_InvalidOptions_FailsAtStartNamingTheSetting(string key, string value, string named)
     {
         using var host = Build([], new() { [key] = value });

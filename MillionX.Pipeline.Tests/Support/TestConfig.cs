@@ -35,6 +35,7 @@ public static class TestConfig
             ["Observability:ProgressInterval"] = "00:00:00",
             ["Kafka:GroupIdPrefix"] = groupPrefix ?? $"t{Guid.NewGuid():N}-",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Warehouse:DuckDb:Path"] = TempDuckDb(),
             ["Privacy:HashKey"] = Convert.ToBase64String(HashKey),
             ["Privacy:DeadLetterKey"] = Convert.ToBase64String(DeadLetterKey),
         };
@@ -46,6 +47,9 @@ public static class TestConfig
 
         return d;
     }
+
+    /// <summary>A DuckDB file of this test's own (parallel tests must not share one).</summary>
+    public static string TempDuckDb() => Path.Combine(Path.GetTempPath(), "millionx-tests", $"{Guid.NewGuid():N}.duckdb");
 
     public static Dictionary<string, string?> With(this Dictionary<string, string?> d, string key, string? value)
     {

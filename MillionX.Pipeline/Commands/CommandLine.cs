@@ -6,14 +6,14 @@ namespace MillionX.Pipeline.Commands;
 /// </summary>
 public sealed record CommandLine(string Command, IReadOnlyDictionary<string, string> Flags, IReadOnlyList<string> ConfigArgs)
 {
-    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "help"];
+    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "help"];
 
     private static readonly HashSet<string> ValueFlags = new(StringComparer.OrdinalIgnoreCase)
     {
         "role", "profile", "address-file", "source", "file", "summary-json", "config",
     };
 
-    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help" };
+    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help", "json" };
 
     public string? Flag(string name) => Flags.TryGetValue(name, out var v) ? v : null;
 
@@ -39,6 +39,13 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
             if (a is "-h" or "--help")
             {
                 flags["help"] = "true";
+                continue;
+            }
+
+            if (!a.StartsWith("--", StringComparison.Ordinal) && command == "sql" && !flags.ContainsKey("query"))
+            {
+                // sql takes its query as the one positional argument.
+                flags["query"] = a;
                 continue;
             }
 
@@ -106,6 +113,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
           dotnet run --project MillionX.Pipeline [-- run] [--profile local|ingest|stream|sinks] [--role <stage>]
           dotnet run --project MillionX.Pipeline -- broker [--address-file <path>]
           dotnet run --project MillionX.Pipeline -- ingest --source tiktok|facebook|shopify|daraz|weather --file <records.jsonl> [--summary-json <out.json>]
+          dotnet run --project MillionX.Pipeline -- sql "select * from ORDERS limit 5" [--json]
 
         Any configuration key can be overridden: --Kafka:BootstrapServers=host:9092, or env Kafka__BootstrapServers.
         The role can also come from env MILLIONX_ROLE; --config <file.json> layers another JSON file over appsettings.json.

@@ -22,6 +22,9 @@ public sealed record IngestSummary
     public long BlankLines { get; init; }
     public required IReadOnlyList<string> DownstreamStages { get; init; }
     public bool DownstreamCaughtUp { get; init; }
+
+    /// <summary>Rows the warehouse sink wrote per table during this run (absent when the sink did not run).</summary>
+    public IReadOnlyDictionary<string, long>? WarehouseRows { get; init; }
     public long DurationMs { get; init; }
 }
 
@@ -131,6 +134,7 @@ public static class IngestCommand
             BlankLines = blank,
             DownstreamStages = stages.Select(s => s.Name).ToList(),
             DownstreamCaughtUp = caughtUp,
+            WarehouseRows = stages.OfType<Stages.WarehouseSink.WarehouseSinkStage>().FirstOrDefault()?.RowsByTable,
             DurationMs = stopwatch.ElapsedMilliseconds,
         };
     }
@@ -191,6 +195,11 @@ public static class IngestCommand
         }
 
         sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  downstream      {(s.DownstreamStages.Count == 0 ? "(none enabled)" : string.Join(", ", s.DownstreamStages))}{(s.DownstreamCaughtUp ? "" : " DID NOT CATCH UP")}");
+        foreach (var (table, rows) in s.WarehouseRows ?? new Dictionary<string, long>())
+        {
+            sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  warehouse {table,-14}{rows} rows");
+        }
+
         sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"  duration        {s.DurationMs} ms");
         return sb.ToString();
     }

@@ -23,6 +23,7 @@ public static class PipelineCli
             {
                 "broker" => await BrokerCommand.RunAsync(cl),
                 "ingest" => await IngestCommand.RunAsync(cl),
+                "sql" => await SqlCommand.RunAsync(cl),
                 _ => await RunCommand.RunAsync(cl),
             };
         }

@@ -1,6 +1,7 @@
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.SampleSource;
+using MillionX.Pipeline.Stages.WarehouseSink;
 
 namespace MillionX.Pipeline.Hosting;
 
@@ -23,6 +24,7 @@ public static class StageCatalog
     [
         SampleSourceRegistration.Definition,
         PrivacyShieldRegistration.Definition,
+        WarehouseSinkRegistration.Definition,
         DeadLetterMonitorRegistration.Definition,
     ];
 

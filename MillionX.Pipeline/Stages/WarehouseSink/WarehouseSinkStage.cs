@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Warehouse;
+using Prometheus;
+
+namespace MillionX.Pipeline.Stages.WarehouseSink;
+
+/// <summary>
+/// Consumes <c>sink.snowflake.orders</c> and <c>context.weather</c> and loads ORDERS, PRICE_HISTORY and WEATHER_LOGS in
+/// batches (size or age, whichever first). Offsets are stored only after the whole batch is durable; a transient
+/// warehouse failure is retried with backoff while nothing is stored.
+/// </summary>
+public sealed class WarehouseSinkStage : ConsumerStage
+{
+    public const string StageName = "warehouse-sink";
+
+    private static readonly Counter RowsWritten = Metrics.CreateCounter(
+        "millionx_warehouse_rows_written_total", "Rows upserted into the warehouse, by table and writer.", "table", "writer");
+
+    private static readonly Histogram BatchRecords = Metrics.CreateHistogram(
+        "millionx_warehouse_batch_records", "Records per warehouse batch.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 4, 10) });
+
+    private static readonly Histogram FlushSeconds = Metrics.CreateHistogram(
+        "millionx_warehouse_flush_seconds", "Time to write one batch durably.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+
+    private static readonly Gauge StatementsPer1kRows = Metrics.CreateGauge(
+        "millionx_warehouse_statements_per_1k_rows", "Statements per 1,000 rows in the last batch (set-based loads keep this small).");
+
+    private static readonly Counter FlushFailures = Metrics.CreateCounter(
+        "millionx_warehouse_flush_failures_total", "Transient batch failures that were retried.", "writer");
+
+    private readonly Channel<(object Row, RecordCompletion Completion)> _queue;
+    private readonly IWarehouseWriter _writer;
+    private readonly RecordValidator _validator;
+    private readonly WarehouseSinkOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly Dictionary<string, long> _rowsByTable = new(StringComparer.Ordinal);
+
+    public WarehouseSinkStage(StageServices services, IWarehouseWriter writer, RecordValidator validator, IOptions<WarehouseSinkOptions> options, TimeProvider clock)
+        : base(StageName, services)
+    {
+        _writer = writer;
+        _validator = validator;
+        _options = options.Value;
+        _clock = clock;
+        _queue = Channel.CreateBounded<(object, RecordCompletion)>(new BoundedChannelOptions(Math.Max(1024, _options.MaxBatchRecords * 2))
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+    }
+
+    public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.Weather];
+
+    /// <summary>Rows written per table by this process (the ingest summary's <c>warehouse_rows</c>).</summary>
+    public IReadOnlyDictionary<string, long> RowsByTable
+    {
+        get
+        {
+            lock (_rowsByTable)
+            {
+                return new Dictionary<string, long>(_rowsByTable, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    private TimeSpan MaxAge => _writer.Name == "duckdb" ? _options.DuckDbMaxBatchAge : _options.MaxBatchAge;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await _writer.EnsureSchemaAsync(stoppingToken);
+        var batches = Task.Run(() => BatchLoop(stoppingToken), CancellationToken.None);
+        try
+        {
+            await base.ExecuteAsync(stoppingToken);
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            await batches;
+        }
+    }
+
+    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
+    {
+        var ingestion = _clock.GetUtcNow().UtcDateTime;
+        object row;
+        if (record.Topic == Kafka.Topics.Weather)
+        {
+            var result = _validator.ValidateWeather(record.Message.Value ?? []);
+            row = result.IsValid ? WeatherRow.From(result.Value!, ingestion) : throw new RecordRejectedException(result.Errors);
+        }
+        else
+        {
+            row = OrderRow.From(ParseOrder(record.Message.Value ?? []), ingestion);
+        }
+
+        // Blocks the consumer thread when batches fall behind: backpressure instead of unbounded memory.
+        while (!_queue.Writer.TryWrite((row, completion)))
+        {
+            if (!_queue.Writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Anonymised orders come from the privacy shield; anything else on the topic is rejected, not guessed at.</summary>
+    internal static AnonymisedOrder ParseOrder(byte[] value)
+    {
+        AnonymisedOrder? order;
+        try
+        {
+            order = JsonSerializer.Deserialize(value, ContractJson.Default.AnonymisedOrder);
+        }
+        catch (JsonException ex)
+        {
+            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MalformedJson, "not an anonymised order: " + ex.Message.Split('.')[0])]);
+        }
+
+        var errors = new List<ValidationError>();
+        if (order is null)
+        {
+            errors.Add(new("$", ReasonCodes.NotAnObject, "not an anonymised order"));
+        }
+        else
+        {
+            if (order.Quantity <= 0)
+            {
+                errors.Add(new("$.quantity", ReasonCodes.OutOfRange, "'quantity' must be > 0"));
+            }
+
+            if (order.Price <= 0)
+            {
+                errors.Add(new("$.price", ReasonCodes.OutOfRange, "'price' must be > 0"));
+            }
+
+            foreach (var (name, v) in new[] { ("platform", order.Platform), ("order_id", order.OrderId), ("product_id", order.ProductId), ("hash_key_id", order.HashKeyId) })
+            {
+                if (string.IsNullOrWhiteSpace(v))
+                {
+                    errors.Add(new("$." + name, ReasonCodes.MissingField, $"'{name}' is required"));
+                }
+            }
+        }
+
+        return errors.Count == 0 ? order! : throw new RecordRejectedException(errors);
+    }
+
+    private async Task BatchLoop(CancellationToken ct)
+    {
+        var reader = _queue.Reader;
+        var pending = new List<RecordCompletion>();
+        while (true)
+        {
+            var batch = new WarehouseBatch();
+            pending.Clear();
+            try
+            {
+                if (!await reader.WaitToReadAsync(ct))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            using (var age = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                age.CancelAfter(MaxAge);
+                try
+                {
+                    while (batch.RecordCount < _options.MaxBatchRecords)
+                    {
+                        if (reader.TryRead(out var item))
+                        {
+                            Add(batch, item.Row);
+                            pending.Add(item.Completion);
+                        }
+                        else if (!await reader.WaitToReadAsync(age.Token))
+                        {
+                            break;
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Age reached (or shutting down): write what we have.
+                }
+            }
+
+            if (!await FlushAsync(batch, ct))
+            {
+                // Shutting down before the batch was durable: its offsets stay unstored and it is read again.
+                return;
+            }
+
+            foreach (var completion in pending)
+            {
+                completion.Complete();
+            }
+        }
+    }
+
+    private static void Add(WarehouseBatch batch, object row)
+    {
+        switch (row)
+        {
+            case OrderRow o:
+                batch.Add(o);
+                break;
+            case WeatherRow w:
+                batch.Add(w);
+                break;
+        }
+    }
+
+    private async Task<bool> FlushAsync(WarehouseBatch batch, CancellationToken ct)
+    {
+        var delay = _options.RetryInitialDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            try
+            {
+                // On shutdown the last batch still gets a short, bounded chance to land.
+                using var bound = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(2) : Timeout.InfiniteTimeSpan);
+                var result = await _writer.WriteAsync(batch, bound.Token);
+                FlushSeconds.Observe(stopwatch.Elapsed.TotalSeconds);
+                BatchRecords.Observe(batch.RecordCount);
+                var rows = batch.RowCounts;
+                var total = rows.Values.Sum();
+                if (total > 0)
+                {
+                    StatementsPer1kRows.Set(result.Statements * 1000.0 / total);
+                }
+
+                lock (_rowsByTable)
+                {
+                    foreach (var (table, n) in rows)
+                    {
+                        RowsWritten.WithLabels(table, _writer.Name).Inc(n);
+                        _rowsByTable[table] = _rowsByTable.GetValueOrDefault(table) + n;
+                    }
+                }
+
+                Counters.RecordOut(_writer.Name, batch.RecordCount);
+                return true;
+            }
+            catch (TransientWarehouseException ex)
+            {
+                FlushFailures.WithLabels(_writer.Name).Inc();
+                if (ct.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                var wait = TimeSpan.FromMilliseconds((delay.TotalMilliseconds / 2) + (Random.Shared.NextDouble() * delay.TotalMilliseconds / 2));
+                Logger.LogWarning("Warehouse batch of {Records} records failed (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offsets not stored",
+                    batch.RecordCount, attempt, ex.Message, wait.TotalSeconds);
+                try
+                {
+                    await Task.Delay(wait, _clock, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(_options.RetryMaxDelay.Ticks, delay.Ticks * 2));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+    }
+}

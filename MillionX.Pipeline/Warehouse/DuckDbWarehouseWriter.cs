@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.Options;
+
+namespace MillionX.Pipeline.Warehouse;
+
+/// <summary>
+/// The embedded warehouse: a DuckDB file. Each batch is appended (DuckDB's Appender, no per-row SQL) into temporary
+/// staging tables, then upserted into the real tables in one transaction: three set-based statements a batch.
+/// </summary>
+public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, ILogger<DuckDbWarehouseWriter> logger) : IWarehouseWriter
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private DuckDBConnection? _connection;
+
+    public string Name => "duckdb";
+
+    public string Path => System.IO.Path.GetFullPath(options.Value.DuckDb.Path);
+
+    public async Task EnsureSchemaAsync(CancellationToken ct)
+    {
+        await _lock.WaitAsync(ct);
+        try
+        {
+            Open();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<WriteResult> WriteAsync(WarehouseBatch batch, CancellationToken ct)
+    {
+        await _lock.WaitAsync(ct);
+        try
+        {
+            var connection = Open();
+            var stopwatch = Stopwatch.StartNew();
+            Execute(connection, "DELETE FROM STAGE_ORDERS; DELETE FROM STAGE_PRICE_HISTORY; DELETE FROM STAGE_WEATHER_LOGS;");
+            using (var a = connection.CreateAppender("STAGE_ORDERS"))
+            {
+                foreach (var o in batch.Orders)
+                {
+                    var row = a.CreateRow().AppendValue(o.Platform).AppendValue(o.OrderId).AppendValue(o.ProductId).AppendValue(o.MerchantId)
+                        .AppendValue(o.ProductName).AppendValue(o.Quantity).AppendValue(o.Price).AppendValue(o.Currency).AppendValue(o.OrderStatus);
+                    row = o.CustomerPhoneHash is null ? row.AppendNullValue() : row.AppendValue(o.CustomerPhoneHash);
+                    row.AppendValue(o.OrderTimestampUtc).AppendValue(o.IngestionTimeUtc).AppendValue(o.HashKeyId).EndRow();
+                }
+            }
+
+            using (var a = connection.CreateAppender("STAGE_PRICE_HISTORY"))
+            {
+                foreach (var p in batch.Prices)
+                {
+                    a.CreateRow().AppendValue(p.Platform).AppendValue(p.ProductId).AppendValue(p.OrderId).AppendValue(p.Price)
+                        .AppendValue(p.Currency).AppendValue(p.ObservedAtUtc).AppendValue(p.IngestionTimeUtc).EndRow();
+                }
+            }
+
+            using (var a = connection.CreateAppender("STAGE_WEATHER_LOGS"))
+            {
+                foreach (var w in batch.Weather)
+                {
+                    a.CreateRow().AppendValue(w.City).AppendValue(w.ObservedAtUtc).AppendValue(w.Temperature).AppendValue(w.Condition)
+                        .AppendValue(w.Humidity).AppendValue(w.WindSpeed).AppendValue(w.IsExtremeWeather).AppendValue(w.IngestionTimeUtc).EndRow();
+                }
+            }
+
+            // One transaction: the batch is durable as a whole or not at all.
+            Execute(connection, """
+                BEGIN TRANSACTION;
+                INSERT OR REPLACE INTO ORDERS SELECT * FROM STAGE_ORDERS;
+                INSERT OR REPLACE INTO PRICE_HISTORY SELECT * FROM STAGE_PRICE_HISTORY;
+                INSERT OR REPLACE INTO WEATHER_LOGS SELECT * FROM STAGE_WEATHER_LOGS;
+                COMMIT;
+                """);
+            return new WriteResult(3, stopwatch.Elapsed);
+        }
+        catch (DuckDBException ex) when (IsTransient(ex))
+        {
+            TryRollback();
+            throw new TransientWarehouseException($"DuckDB write failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private static bool IsTransient(DuckDBException ex) =>
+        ex.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("lock", StringComparison.OrdinalIgnoreCase);
+
+    private DuckDBConnection Open()
+    {
+        if (_connection is not null)
+        {
+            return _connection;
+        }
+
+        var path = Path;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var connection = new DuckDBConnection($"Data Source={path}");
+        try
+        {
+            connection.Open();
+        }
+        catch (DuckDBException ex) when (IsTransient(ex))
+        {
+            connection.Dispose();
+            throw new TransientWarehouseException($"Cannot open DuckDB file {path} (is another process using it?): {ex.Message}", ex);
+        }
+
+        foreach (var statement in WarehouseDdl.Statements("duckdb"))
+        {
+            Execute(connection, statement);
+        }
+
+        foreach (var table in WarehouseTables.All)
+        {
+            Execute(connection, $"CREATE TEMP TABLE IF NOT EXISTS STAGE_{table} AS SELECT * FROM {table} LIMIT 0");
+        }
+
+        logger.LogInformation("Warehouse: DuckDB file {Path}", path);
+        _connection = connection;
+        return connection;
+    }
+
+    private void TryRollback()
+    {
+        try
+        {
+            if (_connection is not null)
+            {
+                Execute(_connection, "ROLLBACK");
+            }
+        }
+        catch (DuckDBException)
+        {
+            // No transaction was open.
+        }
+    }
+
+    private static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _connection?.Dispose();
+        _connection = null;
+        _lock.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

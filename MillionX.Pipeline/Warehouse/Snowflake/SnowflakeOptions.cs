@@ -1,0 +1,90 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MillionX.Pipeline.Warehouse.Snowflake;
+
+/// <summary><c>Warehouse:Snowflake</c>: the SQL API v2 endpoint and key-pair credentials (the private key from a file or the environment).</summary>
+public sealed class SnowflakeOptions : IValidatableObject
+{
+    /// <summary>e.g. https://myorg-myaccount.snowflakecomputing.com</summary>
+    public string AccountUrl { get; set; } = "";
+
+    /// <summary>Account identifier for the JWT issuer, e.g. MYORG-MYACCOUNT (upper-cased; any region suffix after a dot is dropped).</summary>
+    public string Account { get; set; } = "";
+
+    public string User { get; set; } = "";
+
+    /// <summary>PEM file of the user's RSA private key (PKCS#8), or put the PEM itself in <see cref="PrivateKey"/> (env Warehouse__Snowflake__PrivateKey).</summary>
+    public string PrivateKeyPath { get; set; } = "";
+
+    public string PrivateKey { get; set; } = "";
+
+    /// <summary>Passphrase of an encrypted PKCS#8 key.</summary>
+    public string PrivateKeyPassphrase { get; set; } = "";
+
+    public string Database { get; set; } = "MILLIONX";
+
+    public string Schema { get; set; } = "PUBLIC";
+
+    public string Warehouse { get; set; } = "";
+
+    public string Role { get; set; } = "";
+
+    /// <summary>Rows in one MERGE's VALUES list.</summary>
+    [Range(1, 16_384)]
+    public int MaxRowsPerStatement { get; set; } = 16_384;
+
+    /// <summary>Bound values in one statement (rows x columns): Snowflake caps a statement's expression list at 16,384.</summary>
+    [Range(1, 16_384)]
+    public int MaxBindingsPerStatement { get; set; } = 16_384;
+
+    /// <summary>Request size ceiling (SQL text plus bindings); Snowflake recommends about 1 MB.</summary>
+    [Range(10_000, 16_000_000)]
+    public int MaxStatementBytes { get; set; } = 1_000_000;
+
+    [Range(1, 86_400)]
+    public int StatementTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>Attempts per statement for 429, 5xx and timeouts (the same requestId each time, so a retry cannot apply twice).</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 8;
+
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan HttpTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>For the cost estimate: credits per hour of the warehouse size (X-Small = 1).</summary>
+    [Range(0.0, 1000.0)]
+    public double CreditsPerHour { get; set; } = 1;
+
+    [Range(0.0, 1000.0)]
+    public double UsdPerCredit { get; set; } = 3;
+
+    /// <summary>The warehouse's AUTO_SUSPEND; a statement after a longer pause pays the 60 s minimum of a resume.</summary>
+    public TimeSpan AutoSuspend { get; set; } = TimeSpan.FromSeconds(60);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Uri.TryCreate(AccountUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+        {
+            yield return new("Warehouse:Snowflake:AccountUrl must be an absolute URL such as https://myorg-myaccount.snowflakecomputing.com.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Account) || string.IsNullOrWhiteSpace(User))
+        {
+            yield return new("Warehouse:Snowflake:Account and Warehouse:Snowflake:User are required for key-pair authentication.");
+        }
+
+        if (string.IsNullOrWhiteSpace(PrivateKey) && string.IsNullOrWhiteSpace(PrivateKeyPath))
+        {
+            yield return new("Set Warehouse:Snowflake:PrivateKeyPath (a PEM file) or Warehouse:Snowflake:PrivateKey (env Warehouse__Snowflake__PrivateKey).");
+        }
+        else if (string.IsNullOrWhiteSpace(PrivateKey) && !File.Exists(PrivateKeyPath))
+        {
+            yield return new($"Warehouse:Snowflake:PrivateKeyPath '{PrivateKeyPath}' does not exist.");
+        }
+    }
+}

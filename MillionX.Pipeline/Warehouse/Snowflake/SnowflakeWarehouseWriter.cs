@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Prometheus;
+
+namespace MillionX.Pipeline.Warehouse.Snowflake;
+
+/// <summary>
+/// Snowflake through the SQL API: each table's rows of a batch become a few MERGE statements (chunked under the
+/// statement limits), never one statement per row. MERGE on the natural keys makes a replayed batch change nothing.
+/// </summary>
+public sealed class SnowflakeWarehouseWriter(SnowflakeSqlApiClient client, SnowflakeOptions options, SnowflakeCostMeter cost, ILogger<SnowflakeWarehouseWriter> logger)
+    : IWarehouseWriter
+{
+    private static readonly Gauge CostPerDay = Metrics.CreateGauge(
+        "millionx_snowflake_estimated_cost_usd_per_day", "Estimated Snowflake spend per day, from the last hour of load statements.");
+
+    private static readonly Counter CostTotal = Metrics.CreateCounter(
+        "millionx_snowflake_estimated_cost_usd_total", "Estimated Snowflake spend of the load statements since start.");
+
+    public string Name => "snowflake";
+
+    public async Task EnsureSchemaAsync(CancellationToken ct)
+    {
+        foreach (var ddl in WarehouseDdl.Statements("snowflake"))
+        {
+            await Run(ddl, [], ct);
+        }
+
+        logger.LogInformation("Warehouse: Snowflake {Url} {Database}.{Schema}", options.AccountUrl, options.Database, options.Schema);
+    }
+
+    public async Task<WriteResult> WriteAsync(WarehouseBatch batch, CancellationToken ct)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var statements = 0;
+        statements += await MergeAsync(MergeTable.Orders, batch.Orders.Select(SnowflakeMerge.Values).ToList(), ct);
+        statements += await MergeAsync(MergeTable.PriceHistory, batch.Prices.Select(SnowflakeMerge.Values).ToList(), ct);
+        statements += await MergeAsync(MergeTable.WeatherLogs, batch.Weather.Select(SnowflakeMerge.Values).ToList(), ct);
+        return new WriteResult(statements, stopwatch.Elapsed);
+    }
+
+    private async Task<int> MergeAsync(MergeTable table, IReadOnlyList<string?[]> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        var chunks = SnowflakeMerge.Chunk(rows, table.Columns.Count, options.MaxRowsPerStatement, options.MaxBindingsPerStatement, options.MaxStatementBytes);
+        foreach (var chunk in chunks)
+        {
+            await Run(SnowflakeMerge.Statement(table, chunk.Count), chunk.SelectMany(r => r).ToList(), ct);
+        }
+
+        return chunks.Count;
+    }
+
+    private async Task Run(string statement, IReadOnlyList<string?> bindings, CancellationToken ct)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        await client.ExecuteAsync(statement, bindings, ct);
+        CostTotal.Inc(cost.Record(stopwatch.Elapsed));
+        CostPerDay.Set(cost.EstimatedUsdPerDay);
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+using MillionX.Pipeline.Hosting;
+using MillionX.Pipeline.Warehouse.Snowflake;
+
+namespace MillionX.Pipeline.Warehouse;
+
+/// <summary>The <c>Warehouse</c> section: which warehouse the sink writes and how to reach it.</summary>
+public sealed class WarehouseOptions : IValidatableObject
+{
+    public const string Section = "Warehouse";
+
+    /// <summary><c>duckdb</c> (embedded default, a local file) or <c>snowflake</c> (SQL API v2).</summary>
+    [RegularExpression("^(duckdb|snowflake)$", ErrorMessage = "Warehouse:Writer must be 'duckdb' or 'snowflake'.")]
+    public string Writer { get; set; } = "duckdb";
+
+    public DuckDbOptions DuckDb { get; set; } = new();
+
+    public SnowflakeOptions Snowflake { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        Writer == "snowflake" ? NestedValidation.Validate(Snowflake, "Warehouse:Snowflake").Concat(Snowflake.Validate(validationContext)) : NestedValidation.Validate(DuckDb, "Warehouse:DuckDb");
+}
+
+public sealed class DuckDbOptions
+{
+    /// <summary>The database file; relative paths are relative to the working directory.</summary>
+    [Required]
+    public string Path { get; set; } = "data/millionx.duckdb";
+}

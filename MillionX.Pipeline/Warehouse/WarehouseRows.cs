@@ -1,0 +1,102 @@
+using MillionX.Pipeline.Contracts;
+
+namespace MillionX.Pipeline.Warehouse;
+
+/// <summary>The warehouse tables, as the writers see them.</summary>
+public static class WarehouseTables
+{
+    public const string Orders = "ORDERS";
+    public const string PriceHistory = "PRICE_HISTORY";
+    public const string WeatherLogs = "WEATHER_LOGS";
+
+    public static readonly IReadOnlyList<string> All = [Orders, PriceHistory, WeatherLogs];
+}
+
+/// <summary>One order line; natural key (platform, order_id, product_id).</summary>
+public sealed record OrderRow(
+    string Platform, string OrderId, string ProductId, string MerchantId, string ProductName, int Quantity, decimal Price,
+    string Currency, string OrderStatus, string? CustomerPhoneHash, DateTime OrderTimestampUtc, DateTime IngestionTimeUtc, string HashKeyId)
+{
+    public (string, string, string) Key => (Platform, OrderId, ProductId);
+
+    public static OrderRow From(AnonymisedOrder o, DateTime ingestionUtc) => new(
+        o.Platform, o.OrderId, o.ProductId, o.MerchantId, o.ProductName, o.Quantity, o.Price, o.Currency, o.OrderStatus,
+        o.CustomerPhoneHash, o.Timestamp.UtcDateTime, ingestionUtc, o.HashKeyId);
+}
+
+/// <summary>A price observed on an order line; natural key (platform, product_id, order_id).</summary>
+public sealed record PriceRow(string Platform, string ProductId, string OrderId, decimal Price, string Currency, DateTime ObservedAtUtc, DateTime IngestionTimeUtc)
+{
+    public (string, string, string) Key => (Platform, ProductId, OrderId);
+
+    public static PriceRow From(OrderRow o) => new(o.Platform, o.ProductId, o.OrderId, o.Price, o.Currency, o.OrderTimestampUtc, o.IngestionTimeUtc);
+}
+
+/// <summary>One weather observation; natural key (city, observed_at).</summary>
+public sealed record WeatherRow(
+    string City, DateTime ObservedAtUtc, double Temperature, string Condition, double Humidity, double WindSpeed, bool IsExtremeWeather, DateTime IngestionTimeUtc)
+{
+    public (string, DateTime) Key => (City, ObservedAtUtc);
+
+    public static WeatherRow From(WeatherData w, DateTime ingestionUtc) => new(
+        w.City, w.Timestamp.UtcDateTime, w.Temperature, w.Condition, w.Humidity, w.WindSpeed, w.IsExtremeWeather, ingestionUtc);
+}
+
+/// <summary>
+/// A batch ready to write: one row per natural key (the last one read wins), so a set-based upsert never sees the
+/// same key twice and a replay of the same records changes nothing.
+/// </summary>
+public sealed class WarehouseBatch
+{
+    private readonly Dictionary<(string, string, string), OrderRow> _orders = [];
+    private readonly Dictionary<(string, DateTime), WeatherRow> _weather = [];
+
+    /// <summary>Records that made up the batch, duplicates included.</summary>
+    public int RecordCount { get; private set; }
+
+    public IReadOnlyCollection<OrderRow> Orders => _orders.Values;
+
+    public IReadOnlyList<PriceRow> Prices => _orders.Values.Select(PriceRow.From).ToList();
+
+    public IReadOnlyCollection<WeatherRow> Weather => _weather.Values;
+
+    public bool IsEmpty => RecordCount == 0;
+
+    public void Add(OrderRow row)
+    {
+        _orders[row.Key] = row;
+        RecordCount++;
+    }
+
+    public void Add(WeatherRow row)
+    {
+        _weather[row.Key] = row;
+        RecordCount++;
+    }
+
+    /// <summary>Rows per table that a write of this batch upserts.</summary>
+    public IReadOnlyDictionary<string, long> RowCounts => new Dictionary<string, long>
+    {
+        [WarehouseTables.Orders] = _orders.Count,
+        [WarehouseTables.PriceHistory] = _orders.Count,
+        [WarehouseTables.WeatherLogs] = _weather.Count,
+    };
+}
+
+/// <summary>What one batch write did.</summary>
+public sealed record WriteResult(int Statements, TimeSpan Elapsed);
+
+/// <summary>A warehouse the sink writes batches to. Writes are idempotent upserts on natural keys.</summary>
+public interface IWarehouseWriter : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>Creates missing tables from the DDL kept in the repo.</summary>
+    Task EnsureSchemaAsync(CancellationToken ct);
+
+    /// <summary>Writes the whole batch durably, or throws; a transient failure throws <see cref="TransientWarehouseException"/>.</summary>
+    Task<WriteResult> WriteAsync(WarehouseBatch batch, CancellationToken ct);
+}
+
+/// <summary>A failure worth retrying later (throttling, 5xx, timeouts, a locked file); the batch is not durable.</summary>
+public sealed class TransientWarehouseException(string message, Exception? inner = null) : Exception(message, inner);
