@@ -41,7 +41,7 @@ public sealed class CommandLineTests
         var ex = Assert.Throws<ArgumentException>(() => CommandLine.Parse(["deploy", "--role", "x"]));
 
         Assert.Contains("'deploy'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("run, broker, ingest, help", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("run, broker, ingest, sql, help", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -182,5 +182,15 @@ public sealed class CommandLineTests
 
         Assert.Equal("help", cl.Command);
         Assert.Null(cl.Flag("help"));
+    }
+
+    [Fact]
+    public void Parse_SqlCommand_TakesQueryAndJsonSwitch()
+    {
+        var cl = CommandLine.Parse(["sql", "select 1 as x", "--json"]);
+        Assert.Equal("sql", cl.Command);
+        Assert.Equal("select 1 as x", cl.Flag("query"));
+        Assert.Equal("true", cl.Flag("json"));
+        Assert.Throws<ArgumentException>(() => CommandLine.Parse(["sql", "select 1", "select 2"]));
     }
 }

@@ -1,0 +1,52 @@
+using MillionX.Pipeline.Commands;
+using MillionX.Pipeline.Tests.Support;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+public sealed class SqlCommandTests : IDisposable
+{
+    private readonly TestBroker _broker = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("sql-").FullName;
+
+    public void Dispose()
+    {
+        _broker.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Sql_AfterWeatherIngest_PrintsTableAndJsonLines()
+    {
+        var file = Path.Combine(_dir, "weather.jsonl");
+        await File.WriteAllLinesAsync(file,
+        [
+            "{\"city\":\"Dhaka\",\"temperature\":41.5,\"condition\":\"Haze\",\"humidity\":40,\"wind_speed\":3,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
+            "{\"city\":\"Sylhet\",\"temperature\":24,\"condition\":\"Clear\",\"humidity\":70,\"wind_speed\":2,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
+            "{\"city\":\"Sylhet\",\"temperature\":24,\"condition\":\"Clear\",\"humidity\":70,\"wind_speed\":2,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
+        ]);
+        var config = _broker.Config();
+        Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "weather", "--file", file, "--profile", "sinks"]), config, new StringWriter()));
+
+        var table = new StringWriter();
+        Assert.Equal(0, await SqlCommand.RunAsync(CommandLine.Parse(["sql", "select CITY, IS_EXTREME_WEATHER from WEATHER_LOGS order by CITY"]), config, table));
+        var lines = table.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("CITY   | IS_EXTREME_WEATHER", lines[0]);
+        Assert.Equal("Dhaka  | True", lines[2]);
+        Assert.Equal("Sylhet | False", lines[3]);
+        Assert.Equal("(2 rows)", lines[4]);
+
+        var json = new StringWriter();
+        Assert.Equal(0, await SqlCommand.RunAsync(CommandLine.Parse(["sql", "select CITY, TEMPERATURE, OBSERVED_AT from WEATHER_LOGS order by CITY", "--json"]), config, json));
+        Assert.Equal(
+            "{\"CITY\":\"Dhaka\",\"TEMPERATURE\":41.5,\"OBSERVED_AT\":\"2026-11-20T10:00:00\"}\n{\"CITY\":\"Sylhet\",\"TEMPERATURE\":24,\"OBSERVED_AT\":\"2026-11-20T10:00:00\"}\n",
+            json.ToString().Replace("\r", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sql_BadQueryOrNoWarehouse_ClearError()
+    {
+        var config = _broker.Config();
+        var missing = await Assert.ThrowsAsync<ArgumentException>(() => SqlCommand.RunAsync(CommandLine.Parse(["sql", "select 1"]), config));
+        Assert.Contains("No warehouse at", missing.Message, StringComparison.Ordinal);
+    }
+}
