@@ -52,6 +52,7 @@ public sealed record WeatherData
 [JsonSerializable(typeof(WeatherData))]
 [JsonSerializable(typeof(AnonymisedPost))]
 [JsonSerializable(typeof(AnonymisedOrder))]
+[JsonSerializable(typeof(EnrichedPost))]
 [JsonSerializable(typeof(DeadLetters.DeadLetterEnvelope))]
 [JsonSerializable(typeof(Commands.IngestSummary))]
 internal sealed partial class ContractJson : JsonSerializerContext;

@@ -1,0 +1,35 @@
+namespace MillionX.Pipeline.VectorStore;
+
+/// <summary>One post's vector and the plan's properties (platform, content, timestamp, engagement, post_id, hashtags).</summary>
+public sealed record VectorRecord(
+    string PostId,
+    string Platform,
+    string Content,
+    string EnrichedContent,
+    DateTimeOffset Timestamp,
+    long EngagementCount,
+    IReadOnlyList<string> Hashtags,
+    IReadOnlyList<string> MatchedProductIds,
+    float[] Vector);
+
+/// <summary>A search result: the post and its cosine similarity to the query (1 = same direction).</summary>
+public sealed record SearchHit(string PostId, string Platform, string Content, long EngagementCount, DateTimeOffset Timestamp, double Score);
+
+/// <summary>A vector store the embedding stage writes to. Upserts by post_id, so a replay changes nothing.</summary>
+public interface IVectorStore : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>Creates the collection / table when missing.</summary>
+    Task EnsureSchemaAsync(CancellationToken ct);
+
+    /// <summary>Writes all records durably, or throws (<see cref="TransientVectorStoreException"/> for what is worth retrying).</summary>
+    Task UpsertAsync(IReadOnlyList<VectorRecord> records, CancellationToken ct);
+
+    Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int top, string? platform, CancellationToken ct);
+
+    Task<long> CountAsync(CancellationToken ct);
+}
+
+/// <summary>A failure worth retrying later (throttling, 5xx, timeouts, refused connections); nothing is acknowledged.</summary>
+public sealed class TransientVectorStoreException(string message, Exception? inner = null) : Exception(message, inner);
