@@ -1,3 +1,4 @@
+using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.SampleSource;
@@ -25,6 +26,7 @@ public static class StageCatalog
         SampleSourceRegistration.Definition,
         PrivacyShieldRegistration.Definition,
         WarehouseSinkRegistration.Definition,
+        ContextEnricherRegistration.Definition,
         DeadLetterMonitorRegistration.Definition,
     ];
 

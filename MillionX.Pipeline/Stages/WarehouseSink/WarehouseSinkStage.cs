@@ -98,7 +98,7 @@ public sealed class WarehouseSinkStage : ConsumerStage
         }
         else
         {
-            row = OrderRow.From(ParseOrder(record.Message.Value ?? []), ingestion);
+            row = OrderRow.From(AnonymisedParsing.ParseOrder(record.Message.Value ?? []), ingestion);
         }
 
         // Blocks the consumer thread when batches fall behind: backpressure instead of unbounded memory.
@@ -109,48 +109,6 @@ public sealed class WarehouseSinkStage : ConsumerStage
                 return;
             }
         }
-    }
-
-    /// <summary>Anonymised orders come from the privacy shield; anything else on the topic is rejected, not guessed at.</summary>
-    internal static AnonymisedOrder ParseOrder(byte[] value)
-    {
-        AnonymisedOrder? order;
-        try
-        {
-            order = JsonSerializer.Deserialize(value, ContractJson.Default.AnonymisedOrder);
-        }
-        catch (JsonException ex)
-        {
-            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MalformedJson, "not an anonymised order: " + ex.Message.Split('.')[0])]);
-        }
-
-        var errors = new List<ValidationError>();
-        if (order is null)
-        {
-            errors.Add(new("$", ReasonCodes.NotAnObject, "not an anonymised order"));
-        }
-        else
-        {
-            if (order.Quantity <= 0)
-            {
-                errors.Add(new("$.quantity", ReasonCodes.OutOfRange, "'quantity' must be > 0"));
-            }
-
-            if (order.Price <= 0)
-            {
-                errors.Add(new("$.price", ReasonCodes.OutOfRange, "'price' must be > 0"));
-            }
-
-            foreach (var (name, v) in new[] { ("platform", order.Platform), ("order_id", order.OrderId), ("product_id", order.ProductId), ("hash_key_id", order.HashKeyId) })
-            {
-                if (string.IsNullOrWhiteSpace(v))
-                {
-                    errors.Add(new("$." + name, ReasonCodes.MissingField, $"'{name}' is required"));
-                }
-            }
-        }
-
-        return errors.Count == 0 ? order! : throw new RecordRejectedException(errors);
     }
 
     private async Task BatchLoop(CancellationToken ct)

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using MillionX.Pipeline.Contracts;
+
+namespace MillionX.Pipeline.Kafka;
+
+/// <summary>Reads the privacy shield's output back; a record that is not one is rejected (dead-lettered), never guessed at.</summary>
+public static class AnonymisedParsing
+{
+    /// <summary>Anonymised orders come from the privacy shield; anything else on the topic is rejected, not guessed at.</summary>
+    public static AnonymisedOrder ParseOrder(byte[] value)
+    {
+        AnonymisedOrder? order;
+        try
+        {
+            order = JsonSerializer.Deserialize(value, ContractJson.Default.AnonymisedOrder);
+        }
+        catch (JsonException ex)
+        {
+            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MalformedJson, "not an anonymised order: " + ex.Message.Split('.')[0])]);
+        }
+
+        var errors = new List<ValidationError>();
+        if (order is null)
+        {
+            errors.Add(new("$", ReasonCodes.NotAnObject, "not an anonymised order"));
+        }
+        else
+        {
+            if (order.Quantity <= 0)
+            {
+                errors.Add(new("$.quantity", ReasonCodes.OutOfRange, "'quantity' must be > 0"));
+            }
+
+            if (order.Price <= 0)
+            {
+                errors.Add(new("$.price", ReasonCodes.OutOfRange, "'price' must be > 0"));
+            }
+
+            foreach (var (name, v) in new[] { ("platform", order.Platform), ("order_id", order.OrderId), ("product_id", order.ProductId), ("hash_key_id", order.HashKeyId) })
+            {
+                if (string.IsNullOrWhiteSpace(v))
+                {
+                    errors.Add(new("$." + name, ReasonCodes.MissingField, $"'{name}' is required"));
+                }
+            }
+        }
+
+        return errors.Count == 0 ? order! : throw new RecordRejectedException(errors);
+    }
+
+    public static AnonymisedPost ParsePost(byte[] value)
+    {
+        AnonymisedPost? post;
+        try
+        {
+            post = JsonSerializer.Deserialize(value, ContractJson.Default.AnonymisedPost);
+        }
+        catch (JsonException ex)
+        {
+            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MalformedJson, "not an anonymised post: " + ex.Message.Split('.')[0])]);
+        }
+
+        var errors = new List<ValidationError>();
+        if (post is null)
+        {
+            errors.Add(new("$", ReasonCodes.NotAnObject, "not an anonymised post"));
+        }
+        else
+        {
+            foreach (var (name, v) in new[] { ("platform", post.Platform), ("post_id", post.PostId), ("author_username_hash", post.AuthorUsernameHash), ("content", post.Content), ("hash_key_id", post.HashKeyId) })
+            {
+                if (string.IsNullOrWhiteSpace(v))
+                {
+                    errors.Add(new("$." + name, ReasonCodes.MissingField, $"'{name}' is required"));
+                }
+            }
+
+            if (post.EngagementCount < 0)
+            {
+                errors.Add(new("$.engagement_count", ReasonCodes.OutOfRange, "'engagement_count' must be >= 0"));
+            }
+        }
+
+        return errors.Count == 0 ? post! : throw new RecordRejectedException(errors);
+    }
+}

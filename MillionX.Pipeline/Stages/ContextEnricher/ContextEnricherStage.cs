@@ -1,0 +1,150 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Kafka;
+using Prometheus;
+
+namespace MillionX.Pipeline.Stages.ContextEnricher;
+
+/// <summary>
+/// Learns the product catalogue from <c>sink.snowflake.orders</c> and enriches anonymised posts from
+/// <c>sink.weaviate.vectors</c> with the products they mention, to <c>enriched.weaviate.vectors</c>. An unreachable
+/// catalogue store is a transient failure: the record waits (with backoff) and its offset is not stored.
+/// </summary>
+public sealed class ContextEnricherStage(
+    StageServices services,
+    ICatalogueStore store,
+    PipelineProducer producer,
+    IOptions<ContextEnricherOptions> options,
+    TimeProvider clock) : ConsumerStage(StageName, services)
+{
+    public const string StageName = "context-enricher";
+
+    private static readonly Counter Matches = Metrics.CreateCounter(
+        "millionx_enrichment_posts_total", "Posts enriched, by whether any catalogue product matched.", "matched");
+
+    private static readonly Gauge CatalogueSize = Metrics.CreateGauge("millionx_catalogue_products", "Products in the enricher's catalogue.");
+
+    private static readonly Counter StoreFailures = Metrics.CreateCounter(
+        "millionx_catalogue_store_failures_total", "Transient failures of the catalogue store (retried).");
+
+    private readonly ProductMatcher _matcher = new(options.Value.KeywordsOrDefault(), options.Value.MaxMatches);
+    private readonly Dictionary<string, CatalogueProduct> _cache = new(StringComparer.Ordinal);
+    private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
+    private CancellationToken _stopping;
+
+    public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.SinkVectors];
+
+    /// <summary>The catalogue as this replica sees it.</summary>
+    public IReadOnlyCollection<CatalogueProduct> Catalogue => _cache.Values;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        return base.ExecuteAsync(stoppingToken);
+    }
+
+    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
+    {
+        if (record.Topic == Kafka.Topics.SinkOrders)
+        {
+            var order = AnonymisedParsing.ParseOrder(record.Message.Value ?? []);
+            if (!Retry(() => store.UpsertAsync([order], _stopping)))
+            {
+                return;
+            }
+
+            _cache[$"{order.Platform}:{order.ProductId}"] = CatalogueProduct.Merge(_cache.GetValueOrDefault($"{order.Platform}:{order.ProductId}"), order);
+            CatalogueSize.Set(_cache.Count);
+            completion.Complete();
+            return;
+        }
+
+        var post = AnonymisedParsing.ParsePost(record.Message.Value ?? []);
+        if (clock.GetUtcNow() - _loadedAt > options.Value.MaxStaleness && !Refresh())
+        {
+            return;
+        }
+
+        var matches = _matcher.Match(post, _cache.Values);
+        Matches.WithLabels(matches.Count > 0 ? "true" : "false").Inc();
+        var enriched = new EnrichedPost
+        {
+            Platform = post.Platform,
+            PostId = post.PostId,
+            AuthorUsernameHash = post.AuthorUsernameHash,
+            Content = post.Content,
+            EngagementCount = post.EngagementCount,
+            Timestamp = post.Timestamp,
+            Hashtags = post.Hashtags,
+            ProductMentions = post.ProductMentions,
+            HashKeyId = post.HashKeyId,
+            EnrichedContent = ProductMatcher.Enrich(post.Content, matches),
+            MatchedProductIds = matches.Select(m => m.ProductId).ToList(),
+        };
+        var value = JsonSerializer.SerializeToUtf8Bytes(enriched, ContractJson.Default.EnrichedPost);
+        producer.Produce(Kafka.Topics.EnrichedVectors, Encoding.UTF8.GetBytes(post.PostId), value, record.Message.Headers, report =>
+        {
+            if (report.Error.Code == ErrorCode.NoError)
+            {
+                Counters.RecordOut(Kafka.Topics.EnrichedVectors);
+                completion.Complete();
+            }
+            else
+            {
+                completion.Fail(new KafkaException(report.Error));
+            }
+        });
+    }
+
+    private bool Refresh()
+    {
+        IReadOnlyList<CatalogueProduct>? loaded = null;
+        if (!Retry(async () => loaded = await store.LoadAsync(_stopping)))
+        {
+            return false;
+        }
+
+        _cache.Clear();
+        foreach (var p in loaded!)
+        {
+            _cache[p.Key] = p;
+        }
+
+        CatalogueSize.Set(_cache.Count);
+        _loadedAt = clock.GetUtcNow();
+        return true;
+    }
+
+    /// <summary>Retries a transient store failure with backoff until it works or the stage stops (then false: no offset stored).</summary>
+    private bool Retry(Func<Task> action)
+    {
+        var delay = options.Value.RetryInitialDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                action().GetAwaiter().GetResult();
+                return true;
+            }
+            catch (TransientCatalogueException ex)
+            {
+                StoreFailures.Inc();
+                var wait = TimeSpan.FromMilliseconds((delay.TotalMilliseconds / 2) + (Random.Shared.NextDouble() * delay.TotalMilliseconds / 2));
+                Logger.LogWarning("Catalogue store unavailable (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offset not stored", attempt, ex.Message, wait.TotalSeconds);
+                if (_stopping.WaitHandle.WaitOne(wait))
+                {
+                    return false;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(options.Value.RetryMaxDelay.Ticks, delay.Ticks * 2));
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using MillionX.Pipeline.Contracts;
+using StackExchange.Redis;
+
+namespace MillionX.Pipeline.Stages.ContextEnricher;
+
+/// <summary>
+/// The catalogue in Redis, shared by every enricher replica: one hash per product plus a set of product keys. Each
+/// order line is folded in by a Lua script, atomically, so concurrent replicas never lose an update.
+/// </summary>
+public sealed class RedisCatalogueStore(string configuration, string prefix, ILogger<RedisCatalogueStore> logger) : ICatalogueStore
+{
+    // KEYS[1] product hash, KEYS[2] index set; ARGV: member, platform, id, name, price, currency, at-ticks.
+    private const string MergeScript = """
+        local h = KEYS[1]
+        local price = tonumber(ARGV[5])
+        local at = tonumber(ARGV[7])
+        local latestAt = tonumber(redis.call('HGET', h, 'latest_at') or '-1')
+        if latestAt < 0 then
+          redis.call('HSET', h, 'platform', ARGV[2], 'product_id', ARGV[3], 'name', ARGV[4], 'latest_price', ARGV[5],
+            'min_price', ARGV[5], 'max_price', ARGV[5], 'currency', ARGV[6], 'times_seen', 1, 'latest_at', ARGV[7])
+        else
+          if at >= latestAt then
+            redis.call('HSET', h, 'name', ARGV[4], 'latest_price', ARGV[5], 'currency', ARGV[6], 'latest_at', ARGV[7])
+          end
+          if price < tonumber(redis.call('HGET', h, 'min_price')) then redis.call('HSET', h, 'min_price', ARGV[5]) end
+          if price > tonumber(redis.call('HGET', h, 'max_price')) then redis.call('HSET', h, 'max_price', ARGV[5]) end
+          redis.call('HINCRBY', h, 'times_seen', 1)
+        end
+        redis.call('SADD', KEYS[2], ARGV[1])
+        return 1
+        """;
+
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private ConnectionMultiplexer? _redis;
+
+    private RedisKey Index => prefix + "index";
+
+    public async Task UpsertAsync(IReadOnlyList<AnonymisedOrder> orders, CancellationToken ct)
+    {
+        var db = (await ConnectAsync(ct)).GetDatabase();
+        try
+        {
+            var tasks = orders.Select(o => db.ScriptEvaluateAsync(MergeScript,
+                [(RedisKey)(prefix + $"{o.Platform}:{o.ProductId}"), Index],
+                [
+                    $"{o.Platform}:{o.ProductId}", o.Platform, o.ProductId, o.ProductName, o.Price.ToString(CultureInfo.InvariantCulture), o.Currency,
+                    o.Timestamp.UtcTicks,
+                ]));
+            await Task.WhenAll(tasks).WaitAsync(ct);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        {
+            throw new TransientCatalogueException($"Redis unavailable: {ex.Message}", ex);
+        }
+    }
+
+    public async Task<IReadOnlyList<CatalogueProduct>> LoadAsync(CancellationToken ct)
+    {
+        var db = (await ConnectAsync(ct)).GetDatabase();
+        try
+        {
+            var members = await db.SetMembersAsync(Index).WaitAsync(ct);
+            var hashes = await Task.WhenAll(members.Select(m => db.HashGetAllAsync(prefix + m.ToString()))).WaitAsync(ct);
+            return hashes.Where(h => h.Length > 0).Select(h => h.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString()))
+                .Select(d => new CatalogueProduct(
+                    d["platform"], d["product_id"], d["name"], Dec(d["latest_price"]), Dec(d["min_price"]), Dec(d["max_price"]), d["currency"],
+                    long.Parse(d["times_seen"], CultureInfo.InvariantCulture), new DateTime(long.Parse(d["latest_at"], CultureInfo.InvariantCulture), DateTimeKind.Utc)))
+                .ToList();
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        {
+            throw new TransientCatalogueException($"Redis unavailable: {ex.Message}", ex);
+        }
+    }
+
+    private static decimal Dec(string s) => decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
+
+    private async Task<ConnectionMultiplexer> ConnectAsync(CancellationToken ct)
+    {
+        if (_redis is not null)
+        {
+            return _redis;
+        }
+
+        await _connectLock.WaitAsync(ct);
+        try
+        {
+            if (_redis is null)
+            {
+                var options = ConfigurationOptions.Parse(configuration);
+                // Keep retrying in the background; callers see a transient failure meanwhile instead of a crash.
+                options.AbortOnConnectFail = false;
+                options.ConnectTimeout = 2000;
+                options.SyncTimeout = 2000;
+                options.AsyncTimeout = 2000;
+                _redis = await ConnectionMultiplexer.ConnectAsync(options);
+                logger.LogInformation("Product catalogue in Redis at {Endpoints}", string.Join(", ", options.EndPoints));
+            }
+
+            return _redis;
+        }
+        catch (RedisConnectionException ex)
+        {
+            throw new TransientCatalogueException($"Redis unavailable: {ex.Message}", ex);
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+
+namespace MillionX.Pipeline.VectorStore;
+
+/// <summary>
+/// The embedded vector store: a DuckDB table with a FLOAT[dims] column and the plan's properties, upserted by
+/// post_id. Search is exact top-k by cosine similarity (DuckDB's array_cosine_similarity; the HNSW extension cannot
+/// be installed here, and exact search over 100k vectors takes about 50 ms).
+/// </summary>
+public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckDbVectorStore> logger) : IVectorStore
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private DuckDBConnection? _connection;
+
+    public string Name => "duckdb";
+
+    public async Task EnsureSchemaAsync(CancellationToken ct)
+    {
+        await _lock.WaitAsync(ct);
+        try
+        {
+            Open();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task UpsertAsync(IReadOnlyList<VectorRecord> records, CancellationToken ct)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        await _lock.WaitAsync(ct);
+        try
+        {
+            var connection = Open();
+            Execute(connection, "DELETE FROM STAGE_POST_VECTORS");
+            using (var appender = connection.CreateAppender("STAGE_POST_VECTORS"))
+            {
+                // Last one wins within a batch, as it would across batches.
+                foreach (var r in records.GroupBy(r => r.PostId, StringComparer.Ordinal).Select(g => g.Last()))
+                {
+                    if (r.Vector.Length != dimensions)
+                    {
+                        throw new ArgumentException($"Vector for post {r.PostId} has {r.Vector.Length} dimensions; the store holds {dimensions}.");
+                    }
+
+                    appender.CreateRow().AppendValue(r.PostId).AppendValue(r.Platform).AppendValue(r.Content).AppendValue(r.EnrichedContent)
+                        .AppendValue(r.Timestamp.UtcDateTime).AppendValue(r.EngagementCount).AppendValue(r.Hashtags.ToList())
+                        .AppendValue(r.MatchedProductIds.ToList()).AppendValue(r.Vector).AppendValue(DateTime.UtcNow).EndRow();
+                }
+            }
+
+            Execute(connection, "INSERT OR REPLACE INTO POST_VECTORS SELECT * FROM STAGE_POST_VECTORS");
+        }
+        catch (DuckDBException ex) when (ex.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new TransientVectorStoreException($"DuckDB vector write failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int top, string? platform, CancellationToken ct)
+    {
+        await _lock.WaitAsync(ct);
+        try
+        {
+            var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                SELECT POST_ID, PLATFORM, CONTENT, ENGAGEMENT, TIMESTAMP, array_cosine_similarity(VECTOR, $query::FLOAT[{dimensions}]) AS SCORE
+                FROM POST_VECTORS
+                WHERE $platform IS NULL OR PLATFORM = $platform
+                ORDER BY SCORE DESC, POST_ID
+                LIMIT {Math.Max(1, top).ToString(CultureInfo.InvariantCulture)}
+                """;
+            command.Parameters.Add(new DuckDBParameter("query", query));
+            command.Parameters.Add(new DuckDBParameter("platform", (object?)platform ?? DBNull.Value));
+            using var r = command.ExecuteReader();
+            var hits = new List<SearchHit>();
+            while (r.Read())
+            {
+                hits.Add(new SearchHit(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3),
+                    new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(4), DateTimeKind.Utc)), Convert.ToDouble(r.GetValue(5), CultureInfo.InvariantCulture)));
+            }
+
+            return hits;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<long> CountAsync(CancellationToken ct)
+    {
+        await _lock.WaitAsync(ct);
+        try
+        {
+            using var command = Open().CreateCommand();
+            command.CommandText = "SELECT count(*) FROM POST_VECTORS";
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private DuckDBConnection Open()
+    {
+        if (_connection is not null)
+        {
+            return _connection;
+        }
+
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var connection = new DuckDBConnection($"Data Source={full}");
+        connection.Open();
+        Execute(connection, $"""
+            CREATE TABLE IF NOT EXISTS POST_VECTORS (
+                POST_ID VARCHAR PRIMARY KEY, PLATFORM VARCHAR NOT NULL, CONTENT VARCHAR NOT NULL, ENRICHED_CONTENT VARCHAR NOT NULL,
+                TIMESTAMP TIMESTAMP NOT NULL, ENGAGEMENT BIGINT NOT NULL, HASHTAGS VARCHAR[] NOT NULL, MATCHED_PRODUCT_IDS VARCHAR[] NOT NULL,
+                VECTOR FLOAT[{dimensions}] NOT NULL, WRITTEN_AT TIMESTAMP NOT NULL)
+            """);
+        Execute(connection, "CREATE TEMP TABLE IF NOT EXISTS STAGE_POST_VECTORS AS SELECT * FROM POST_VECTORS LIMIT 0");
+        logger.LogInformation("Vector store: DuckDB file {Path}, FLOAT[{Dimensions}]", full, dimensions);
+        _connection = connection;
+        return connection;
+    }
+
+    private static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _connection?.Dispose();
+        _connection = null;
+        return ValueTask.CompletedTask;
+    }
+}
