@@ -62,6 +62,8 @@ public abstract class ConsumerStage : BackgroundService
 
     protected PipelineMetrics.StageCounters Counters { get; }
 
+    protected StageServices Services => _services;
+
     protected ILogger Logger => _logger;
 
     /// <summary>librdkafka keys for this stage only (from <c>Stages:Name:Kafka</c>).</summary>

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Stages.ContextEnricher;
+using MillionX.Pipeline.Tests.Support;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+public sealed class RedisCatalogueStoreTests
+{
+    private static AnonymisedOrder Order(string id, decimal price, int minutes) => new()
+    {
+        Platform = "shopify", OrderId = $"O-{minutes}", MerchantId = "M", ProductId = id, ProductName = $"Name {id} {minutes}", Quantity = 1, Price = price,
+        Currency = "BDT", OrderStatus = "paid", Timestamp = new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero).AddMinutes(minutes), HashKeyId = "k1",
+    };
+
+    [Fact]
+    public async Task Upsert_ConcurrentReplicas_FoldEveryOrderAtomically()
+    {
+        using var redis = new RedisServer();
+        var prefix = $"t{Guid.NewGuid():N}:";
+        await using var a = new RedisCatalogueStore(redis.Connection, prefix, NullLogger<RedisCatalogueStore>.Instance);
+        await using var b = new RedisCatalogueStore(redis.Connection, prefix, NullLogger<RedisCatalogueStore>.Instance);
+        var orders = Enumerable.Range(0, 400).Select(i => Order($"P-{i % 4}", 1000 + i, i)).ToList();
+
+        await Task.WhenAll(
+            Task.Run(() => a.UpsertAsync(orders.Where((_, i) => i % 2 == 0).ToList(), CancellationToken.None)),
+            Task.Run(() => b.UpsertAsync(orders.Where((_, i) => i % 2 == 1).ToList(), CancellationToken.None)));
+
+        var products = (await a.LoadAsync(CancellationToken.None)).OrderBy(p => p.ProductId).ToList();
+        Assert.Equal(4, products.Count);
+        var expected = orders.GroupBy(o => o.ProductId).OrderBy(g => g.Key)
+            .Select(g => g.Aggregate((CatalogueProduct?)null, CatalogueProduct.Merge)!).ToList();
+        Assert.Equal(expected, products);
+        Assert.Equal(100, products[0].TimesSeen);
+        Assert.Equal(1396, products[0].LatestPrice);
+    }
+
+    [Fact]
+    public async Task Upsert_RedisDown_TransientFailureThenRecovers()
+    {
+        using var redis = new RedisServer();
+        await using var store = new RedisCatalogueStore(redis.Connection, $"t{Guid.NewGuid():N}:", NullLogger<RedisCatalogueStore>.Instance);
+        await store.UpsertAsync([Order("P-1", 10, 1)], CancellationToken.None);
+
+        redis.Stop();
+        await Assert.ThrowsAsync<TransientCatalogueException>(() => store.UpsertAsync([Order("P-1", 20, 2)], CancellationToken.None));
+
+        redis.Start();
+        Assert.True(await TestConfig.Eventually(() =>
+        {
+            try
+            {
+                store.UpsertAsync([Order("P-2", 30, 3)], CancellationToken.None).GetAwaiter().GetResult();
+                return true;
+            }
+            catch (TransientCatalogueException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(20)));
+        var products = await store.LoadAsync(CancellationToken.None);
+        Assert.Contains(products, p => p.ProductId == "P-2");
+    }
+}
