@@ -35,7 +35,9 @@ public sealed class ProcessTests
     {
         using var p = new PipelineProcess(["--Observability:ProgressInterval=00:00:01"]);
         var flowing = await TestConfig.Eventually(
-            () => p.Stdout.Any(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"progress dlq-monitor in=[1-9]\d* .* sample-source in=[1-9]\d* \S+ out=[1-9]\d* dlq=[1-9]")),
+            () => p.Stdout.Any(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"progress .*dlq-monitor in=[1-9]")
+                && System.Text.RegularExpressions.Regex.IsMatch(l, @"sample-source in=[1-9]\d* \S+ out=[1-9]\d* dlq=[1-9]")
+                && System.Text.RegularExpressions.Regex.IsMatch(l, @"warehouse-sink in=\d+ \S+ out=[1-9]")),
             TimeSpan.FromSeconds(30));
         Assert.True(flowing, "no progress line with records and dead letters within 30 s:\n" + p.AllOutput);
         Assert.Contains(p.Stdout, l => l.Contains("EMBEDDED in-memory Kafka broker", StringComparison.Ordinal));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Hosting;
+using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.WarehouseSink;
@@ -21,6 +22,7 @@ public sealed class StageSelectionHostingTests
                 SampleSourceStage => SampleSourceStage.StageName,
                 DeadLetterMonitorStage => DeadLetterMonitorStage.StageName,
                 PrivacyShieldStage => PrivacyShieldStage.StageName,
+                ContextEnricherStage => ContextEnricherStage.StageName,
                 WarehouseSinkStage => WarehouseSinkStage.StageName,
                 _ => null,
             })
@@ -40,10 +42,11 @@ public sealed class StageSelectionHostingTests
     }
 
     [Theory]
-    [InlineData(new string[0], new[] { "dlq-monitor", "privacy-shield", "sample-source", "warehouse-sink" })]
-    [InlineData(new[] { "--profile", "local" }, new[] { "dlq-monitor", "privacy-shield", "sample-source", "warehouse-sink" })]
+    [InlineData(new string[0], new[] { "context-enricher", "dlq-monitor", "privacy-shield", "sample-source", "warehouse-sink" })]
+    [InlineData(new[] { "--profile", "local" }, new[] { "context-enricher", "dlq-monitor", "privacy-shield", "sample-source", "warehouse-sink" })]
     [InlineData(new[] { "--profile", "ingest" }, new[] { "sample-source" })]
-    [InlineData(new[] { "--profile", "stream" }, new[] { "dlq-monitor", "privacy-shield" })]
+    [InlineData(new[] { "--profile", "stream" }, new[] { "context-enricher", "dlq-monitor", "privacy-shield" })]
+    [InlineData(new[] { "--role", "context-enricher" }, new[] { "context-enricher" })]
     [InlineData(new[] { "--profile", "sinks" }, new[] { "warehouse-sink" })]
     [InlineData(new[] { "--role", "privacy-shield" }, new[] { "privacy-shield" })]
     [InlineData(new[] { "--role", "warehouse-sink" }, new[] { "warehouse-sink" })]
@@ -61,7 +64,7 @@ public sealed class StageSelectionHostingTests
     public void Build_EnabledFalseOverride_RemovesStageFromProfile()
     {
         using var host = Build(["--profile", "local"], new() { ["Stages:sample-source:Enabled"] = "false" });
-        Assert.Equal(["dlq-monitor", "privacy-shield", "warehouse-sink"], Stages(host));
+        Assert.Equal(["context-enricher", "dlq-monitor", "privacy-shield", "warehouse-sink"], Stages(host));
     }
 
     [Fact]
@@ -86,7 +89,7 @@ public sealed class StageSelectionHostingTests
     {
         var ex = Assert.Throws<StageSelectionException>(() => Build("--role", "scraper"));
         Assert.Contains("'scraper'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("dlq-monitor, privacy-shield, sample-source, warehouse-sink", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("context-enricher, dlq-monitor, privacy-shield, sample-source, warehouse-sink", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -114,6 +117,7 @@ public sealed class StageSelectionHostingTests
     [InlineData("Warehouse:Writer", "snowflake", "Warehouse:Snowflake:AccountUrl")]
     [InlineData("Stages:warehouse-sink:MaxBatchRecords", "0", "MaxBatchRecords")]
     [InlineData("Privacy:HashKeyId", "Key One!", "HashKeyId")]
+    [InlineData("Stages:context-enricher:Store", "redis", "RedisConnection")]
     public async Task Start_InvalidOptions_FailsAtStartNamingTheSetting(string key, string value, string named)
     {
         using var host = Build([], new() { [key] = value });

@@ -4,10 +4,12 @@ using System.Net.Sockets;
 
 namespace MillionX.Pipeline.Tests.Support;
 
-/// <summary>A real redis-server (Debian's package, installed by .ci/run) on a free loopback port, no persistence.</summary>
+/// <summary>A real redis-server (Debian's package, installed by .ci/run) on a free loopback port, in a temporary directory.</summary>
 public sealed class RedisServer : IDisposable
 {
     private Process? _process;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("redis-").FullName;
 
     public RedisServer()
     {
@@ -31,7 +33,8 @@ public sealed class RedisServer : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+        // Append-only file with fsync on every write, so a stop and start (an outage) keeps the data, as in production.
+        foreach (var a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", _dir, "--protected-mode", "yes" })
         {
             psi.ArgumentList.Add(a);
         }
@@ -77,5 +80,9 @@ public sealed class RedisServer : IDisposable
         _process = null;
     }
 
-    public void Dispose() => Stop();
+    public void Dispose()
+    {
+        Stop();
+        Directory.Delete(_dir, recursive: true);
+    }
 }

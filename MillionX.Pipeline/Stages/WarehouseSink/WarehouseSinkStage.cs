@@ -141,6 +141,18 @@ public sealed class WarehouseSinkStage : ConsumerStage
             }
             catch (OperationCanceledException)
             {
+                // Shutting down: what is already queued gets one bounded flush, so its offsets can be committed.
+                while (batch.RecordCount < _options.MaxBatchRecords && reader.TryRead(out var left))
+                {
+                    Add(batch, left.Row);
+                    pending.Add(left.Completion);
+                }
+
+                if (!batch.IsEmpty && await FlushAsync(batch, ct))
+                {
+                    pending.ForEach(c => c.Complete());
+                }
+
                 return;
             }
 

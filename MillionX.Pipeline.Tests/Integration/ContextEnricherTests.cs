@@ -1,0 +1,101 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MillionX.Pipeline.Commands;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Tests.Support;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+/// <summary>The enricher stage on the embedded broker with a real redis-server, including a Redis outage.</summary>
+public sealed class ContextEnricherTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
+    private readonly TestBroker _broker = new();
+
+    public void Dispose() => _broker.Dispose();
+
+    private void Produce(string topic, string key, byte[] value)
+    {
+        using var p = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = _broker.Bootstrap }).Build();
+        p.Produce(topic, new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(key), Value = value });
+        Assert.Equal(0, p.Flush(TimeSpan.FromSeconds(10)));
+    }
+
+    private void Order(string productId, string name, decimal price, int minute) => Produce(Topics.SinkOrders, $"O-{minute}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+    {
+        Platform = "daraz", OrderId = $"O-{minute}", MerchantId = "M", ProductId = productId, ProductName = name, Quantity = 1, Price = price,
+        Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(minute), HashKeyId = "k1",
+    }, ContractJson.Default.AnonymisedOrder));
+
+    private void Post(string id, string content) => Produce(Topics.SinkVectors, id, JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
+    {
+        Platform = "tiktok", PostId = id, AuthorUsernameHash = "k1_abc", Content = content, EngagementCount = 5, Timestamp = T0, HashKeyId = "k1",
+    }, ContractJson.Default.AnonymisedPost));
+
+    private Dictionary<string, EnrichedPost> Enriched() => _broker.ReadAll(Topics.EnrichedVectors)
+        .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.EnrichedPost)!)
+        .GroupBy(p => p.PostId).ToDictionary(g => g.Key, g => g.Last());
+
+    [Fact]
+    public async Task Enricher_WithRedis_AddsCatalogueProductsAndWaitsOutAnOutage()
+    {
+        using var redis = new RedisServer();
+        var config = _broker.Config()
+            .With("Stages:context-enricher:Store", "redis")
+            .With("Stages:context-enricher:RedisConnection", redis.Connection)
+            .With("Stages:context-enricher:RedisKeyPrefix", $"t{Guid.NewGuid():N}:")
+            .With("Stages:context-enricher:MaxStaleness", "00:00:00")
+            .With("Stages:context-enricher:RetryMaxDelay", "00:00:00.500");
+        Order("P-1", "Jamdani Shari", 4500, 1);
+        Order("P-1", "Jamdani Shari", 4200, 2);
+        Order("P-2", "Leather Juta", 2200, 3);
+
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config);
+        await host.StartAsync();
+        Assert.True(await TestConfig.Eventually(() => host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>().Catalogue.Count == 2, TimeSpan.FromSeconds(20)));
+        Post("p1", "Notun shari collection eseche!");
+        Post("p2", "kono product er kotha nai");
+        Assert.True(await TestConfig.Eventually(() => Enriched().Count == 2, TimeSpan.FromSeconds(20)));
+        var enriched = Enriched();
+        Assert.Equal("Notun shari collection eseche! | Product: Jamdani Shari, price 4200 BDT (range 4200-4500)", enriched["p1"].EnrichedContent);
+        Assert.Equal(["P-1"], enriched["p1"].MatchedProductIds);
+        Assert.Equal(enriched["p2"].Content, enriched["p2"].EnrichedContent);
+        Assert.Empty(enriched["p2"].MatchedProductIds);
+
+        // Redis goes away: the post waits (no output, offset not stored) instead of being dropped or enriched blind.
+        redis.Stop();
+        Post("p3", "Leather juta ache?");
+        await Task.Delay(2000);
+        Assert.False(Enriched().ContainsKey("p3"));
+        redis.Start();
+        Assert.True(await TestConfig.Eventually(() => Enriched().ContainsKey("p3"), TimeSpan.FromSeconds(30)));
+        Assert.Equal(["P-2"], Enriched()["p3"].MatchedProductIds);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Enricher_MemoryStore_RemembersCatalogueAcrossRestart()
+    {
+        var config = _broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00");
+        Order("P-7", "Ladies Hand Bag", 1350, 1);
+        using (var first = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config))
+        {
+            await first.StartAsync();
+            Assert.True(await TestConfig.Eventually(() => first.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>().Catalogue.Count == 1, TimeSpan.FromSeconds(20)));
+            await first.StopAsync();
+        }
+
+        // A new process (same group, so the order is not read again) still knows the product from the DuckDB file.
+        using var second = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config);
+        await second.StartAsync();
+        Post("p9", "ei bag ta kinte chai");
+        Assert.True(await TestConfig.Eventually(() => Enriched().ContainsKey("p9"), TimeSpan.FromSeconds(20)));
+        Assert.Equal(["P-7"], Enriched()["p9"].MatchedProductIds);
+        Assert.Equal(0, second.Services.GetRequiredService<Observability.PipelineMetrics>().Stage("context-enricher").In - 1);
+        await second.StopAsync();
+    }
+}
