@@ -63,22 +63,26 @@ public static class SnowflakeMerge
     }
 
     /// <summary>Splits rows so that each chunk stays under the row, binding and byte limits.</summary>
-    public static IReadOnlyList<IReadOnlyList<string?[]>> Chunk(IReadOnlyList<string?[]> rows, int columns, int maxRows, int maxBindings, int maxBytes)
+    public static IReadOnlyList<IReadOnlyList<string?[]>> Chunk(IReadOnlyList<string?[]> rows, MergeTable table, int maxRows, int maxBindings, int maxBytes)
     {
+        var columns = table.Columns.Count;
         var rowsByBindings = Math.Max(1, maxBindings / columns);
         var limit = Math.Min(maxRows, rowsByBindings);
         var chunks = new List<IReadOnlyList<string?[]>>();
         var current = new List<string?[]>();
-        var bytes = 600 + (columns * 40);
+
+        // The statement text without rows, plus the rest of the request body (timeout, database, schema, warehouse, role).
+        var fixedBytes = JsonBytes(Statement(table, 0)) + 512;
+        var bytes = fixedBytes;
         foreach (var row in rows)
         {
             // Each binding costs its value plus {"n":{"type":"TEXT","value":""}} and a "(?,..)" in the SQL.
-            var rowBytes = row.Sum(v => (v?.Length ?? 4) + 40) + (columns * 2) + 3;
+            var rowBytes = row.Sum(v => (v is null ? 4 : JsonBytes(v)) + 40) + (columns * 2) + 3;
             if (current.Count > 0 && (current.Count >= limit || bytes + rowBytes > maxBytes))
             {
                 chunks.Add(current);
                 current = [];
-                bytes = 600 + (columns * 40);
+                bytes = fixedBytes;
             }
 
             current.Add(row);
@@ -91,6 +95,19 @@ public static class SnowflakeMerge
         }
 
         return chunks;
+    }
+
+    // An upper bound of the bytes a string takes in the request body, not its char count: System.Text.Json's default
+    // encoder keeps printable ASCII but escapes everything else (Bangla, emoji) and HTML-sensitive characters as 6-byte \uXXXX.
+    private static int JsonBytes(string s)
+    {
+        var bytes = 0;
+        foreach (var c in s)
+        {
+            bytes += c is >= ' ' and <= '~' and not ('"' or '\\' or '&' or '\'' or '<' or '>' or '+' or '`') ? 1 : 6;
+        }
+
+        return bytes;
     }
 
     public static string?[] Values(OrderRow o) =>

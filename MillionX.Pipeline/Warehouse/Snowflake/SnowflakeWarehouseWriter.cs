@@ -45,7 +45,7 @@ public sealed class SnowflakeWarehouseWriter(SnowflakeSqlApiClient client, Snowf
             return 0;
         }
 
-        var chunks = SnowflakeMerge.Chunk(rows, table.Columns.Count, options.MaxRowsPerStatement, options.MaxBindingsPerStatement, options.MaxStatementBytes);
+        var chunks = SnowflakeMerge.Chunk(rows, table, options.MaxRowsPerStatement, options.MaxBindingsPerStatement, options.MaxStatementBytes);
         foreach (var chunk in chunks)
         {
             await Run(SnowflakeMerge.Statement(table, chunk.Count), chunk.SelectMany(r => r).ToList(), ct);

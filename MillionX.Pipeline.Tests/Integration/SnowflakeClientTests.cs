@@ -1,0 +1,616 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using MillionX.Pipeline.Tests.Support;
+using MillionX.Pipeline.Warehouse;
+using MillionX.Pipeline.Warehouse.Snowflake;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+/// <summary>
+/// The SQL API client and the Snowflake writer against <see cref="FakeSnowflake"/>: a real HTTP server that checks the
+/// key-pair JWT, requestId/retry, the statement and its bindings on every request.
+/// </summary>
+public sealed partial class SnowflakeClientTests : IAsyncLifetime
+{
+    // Lower case with a region suffix on purpose: the JWT must carry the upper-case account locator without the region.
+    private const string Account = "xy12345.ap-southeast-1";
+    private const string User = "loader";
+    private const string QualifiedUser = "XY12345.LOADER";
+
+    private static readonly string[] OrderColumns =
+        ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "MERCHANT_ID", "PRODUCT_NAME", "QUANTITY", "PRICE", "CURRENCY", "ORDER_STATUS", "CUSTOMER_PHONE_HASH", "ORDER_TIMESTAMP", "INGESTION_TIME", "HASH_KEY_ID"];
+
+    private static readonly string[] PriceColumns = ["PLATFORM", "PRODUCT_ID", "ORDER_ID", "PRICE", "CURRENCY", "OBSERVED_AT", "INGESTION_TIME"];
+
+    private static readonly string[] WeatherColumns = ["CITY", "OBSERVED_AT", "TEMPERATURE", "CONDITION", "HUMIDITY", "WIND_SPEED", "IS_EXTREME_WEATHER", "INGESTION_TIME"];
+
+    // One key pair for the class: generating a 2048-bit key costs up to seconds, a fake server per test does not.
+    private static readonly RSA SharedKey = NewKey();
+
+    private readonly RSA _key = SharedKey;
+    private readonly List<IDisposable> _disposables = [];
+    private FakeSnowflake _server = null!;
+
+    public async Task InitializeAsync() => _server = await FakeSnowflake.StartAsync(_key.ExportSubjectPublicKeyInfo(), QualifiedUser);
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        foreach (var d in _disposables)
+        {
+            d.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ServerAnswers200_ReturnsResultSetFromOneAuthenticatedRequest()
+    {
+        var client = Client(Options());
+
+        var result = await client.ExecuteAsync("SELECT ?, ?, '?' AS literal", ["dhaka", null], CancellationToken.None);
+
+        Assert.Equal("2", Assert.Single(Assert.Single(result.Data!)));
+        Assert.Equal("090001", result.Code);
+        var post = Assert.Single(_server.Requests);
+        Assert.Equal(200, post.Answer);
+        Assert.Equal(FakeSnowflake.StatementsPath, post.Path);
+        Assert.NotNull(post.RequestId);
+        Assert.Null(post.RetryParameter);
+        Assert.Equal(["dhaka", null], post.Bindings);
+        Assert.Equal(QualifiedUser, post.Claims!.Sub);
+        Assert.True(post.Claims.Exp - post.Claims.Iat <= 3600);
+        Assert.False(string.IsNullOrEmpty(result.StatementHandle));
+        Assert.Equal(1, _server.Executions(post.RequestId!.Value));
+        Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_202ThenStatusPolled_ReturnsResultOnceStatusIs200()
+    {
+        _server.Script(FakeReply.Accepted(polls: 3));
+        var client = Client(Options());
+
+        var result = await client.ExecuteAsync("SELECT ?", ["x"], CancellationToken.None);
+
+        Assert.Equal("1", Assert.Single(Assert.Single(result.Data!)));
+        var requests = _server.Requests;
+        Assert.Equal(["POST", "GET", "GET", "GET", "GET"], requests.Select(r => r.Method));
+        Assert.Equal([202, 202, 202, 202, 200], requests.Select(r => r.Answer));
+        Assert.All(requests.Skip(1), r => Assert.Equal($"{FakeSnowflake.StatementsPath}/{result.StatementHandle}", r.Path));
+        Assert.All(requests, r => Assert.Equal(QualifiedUser, r.Claims!.Sub));
+        Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_202ThenStatementFails_ThrowsStatementExceptionWithoutResubmitting()
+    {
+        _server.Script(FakeReply.Accepted(polls: 1, failAfterPolls: true));
+        var client = Client(Options());
+
+        var ex = await Assert.ThrowsAsync<SnowflakeStatementException>(() => client.ExecuteAsync("SELECT 1", [], CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, ex.Status);
+        Assert.Equal("002003", ex.Code);
+        Assert.Single(_server.Posts);
+        Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_Throttled429_RetriesSameRequestIdWithRetryTrue()
+    {
+        _server.Script(FakeReply.Throttled(), FakeReply.Throttled(), FakeReply.Ok());
+        var client = Client(Options());
+
+        await client.ExecuteAsync("SELECT ?", ["x"], CancellationToken.None);
+
+        var posts = _server.Posts;
+        Assert.Equal([429, 429, 200], posts.Select(p => p.Answer));
+        AssertOneRequestIdRetried(posts);
+        Assert.True(posts[^1].At - posts[0].At < TimeSpan.FromSeconds(1), "429 without Retry-After should back off from the tiny InitialBackoff");
+        Assert.Empty(_server.Violations);
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(503)]
+    public async Task ExecuteAsync_ServerError_RetriesSameRequestIdWithRetryTrue(int status)
+    {
+        _server.Script(FakeReply.ServerError(status), FakeReply.ServerError(status), FakeReply.Ok());
+        var client = Client(Options());
+
+        await client.ExecuteAsync("SELECT ?", ["x"], CancellationToken.None);
+
+        var posts = _server.Posts;
+        Assert.Equal([status, status, 200], posts.Select(p => p.Answer));
+        AssertOneRequestIdRetried(posts);
+        Assert.Equal(1, _server.Executions(posts[0].RequestId!.Value));
+        Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ServerHangs_TimesOutAndRetriesWithoutRunningTwice()
+    {
+        _server.Script(FakeReply.Hang(), FakeReply.Ok());
+        var client = Client(Options(o => o.HttpTimeout = TimeSpan.FromMilliseconds(300)));
+        var stopwatch = Stopwatch.StartNew();
+
+        var result = await client.ExecuteAsync("MERGE INTO T USING (SELECT ?) s ON 1 = 1 WHEN MATCHED THEN DELETE", ["x"], CancellationToken.None);
+
+        Assert.Equal("1", Assert.Single(Assert.Single(result.Data!)));
+        var posts = _server.Posts;
+        Assert.Equal([0, 200], posts.Select(p => p.Answer));
+        AssertOneRequestIdRetried(posts);
+        Assert.True(posts[1].At - posts[0].At >= TimeSpan.FromMilliseconds(250), $"retried after {(posts[1].At - posts[0].At).TotalMilliseconds} ms, before the 300 ms timeout");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5));
+
+        // The hung attempt reached the server; retry=true is what keeps the resubmission from running it again.
+        Assert.Equal(1, _server.Executions(posts[0].RequestId!.Value));
+        Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_AttemptsExhausted_ThrowsTransientWarehouseException()
+    {
+        _server.Script(FakeReply.ServerError(503), FakeReply.Throttled(), FakeReply.ServerError(500), FakeReply.Ok());
+        var client = Client(Options(o => o.MaxAttempts = 3));
+
+        var ex = await Assert.ThrowsAsync<TransientWarehouseException>(() => client.ExecuteAsync("SELECT 1", [], CancellationToken.None));
+
+        Assert.Contains("3 attempts", ex.Message, StringComparison.Ordinal);
+        var posts = _server.Posts;
+        Assert.Equal([503, 429, 500], posts.Select(p => p.Answer));
+        AssertOneRequestIdRetried(posts);
+        Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_HangsEveryTime_ThrowsTransientAfterMaxAttempts()
+    {
+        _server.Script(FakeReply.Hang(), FakeReply.Hang());
+        var client = Client(Options(o =>
+        {
+            o.MaxAttempts = 2;
+            o.HttpTimeout = TimeSpan.FromMilliseconds(200);
+        }));
+
+        await Assert.ThrowsAsync<TransientWarehouseException>(() => client.ExecuteAsync("SELECT 1", [], CancellationToken.None));
+
+        AssertOneRequestIdRetried(_server.Posts);
+        Assert.Equal(2, _server.Posts.Count);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_422_ThrowsStatementExceptionWithoutRetry()
+    {
+        _server.Script(FakeReply.SqlError(), FakeReply.Ok());
+        var client = Client(Options());
+
+        var ex = await Assert.ThrowsAsync<SnowflakeStatementException>(() => client.ExecuteAsync("SELECT * FROM ORDERS", [], CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, ex.Status);
+        Assert.Equal("002003", ex.Code);
+        Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
+        Assert.Single(_server.Posts);
+        Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_401_ThrowsStatementExceptionWithoutRetry()
+    {
+        _server.Script(FakeReply.Unauthorized(), FakeReply.Ok());
+        var client = Client(Options());
+
+        var ex = await Assert.ThrowsAsync<SnowflakeStatementException>(() => client.ExecuteAsync("SELECT 1", [], CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, ex.Status);
+        Assert.Equal("390144", ex.Code);
+        Assert.Single(_server.Posts);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_TokenSignedWithUnregisteredKey_RejectedWith401()
+    {
+        using var other = RSA.Create(2048);
+        var client = Client(Options(o => o.PrivateKey = other.ExportPkcs8PrivateKeyPem()));
+
+        var ex = await Assert.ThrowsAsync<SnowflakeStatementException>(() => client.ExecuteAsync("SELECT 1", [], CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, ex.Status);
+        Assert.Single(_server.Requests);
+        Assert.Contains(_server.Violations, v => v.Contains("iss", StringComparison.Ordinal) || v.Contains("signature", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RetryAfter_WaitsThatLongBeforeRetrying()
+    {
+        _server.Script(FakeReply.Throttled(retryAfterSeconds: 1), FakeReply.Ok());
+        var client = Client(Options(o => o.InitialBackoff = TimeSpan.FromMilliseconds(1)));
+
+        await client.ExecuteAsync("SELECT 1", [], CancellationToken.None);
+
+        var posts = _server.Posts;
+        Assert.Equal([429, 200], posts.Select(p => p.Answer));
+        AssertOneRequestIdRetried(posts);
+        var gap = posts[1].At - posts[0].At;
+        Assert.True(gap >= TimeSpan.FromMilliseconds(950), $"retried {gap.TotalMilliseconds:0} ms after a 429 with Retry-After: 1");
+        Assert.True(gap < TimeSpan.FromSeconds(3), $"retried {gap.TotalMilliseconds:0} ms after a 429 with Retry-After: 1");
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ClockAdvances_ReusesJwtWhileValidAndRenewsNearExpiry()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var server = await FakeSnowflake.StartAsync(_key.ExportSubjectPublicKeyInfo(), QualifiedUser, clock);
+        var options = Options();
+        options.AccountUrl = server.Url.ToString();
+        var client = Client(options, clock);
+
+        await client.ExecuteAsync("SELECT 1", [], CancellationToken.None);
+        await client.ExecuteAsync("SELECT 2", [], CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(50));
+        await client.ExecuteAsync("SELECT 3", [], CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await client.ExecuteAsync("SELECT 4", [], CancellationToken.None);
+        await client.ExecuteAsync("SELECT 5", [], CancellationToken.None);
+
+        var tokens = server.Requests.Select(r => r.Token).ToList();
+        Assert.Equal(5, tokens.Count);
+        Assert.Equal(tokens[0], tokens[1]);
+        Assert.Equal(tokens[0], tokens[2]);
+        Assert.NotEqual(tokens[2], tokens[3]);
+        Assert.Equal(tokens[3], tokens[4]);
+        var renewed = server.Requests[3].Claims!;
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds(), renewed.Iat);
+        Assert.True(renewed.Exp - renewed.Iat <= 3600);
+        Assert.Empty(server.Violations);
+    }
+
+    [Fact]
+    public async Task EnsureSchemaAsync_DdlFile_SendsEachCreateTableAsItsOwnStatement()
+    {
+        await using var writer = Writer(Options());
+
+        await writer.EnsureSchemaAsync(CancellationToken.None);
+
+        var posts = _server.Posts;
+        Assert.Equal(["ORDERS", "PRICE_HISTORY", "WEATHER_LOGS"], posts.Select(p => CreateTableName().Match(p.Statement!).Groups[1].Value));
+        Assert.All(posts, p =>
+        {
+            Assert.StartsWith("CREATE TABLE IF NOT EXISTS ", p.Statement, StringComparison.Ordinal);
+            Assert.Empty(p.Bindings);
+            Assert.DoesNotContain(";", p.Statement, StringComparison.Ordinal);
+            Assert.DoesNotContain("--", p.Statement, StringComparison.Ordinal);
+        });
+        Assert.Contains("PRIMARY KEY (PLATFORM, ORDER_ID, PRODUCT_ID)", posts[0].Statement, StringComparison.Ordinal);
+        Assert.Contains("PRIMARY KEY (PLATFORM, PRODUCT_ID, ORDER_ID)", posts[1].Statement, StringComparison.Ordinal);
+        Assert.Contains("PRIMARY KEY (CITY, OBSERVED_AT)", posts[2].Statement, StringComparison.Ordinal);
+        Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task WriteAsync_LargeBatch_SendsChunkedMergesWithinLimitsCoveringEveryRowOnce()
+    {
+        const int maxBindings = 1_300;
+        const int maxRows = 150;
+        const int maxBytes = 40_000;
+        var options = Options(o =>
+        {
+            o.MaxBindingsPerStatement = maxBindings;
+            o.MaxRowsPerStatement = maxRows;
+            o.MaxStatementBytes = maxBytes;
+        });
+        await using var writer = Writer(options);
+        var batch = new WarehouseBatch();
+        var orders = Enumerable.Range(0, 3_000).Select(Order).ToList();
+        var weather = Enumerable.Range(0, 10).Select(Weather).ToList();
+        orders.ForEach(batch.Add);
+        weather.ForEach(batch.Add);
+
+        var result = await writer.WriteAsync(batch, CancellationToken.None);
+
+        var posts = _server.Posts;
+        Assert.Empty(_server.Violations);
+        Assert.Equal(posts.Count, result.Statements);
+        Assert.All(posts, p =>
+        {
+            Assert.Equal(200, p.Answer);
+            Assert.StartsWith("MERGE INTO ", p.Statement, StringComparison.Ordinal);
+            Assert.DoesNotContain("INSERT INTO", p.Statement, StringComparison.OrdinalIgnoreCase);
+            Assert.True(p.BodyBytes <= maxBytes, $"request body of {p.BodyBytes} bytes is over MaxStatementBytes {maxBytes}");
+        });
+
+        var byTable = posts.GroupBy(p => MergeTableName().Match(p.Statement!).Groups[1].Value).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(["ORDERS", "PRICE_HISTORY", "WEATHER_LOGS"], byTable.Keys.Order());
+        Assert.True(byTable["ORDERS"].Count >= 3_000 / (maxBindings / OrderColumns.Length), $"{byTable["ORDERS"].Count} ORDERS chunks");
+        Assert.True(byTable["PRICE_HISTORY"].Count >= 3_000 / maxRows, $"{byTable["PRICE_HISTORY"].Count} PRICE_HISTORY chunks");
+
+        var boundOrders = BoundRows(byTable["ORDERS"], OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID"], maxBindings, maxRows);
+        var boundPrices = BoundRows(byTable["PRICE_HISTORY"], PriceColumns, ["PLATFORM", "PRODUCT_ID", "ORDER_ID"], maxBindings, maxRows);
+        var boundWeather = BoundRows(byTable["WEATHER_LOGS"], WeatherColumns, ["CITY", "OBSERVED_AT"], maxBindings, maxRows);
+
+        Assert.Equal(orders.Count, boundOrders.Count);
+        Assert.Equal(orders.Select(o => o.OrderId).Order(), boundOrders.Select(r => r["ORDER_ID"]!).Order());
+        var ordersById = boundOrders.ToDictionary(r => r["ORDER_ID"]!);
+        foreach (var o in orders)
+        {
+            var row = ordersById[o.OrderId];
+            Assert.Equal(o.Platform, row["PLATFORM"]);
+            Assert.Equal(o.ProductId, row["PRODUCT_ID"]);
+            Assert.Equal(o.MerchantId, row["MERCHANT_ID"]);
+            Assert.Equal(o.ProductName, row["PRODUCT_NAME"]);
+            Assert.Equal(o.Quantity, int.Parse(row["QUANTITY"]!, NumberStyles.None, CultureInfo.InvariantCulture));
+            AssertInvariantDecimal(o.Price, row["PRICE"]);
+            Assert.Equal(o.Currency, row["CURRENCY"]);
+            Assert.Equal(o.OrderStatus, row["ORDER_STATUS"]);
+            Assert.Equal(o.CustomerPhoneHash, row["CUSTOMER_PHONE_HASH"]);
+            AssertTimestamp(o.OrderTimestampUtc, row["ORDER_TIMESTAMP"]);
+            AssertTimestamp(o.IngestionTimeUtc, row["INGESTION_TIME"]);
+            Assert.Equal(o.HashKeyId, row["HASH_KEY_ID"]);
+        }
+
+        Assert.Equal(orders.Count, boundPrices.Count);
+        var pricesById = boundPrices.ToDictionary(r => r["ORDER_ID"]!);
+        foreach (var o in orders)
+        {
+            var row = pricesById[o.OrderId];
+            Assert.Equal((o.Platform, o.ProductId), (row["PLATFORM"], row["PRODUCT_ID"]));
+            AssertInvariantDecimal(o.Price, row["PRICE"]);
+            Assert.Equal(o.Currency, row["CURRENCY"]);
+            AssertTimestamp(o.OrderTimestampUtc, row["OBSERVED_AT"]);
+            AssertTimestamp(o.IngestionTimeUtc, row["INGESTION_TIME"]);
+        }
+
+        Assert.Equal(weather.Count, boundWeather.Count);
+        foreach (var w in weather)
+        {
+            var row = Assert.Single(boundWeather, r => r["CITY"] == w.City && ParseTimestamp(r["OBSERVED_AT"]) == w.ObservedAtUtc);
+            Assert.Equal(w.Temperature, double.Parse(row["TEMPERATURE"]!, CultureInfo.InvariantCulture));
+            Assert.Equal(w.Condition, row["CONDITION"]);
+            Assert.Equal(w.Humidity, double.Parse(row["HUMIDITY"]!, CultureInfo.InvariantCulture));
+            Assert.Equal(w.WindSpeed, double.Parse(row["WIND_SPEED"]!, CultureInfo.InvariantCulture));
+            Assert.Equal(w.IsExtremeWeather ? "TRUE" : "FALSE", row["IS_EXTREME_WEATHER"]);
+            AssertTimestamp(w.IngestionTimeUtc, row["INGESTION_TIME"]);
+        }
+    }
+
+    [Fact]
+    public async Task WriteAsync_LongBanglaProductNames_EveryRequestBodyUnderMaxStatementBytes()
+    {
+        const int maxBytes = 20_000;
+        await using var writer = Writer(Options(o => o.MaxStatementBytes = maxBytes));
+        var batch = new WarehouseBatch();
+        var orders = Enumerable.Range(0, 200)
+            .Select(i => Order(i) with { ProductName = string.Concat(Enumerable.Repeat("জামদানি শাড়ি হাতে বোনা ঢাকাই মসলিন ", 4)) + i })
+            .ToList();
+        orders.ForEach(batch.Add);
+
+        await writer.WriteAsync(batch, CancellationToken.None);
+
+        var posts = _server.Posts;
+        Assert.Empty(_server.Violations);
+        Assert.All(posts, p => Assert.True(p.BodyBytes <= maxBytes, $"request body of {p.BodyBytes} bytes is over MaxStatementBytes {maxBytes}"));
+        var names = BoundRows(posts.Where(p => p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal)).ToList(),
+            OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID"], int.MaxValue, int.MaxValue).Select(r => r["PRODUCT_NAME"]);
+        Assert.Equal(orders.Select(o => o.ProductName).Order(StringComparer.Ordinal), names.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task WriteAsync_DuplicateNaturalKeys_SendsEachKeyOnceWithLastValue()
+    {
+        await using var writer = Writer(Options());
+        var batch = new WarehouseBatch();
+        var first = Order(1);
+        batch.Add(first);
+        batch.Add(Order(2));
+        batch.Add(first with { OrderStatus = "delivered", Price = 99.5m });
+        batch.Add(Weather(1));
+        batch.Add(Weather(1) with { Temperature = 41.5 });
+
+        var result = await writer.WriteAsync(batch, CancellationToken.None);
+
+        Assert.Equal(5, batch.RecordCount);
+        Assert.Equal(3, result.Statements);
+        var byTable = _server.Posts.ToDictionary(p => MergeTableName().Match(p.Statement!).Groups[1].Value);
+        var orders = BoundRows([byTable["ORDERS"]], OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID"], int.MaxValue, int.MaxValue);
+        Assert.Equal([first.OrderId, Order(2).OrderId], orders.Select(r => r["ORDER_ID"]).Order());
+        var kept = Assert.Single(orders, r => r["ORDER_ID"] == first.OrderId);
+        Assert.Equal("delivered", kept["ORDER_STATUS"]);
+        AssertInvariantDecimal(99.5m, kept["PRICE"]);
+        Assert.Equal(2, BoundRows([byTable["PRICE_HISTORY"]], PriceColumns, ["PLATFORM", "PRODUCT_ID", "ORDER_ID"], int.MaxValue, int.MaxValue).Count);
+        var weather = Assert.Single(BoundRows([byTable["WEATHER_LOGS"]], WeatherColumns, ["CITY", "OBSERVED_AT"], int.MaxValue, int.MaxValue));
+        Assert.Equal(41.5, double.Parse(weather["TEMPERATURE"]!, CultureInfo.InvariantCulture));
+        Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task WriteAsync_ChunkThrottledThenHung_RetriesThatChunkAndRunsEveryChunkOnce()
+    {
+        var options = Options(o =>
+        {
+            o.MaxRowsPerStatement = 10;
+            o.HttpTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        await using var writer = Writer(options);
+        var batch = new WarehouseBatch();
+        foreach (var o in Enumerable.Range(0, 25).Select(Order))
+        {
+            batch.Add(o);
+        }
+
+        _server.Script(FakeReply.Ok(), FakeReply.Throttled(), FakeReply.Hang(), FakeReply.Ok());
+
+        var result = await writer.WriteAsync(batch, CancellationToken.None);
+
+        Assert.Equal(6, result.Statements);
+        var posts = _server.Posts;
+        Assert.Equal(8, posts.Count);
+        var requestIds = posts.Select(p => p.RequestId!.Value).Distinct().ToList();
+        Assert.Equal(6, requestIds.Count);
+        Assert.All(requestIds, id => Assert.Equal(1, _server.Executions(id)));
+        Assert.Equal(25, BoundRows(posts.Where(p => p.Answer == 200 && p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal)).ToList(),
+            OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID"], int.MaxValue, 10).Select(r => r["ORDER_ID"]).Distinct().Count());
+        Assert.Empty(_server.Violations);
+    }
+
+    private static void AssertOneRequestIdRetried(IReadOnlyList<RecordedRequest> posts)
+    {
+        Assert.True(posts.Count >= 2);
+        Assert.All(posts, p => Assert.Equal(posts[0].RequestId, p.RequestId));
+        Assert.Null(posts[0].RetryParameter);
+        Assert.All(posts.Skip(1), p => Assert.Equal("true", p.RetryParameter));
+    }
+
+    private static void AssertInvariantDecimal(decimal expected, string? bound)
+    {
+        Assert.NotNull(bound);
+        Assert.Matches(@"^-?\d+(\.\d+)?$", bound);
+        Assert.Equal(expected, decimal.Parse(bound, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture));
+    }
+
+    private static void AssertTimestamp(DateTime expectedUtc, string? bound) => Assert.Equal(expectedUtc, ParseTimestamp(bound));
+
+    private static DateTime ParseTimestamp(string? bound)
+    {
+        Assert.NotNull(bound);
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$", bound);
+        return DateTime.SpecifyKind(DateTime.Parse(bound, CultureInfo.InvariantCulture, DateTimeStyles.None), DateTimeKind.Utc);
+    }
+
+    /// <summary>
+    /// Rebuilds the rows a table's MERGE requests bound: each statement's <c>columnN[::CAST] AS NAME</c> list says which
+    /// position is which column; checks the statement's shape, casts, natural key and per-chunk limits on the way.
+    /// </summary>
+    private static List<Dictionary<string, string?>> BoundRows(
+        IReadOnlyList<RecordedRequest> posts, string[] columns, string[] key, int maxBindings, int maxRows)
+    {
+        var rows = new List<Dictionary<string, string?>>();
+        foreach (var post in posts)
+        {
+            var sql = post.Statement!;
+            var positions = SourceColumn().Matches(sql).ToDictionary(m => m.Groups[3].Value, m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) - 1);
+            Assert.Equal(columns.Order(), positions.Keys.Order());
+            Assert.Equal(Enumerable.Range(0, columns.Length), positions.Values.Order());
+            foreach (var m in SourceColumn().Matches(sql).Cast<Match>())
+            {
+                var cast = m.Groups[2].Value;
+                var name = m.Groups[3].Value;
+                if (name is "PRICE")
+                {
+                    Assert.StartsWith("::NUMBER(", cast, StringComparison.Ordinal);
+                }
+                else if (name is "QUANTITY")
+                {
+                    Assert.StartsWith("::NUMBER(", cast, StringComparison.Ordinal);
+                }
+                else if (name is "ORDER_TIMESTAMP" or "OBSERVED_AT" or "INGESTION_TIME")
+                {
+                    Assert.Equal("::TIMESTAMP_NTZ", cast);
+                }
+                else if (name is "TEMPERATURE" or "HUMIDITY" or "WIND_SPEED")
+                {
+                    Assert.Equal("::FLOAT", cast);
+                }
+                else if (name is "IS_EXTREME_WEATHER")
+                {
+                    Assert.Equal("::BOOLEAN", cast);
+                }
+            }
+
+            var on = OnClause().Match(sql);
+            Assert.True(on.Success, sql);
+            Assert.Equal(key.Select(k => $"t.{k} = s.{k}").Order(), on.Groups[1].Value.Split(" AND ").Order());
+            Assert.Contains(" WHEN MATCHED THEN UPDATE SET ", sql, StringComparison.Ordinal);
+            Assert.Contains(" WHEN NOT MATCHED THEN INSERT (", sql, StringComparison.Ordinal);
+
+            Assert.True(post.Bindings.Count > 0, "a chunk without rows");
+            Assert.Equal(0, post.Bindings.Count % columns.Length);
+            var rowCount = post.Bindings.Count / columns.Length;
+            Assert.True(post.Bindings.Count <= maxBindings, $"{post.Bindings.Count} bindings in one statement, over {maxBindings}");
+            Assert.True(rowCount <= maxRows, $"{rowCount} rows in one statement, over {maxRows}");
+            for (var r = 0; r < rowCount; r++)
+            {
+                rows.Add(positions.ToDictionary(p => p.Key, p => post.Bindings[(r * columns.Length) + p.Value]));
+            }
+        }
+
+        return rows;
+    }
+
+    private static OrderRow Order(int i)
+    {
+        // Every third name in Bangla (multi-byte in UTF-8, escaped in JSON), some with quotes and markup characters.
+        var name = (i % 3) switch
+        {
+            0 => $"জামদানি শাড়ি হাতে বোনা ঢাকাই {i}",
+            1 => $"Men's \"Cotton\" Panjabi <XL> & more + {i}",
+            _ => $"Xiaomi Redmi Note Phone {i}",
+        };
+        var at = new DateTime(2025, 3, 1, 10, 0, 0, DateTimeKind.Utc).AddTicks(i * 1_234_567L);
+        return new OrderRow(
+            i % 2 == 0 ? "shopify" : "daraz", $"ORD-{i:D6}", $"P-{1000 + (i % 50)}", $"M-{i % 7}", name, 1 + (i % 4),
+            new[] { 4500m, 1850.50m, 21999.99m, 0.0001m, 650m }[i % 5] + i, "BDT", i % 4 == 0 ? "pending" : "delivered",
+            i % 10 == 0 ? null : "k1_" + Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)))[..32], at, at.AddSeconds(5), "k1");
+    }
+
+    private static WeatherRow Weather(int i) => new(
+        i % 2 == 0 ? "Dhaka" : "Chittagong", new DateTime(2025, 3, 1, 0, 0, 0, DateTimeKind.Utc).AddHours(i).AddTicks(1), 28.25 + (i / 3.0), "Haze",
+        71.5, 3.6 + i, i == 3, new DateTime(2025, 3, 1, 12, 0, 0, DateTimeKind.Utc));
+
+    private static RSA NewKey()
+    {
+        var key = RSA.Create(2048);
+        _ = key.ExportSubjectPublicKeyInfo();
+        return key;
+    }
+
+    private SnowflakeOptions Options(Action<SnowflakeOptions>? tune = null)
+    {
+        var o = new SnowflakeOptions
+        {
+            AccountUrl = _server.Url.ToString(),
+            Account = Account,
+            User = User,
+            PrivateKey = _key.ExportPkcs8PrivateKeyPem(),
+            Database = "MILLIONX",
+            Schema = "PUBLIC",
+            Warehouse = "LOAD_WH",
+            Role = "LOADER",
+            MaxAttempts = 5,
+            InitialBackoff = TimeSpan.FromMilliseconds(5),
+            MaxBackoff = TimeSpan.FromMilliseconds(50),
+            PollInterval = TimeSpan.FromMilliseconds(10),
+            HttpTimeout = TimeSpan.FromSeconds(5),
+        };
+        tune?.Invoke(o);
+        return o;
+    }
+
+    private SnowflakeSqlApiClient Client(SnowflakeOptions options, TimeProvider? clock = null)
+    {
+        var http = new HttpClient();
+        var jwt = SnowflakeJwt.From(options, clock ?? TimeProvider.System);
+        _disposables.Add(http);
+        _disposables.Add(jwt);
+        return new SnowflakeSqlApiClient(http, options, jwt, clock ?? TimeProvider.System, new ListLogger<SnowflakeSqlApiClient>());
+    }
+
+    private SnowflakeWarehouseWriter Writer(SnowflakeOptions options) => new(
+        Client(options), options, new SnowflakeCostMeter(options.CreditsPerHour, options.UsdPerCredit, options.AutoSuspend, TimeProvider.System),
+        NullLogger<SnowflakeWarehouseWriter>.Instance);
+
+    [GeneratedRegex(@"^CREATE TABLE IF NOT EXISTS (\w+) \(")]
+    private static partial Regex CreateTableName();
+
+    [GeneratedRegex(@"^MERGE INTO (\w+) ")]
+    private static partial Regex MergeTableName();
+
+    [GeneratedRegex(@"column(\d+)((?:::[A-Z_]+(?:\(\d+,\d+\))?)?) AS (\w+)")]
+    private static partial Regex SourceColumn();
+
+    [GeneratedRegex(@"\) s ON (.+?) WHEN MATCHED")]
+    private static partial Regex OnClause();
+}
