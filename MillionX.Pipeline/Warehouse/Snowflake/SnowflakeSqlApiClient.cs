@@ -53,7 +53,8 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
                         return await Read(response, ct);
                     case HttpStatusCode.Accepted:
                         return await PollAsync(await Read(response, ct), ct);
-                    case HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout or >= HttpStatusCode.InternalServerError:
+                    // 408 is not here: Snowflake answers it when the statement ran past its timeout and was cancelled.
+                    case HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError:
                         failure = $"HTTP {(int)response.StatusCode}";
                         retryAfter = response.Headers.RetryAfter?.Delta;
                         break;
@@ -100,13 +101,19 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(options.AccountUrl), url));
             Authorize(request);
             HttpResponseMessage response;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(options.HttpTimeout);
             try
             {
-                response = await http.SendAsync(request, ct);
+                response = await http.SendAsync(request, timeout.Token);
             }
-            catch (HttpRequestException) when (++failures < options.MaxAttempts)
+            catch (Exception ex) when ((ex is HttpRequestException || (ex is OperationCanceledException && !ct.IsCancellationRequested)) && ++failures < options.MaxAttempts)
             {
                 continue;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TransientWarehouseException($"Snowflake status polling got no answer within {options.HttpTimeout.TotalSeconds:0} s");
             }
 
             using (response)
