@@ -62,7 +62,6 @@ public abstract class ConsumerStage : BackgroundService
 
     protected PipelineMetrics.StageCounters Counters { get; }
 
-    protected StageServices Services => _services;
 
     protected ILogger Logger => _logger;
 
@@ -75,7 +74,38 @@ public abstract class ConsumerStage : BackgroundService
     /// </summary>
     protected abstract void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ExecuteConsumeAsync(stoppingToken);
+
+    /// <summary>
+    /// Runs the consume loop beside a worker that drains a stage's queue (batching, embedding). A worker that fails is
+    /// tier 3: the stage is marked failed and the host stops, instead of the consumer running on until its queue fills.
+    /// </summary>
+    protected async Task RunWithWorkerAsync(Func<CancellationToken, Task> worker, Action completeQueue, CancellationToken stoppingToken)
+    {
+        var working = Task.Run(() => worker(stoppingToken), CancellationToken.None);
+        var consuming = ExecuteConsumeAsync(stoppingToken);
+        if (await Task.WhenAny(working, consuming) == working && working.IsFaulted)
+        {
+            var error = working.Exception!.InnerException!;
+            _services.Registry.Get(Name).Failed(error);
+            Environment.ExitCode = 1;
+            _logger.LogCritical(error, "Stage {Stage} failed; stopping the host", Name);
+            completeQueue();
+            throw error;
+        }
+
+        try
+        {
+            await consuming;
+        }
+        finally
+        {
+            completeQueue();
+            await working;
+        }
+    }
+
+    private Task ExecuteConsumeAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => ConsumeLoop(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void ConsumeLoop(CancellationToken ct)

@@ -12,7 +12,7 @@ public readonly record struct PublishOutcome(bool Accepted, string? Reason, Erro
 }
 
 /// <summary>Validates a raw record through <see cref="SourceGate"/> and produces it to its source topic or dead-letter topic.</summary>
-public sealed class SourcePublisher(SourceGate gate, PipelineProducer producer, DeadLetterPublisher deadLetters, PipelineMetrics metrics)
+public sealed class SourcePublisher(SourceGate gate, PipelineProducer producer, DeadLetterPublisher deadLetters, PipelineMetrics metrics, TimeProvider clock)
 {
     public void Publish(string stage, SourceKind kind, byte[] raw, string origin, Action<PublishOutcome> onDone)
     {
@@ -22,7 +22,7 @@ public sealed class SourcePublisher(SourceGate gate, PipelineProducer producer, 
         if (result.Accepted)
         {
             var topic = kind.Topic();
-            producer.Produce(topic, result.Key, result.Value!, null, report =>
+            producer.Produce(topic, result.Key, result.Value!, PipelineHeaders.WithIngestedAt(clock.GetUtcNow()), report =>
             {
                 if (report.Error.Code == ErrorCode.NoError)
                 {

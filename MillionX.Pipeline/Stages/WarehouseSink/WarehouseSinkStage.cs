@@ -75,29 +75,7 @@ public sealed class WarehouseSinkStage : ConsumerStage
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await _writer.EnsureSchemaAsync(stoppingToken);
-        var batches = Task.Run(() => BatchLoop(stoppingToken), CancellationToken.None);
-        var consuming = base.ExecuteAsync(stoppingToken);
-        if (await Task.WhenAny(batches, consuming) == batches && batches.IsFaulted)
-        {
-            // A non-transient warehouse error (bad SQL, rejected credentials): tier 3, stop the host instead of
-            // letting the consumer run on until the queue fills.
-            var error = batches.Exception!.InnerException!;
-            Services.Registry.Get(Name).Failed(error);
-            Environment.ExitCode = 1;
-            Logger.LogCritical(error, "Stage {Stage} cannot write to the {Writer} warehouse; stopping the host", Name, _writer.Name);
-            _queue.Writer.TryComplete();
-            throw error;
-        }
-
-        try
-        {
-            await consuming;
-        }
-        finally
-        {
-            _queue.Writer.TryComplete();
-            await batches;
-        }
+        await RunWithWorkerAsync(BatchLoop, () => _queue.Writer.TryComplete(), stoppingToken);
     }
 
     protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)

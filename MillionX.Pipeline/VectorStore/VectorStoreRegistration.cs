@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace MillionX.Pipeline.VectorStore;
+
+public static class VectorStoreRegistration
+{
+    /// <summary>The configured vector store (the embedding stage writes it; the search command reads it).</summary>
+    public static IHostApplicationBuilder AddVectorStore(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<VectorStoreOptions>().BindConfiguration(VectorStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient("weaviate");
+        var warehousePath = builder.Configuration["Warehouse:DuckDb:Path"] ?? "data/millionx.duckdb";
+        builder.Services.AddSingleton<IVectorStore>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<VectorStoreOptions>>().Value;
+            return o.Store == "weaviate"
+                ? new WeaviateVectorStore(sp.GetRequiredService<IHttpClientFactory>().CreateClient("weaviate"), o.Weaviate,
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WeaviateVectorStore>>())
+                : new DuckDbVectorStore(string.IsNullOrWhiteSpace(o.DuckDbPath) ? warehousePath : o.DuckDbPath, o.Dimensions,
+                    sp.GetRequiredService<ILogger<DuckDbVectorStore>>());
+        });
+        return builder;
+    }
+}
