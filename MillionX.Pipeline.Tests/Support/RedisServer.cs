@@ -26,7 +26,7 @@ public sealed class RedisServer : IDisposable
 
     public void Start()
     {
-        var exe = File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
+        var exe = DebianPackages.Require("/usr/bin/redis-server", "redis-server");
         var psi = new ProcessStartInfo(exe)
         {
             UseShellExecute = false,
