@@ -1,0 +1,212 @@
+using System.Security.Cryptography;
+using MillionX.Pipeline.Embedding;
+using MillionX.Pipeline.Tests.Support;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+/// <summary>Model resolution against local files and a fake HTTP server on 127.0.0.1; nothing leaves the machine.</summary>
+public sealed class ModelLoaderTests : IDisposable
+{
+    private static readonly HttpClient Http = new();
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "millionx-tests", "models-" + Guid.NewGuid().ToString("N"));
+
+    public ModelLoaderTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Cache => Path.Combine(_dir, "cache");
+
+    private EmbeddingOptions Options(string? path = null, string? sha = null, string? url = null, string? vocab = null) => new()
+    {
+        ModelPath = path,
+        ModelSha256 = sha,
+        ModelUrl = url,
+        VocabPath = vocab ?? TestModels.Vocab,
+        CacheDirectory = Cache,
+    };
+
+    private static Task<ResolvedModel> Resolve(EmbeddingOptions options) => new ModelLoader(options, Http).ResolveAsync();
+
+    private (byte[] Bytes, string Sha256) FakeModel(int size = 4096)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        return (bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    private string WriteFile(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public async Task ResolveAsync_StandInWithReadmeHash_VerifiedButNotPublished()
+    {
+        var model = await Resolve(Options(path: TestModels.StandInModel, sha: TestModels.StandInSha256));
+
+        Assert.Equal(TestModels.StandInSha256, model.ModelSha256);
+        Assert.False(model.IsPublishedModel);
+        Assert.Null(model.PublishedVariant);
+        Assert.True(model.IsPublishedVocab);
+        Assert.Equal(PublishedMiniLm.VocabSha256, model.VocabSha256);
+        Assert.False(model.Downloaded);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_HashMismatch_ThrowsNamingTheSettings()
+    {
+        var path = WriteFile("model.onnx", FakeModel().Bytes);
+
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(path: path, sha: PublishedMiniLm.Int8Sha256)));
+
+        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Embedding:ModelSha256", e.Message, StringComparison.Ordinal);
+        Assert.Contains(PublishedMiniLm.Int8Sha256, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_ModelPathMissing_ThrowsNamingTheSettings()
+    {
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(path: Path.Combine(_dir, "absent.onnx"))));
+
+        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Embedding:ModelUrl", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_NotCachedAndNoUrl_ThrowsNamingTheSettings()
+    {
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(sha: FakeModel().Sha256)));
+
+        Assert.Contains("Embedding:ModelUrl", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_NothingConfigured_Throws()
+    {
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options()));
+
+        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_VocabMissing_ThrowsNamingVocabPath()
+    {
+        var path = WriteFile("model.onnx", FakeModel().Bytes);
+
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(path: path, vocab: Path.Combine(_dir, "vocab.txt"))));
+
+        Assert.Contains("Embedding:VocabPath", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_UnknownModelAndEditedVocab_FlaggedNotPublished()
+    {
+        var (bytes, sha) = FakeModel();
+        var vocab = WriteFile("vocab.txt", [.. File.ReadAllBytes(TestModels.Vocab), .. "extra\n"u8]);
+
+        var model = await Resolve(Options(path: WriteFile("model.onnx", bytes), vocab: vocab));
+
+        Assert.Equal(sha, model.ModelSha256);
+        Assert.False(model.IsPublishedModel);
+        Assert.False(model.IsPublishedVocab);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_DownloadFromLocalServer_CachedUnderHashAndReusedWithoutDownload()
+    {
+        await using var server = await FakeFileServer.StartAsync();
+        var (bytes, sha) = FakeModel(300_000);
+        var url = server.Serve("/m/model.onnx", bytes);
+        var options = Options(sha: sha.ToUpperInvariant(), url: url);
+
+        var first = await Resolve(options);
+        var second = await Resolve(options);
+
+        Assert.True(first.Downloaded);
+        Assert.False(second.Downloaded);
+        Assert.Equal(Path.Combine(Cache, sha + ".onnx"), first.ModelPath);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(first.ModelPath));
+        Assert.Equal(1, server.Requests("/m/model.onnx"));
+        Assert.Equal([sha + ".onnx"], Directory.GetFiles(Cache).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_GoodFileAlreadyCached_NoRequest()
+    {
+        await using var server = await FakeFileServer.StartAsync();
+        var (bytes, sha) = FakeModel();
+        Directory.CreateDirectory(Cache);
+        await File.WriteAllBytesAsync(Path.Combine(Cache, sha + ".onnx"), bytes);
+
+        var model = await Resolve(Options(sha: sha, url: new Uri(server.BaseAddress, "/model.onnx").ToString()));
+
+        Assert.False(model.Downloaded);
+        Assert.Equal(0, server.Requests("/model.onnx"));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_DamagedCacheEntry_DownloadedAgain()
+    {
+        await using var server = await FakeFileServer.StartAsync();
+        var (bytes, sha) = FakeModel();
+        Directory.CreateDirectory(Cache);
+        await File.WriteAllBytesAsync(Path.Combine(Cache, sha + ".onnx"), bytes[..100]);
+
+        var model = await Resolve(Options(sha: sha, url: server.Serve("/model.onnx", bytes)));
+
+        Assert.True(model.Downloaded);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(model.ModelPath));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_ServerSendsOtherBytes_ThrowsAndCachesNothing()
+    {
+        await using var server = await FakeFileServer.StartAsync();
+        var expected = FakeModel().Sha256;
+        var url = server.Serve("/model.onnx", FakeModel().Bytes);
+
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(sha: expected, url: url)));
+
+        Assert.Contains("Embedding:ModelUrl", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Embedding:ModelSha256", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Cache));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_ServerReturns404_ThrowsNamingUrl()
+    {
+        await using var server = await FakeFileServer.StartAsync();
+
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(sha: FakeModel().Sha256, url: new Uri(server.BaseAddress, "/missing.onnx").ToString())));
+
+        Assert.Contains("HTTP 404", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Embedding:ModelUrl", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_StandInDownloadedLocally_LoadsAndEmbeds()
+    {
+        await using var server = await FakeFileServer.StartAsync();
+        var url = server.Serve("/standin.onnx", await File.ReadAllBytesAsync(TestModels.StandInModel));
+        var options = Options(sha: TestModels.StandInSha256, url: url);
+
+        var model = await Resolve(options);
+        using var embedder = OnnxTextEmbedder.Create(model, options);
+
+        Assert.True(model.Downloaded);
+        Assert.Equal(384, Assert.Single(embedder.Embed(["downloaded, verified, loaded"])).Length);
+    }
+
+    [Fact]
+    public void OnnxTextEmbedder_FileIsNotOnnx_ThrowsModelLoadExceptionNamingSettings()
+    {
+        var path = WriteFile("garbage.onnx", FakeModel().Bytes);
+
+        var e = Assert.Throws<ModelLoadException>(() => new OnnxTextEmbedder(path, new MiniLmTokenizer(TestModels.Vocab)));
+
+        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+    }
+}

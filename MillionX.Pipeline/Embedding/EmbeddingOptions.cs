@@ -1,0 +1,74 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MillionX.Pipeline.Embedding;
+
+/// <summary>
+/// The <c>Embedding</c> section: which ONNX model and vocabulary to load (or download and cache), inference threads,
+/// and the micro-batching knobs of the stage that embeds posts.
+/// </summary>
+public sealed class EmbeddingOptions : IValidatableObject
+{
+    public const string Section = "Embedding";
+
+    /// <summary>A local ONNX file. Empty: the model is looked up in <see cref="CacheDirectory"/> by its SHA-256, else downloaded.</summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>WordPiece vocabulary (all-MiniLM-L6-v2's vocab.txt).</summary>
+    [Required(ErrorMessage = "Embedding:VocabPath is required (the model's vocab.txt).")]
+    public string VocabPath { get; set; } = "";
+
+    /// <summary>
+    /// Expected SHA-256 (hex) of the model file: always verified when set. Required when <see cref="ModelPath"/> is
+    /// empty, because it names the cached file and proves a download is the intended model.
+    /// </summary>
+    [RegularExpression("^[0-9a-fA-F]{64}$", ErrorMessage = "Embedding:ModelSha256 must be 64 hex digits.")]
+    public string? ModelSha256 { get; set; }
+
+    /// <summary>Where to download the model when <see cref="ModelPath"/> is empty and the cache lacks it (http or https).</summary>
+    public string? ModelUrl { get; set; }
+
+    /// <summary>Downloaded models live here as <c>{sha256}.onnx</c>; relative paths are relative to the working directory.</summary>
+    [Required(ErrorMessage = "Embedding:CacheDirectory is required.")]
+    public string CacheDirectory { get; set; } = "data/models";
+
+    /// <summary>Tokens per text after truncation, [CLS] and [SEP] included (all-MiniLM-L6-v2 was trained with 256; BERT's positions stop at 512).</summary>
+    [Range(8, 512, ErrorMessage = "Embedding:MaxTokens must be between 8 and 512.")]
+    public int MaxTokens { get; set; } = MiniLmTokenizer.DefaultMaxTokens;
+
+    /// <summary>ONNX Runtime intra-op threads per inference.</summary>
+    [Range(1, 64, ErrorMessage = "Embedding:IntraOpThreads must be between 1 and 64.")]
+    public int IntraOpThreads { get; set; } = 2;
+
+    /// <summary>Most texts the embedding stage sends to the model at once.</summary>
+    [Range(1, 1024, ErrorMessage = "Embedding:MaxBatchSize must be between 1 and 1024.")]
+    public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>How long the stage waits for a batch to fill before it embeds what it has.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10", ErrorMessage = "Embedding:MaxBatchWait must be between 0 and 10 seconds.")]
+    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Bounded queue in front of the model: when full, the consumer waits (backpressure).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Embedding:QueueCapacity must be between 1 and 1000000.")]
+    public int QueueCapacity { get; set; } = 1024;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath) && string.IsNullOrWhiteSpace(ModelSha256))
+        {
+            yield return new ValidationResult(
+                "Embedding: no model configured. Set Embedding:ModelPath to a local ONNX file, or Embedding:ModelSha256 (with Embedding:ModelUrl to download it into Embedding:CacheDirectory).",
+                [nameof(ModelPath), nameof(ModelSha256)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(ModelUrl)
+            && !(Uri.TryCreate(ModelUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)))
+        {
+            yield return new ValidationResult("Embedding:ModelUrl must be an absolute http or https URL.", [nameof(ModelUrl)]);
+        }
+
+        if (QueueCapacity < MaxBatchSize)
+        {
+            yield return new ValidationResult("Embedding:QueueCapacity must be at least Embedding:MaxBatchSize.", [nameof(QueueCapacity)]);
+        }
+    }
+}

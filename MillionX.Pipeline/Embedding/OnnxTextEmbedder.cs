@@ -1,0 +1,184 @@
+using System.Numerics.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace MillionX.Pipeline.Embedding;
+
+/// <summary>
+/// Sentence embeddings from a BERT-style ONNX model (all-MiniLM-L6-v2): tokenise, pad the batch to its longest
+/// text, run, mean-pool <c>last_hidden_state</c> over the attention mask, L2-normalise. This is what
+/// sentence-transformers does for the model, so vectors match the Python pipeline's for the same weights.
+/// </summary>
+/// <remarks>
+/// Calls are serialised: parallelism comes from ONNX Runtime's intra-op threads, which on a small machine is
+/// faster than concurrent runs competing for the same cores. Input buffers are reused between calls.
+/// </remarks>
+public sealed class OnnxTextEmbedder : ITextEmbedder
+{
+    private const string InputIds = "input_ids", AttentionMask = "attention_mask", TokenTypeIds = "token_type_ids";
+
+    private readonly InferenceSession _session;
+    private readonly MiniLmTokenizer _tokenizer;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly bool _feedTokenTypes;
+    private readonly RunOptions _runOptions = new();
+    private readonly Lock _gate = new();
+    private long[] _ids = [], _mask = [], _types = [];
+
+    public OnnxTextEmbedder(string modelPath, MiniLmTokenizer tokenizer, int intraOpThreads = 2)
+    {
+        _tokenizer = tokenizer;
+        using var sessionOptions = new Microsoft.ML.OnnxRuntime.SessionOptions
+        {
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        try
+        {
+            _session = new InferenceSession(modelPath, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelLoadException(
+                $"ONNX Runtime cannot load '{modelPath}': {e.Message}. Check that Embedding:ModelPath / Embedding:ModelUrl name an ONNX model file.", e);
+        }
+
+        try
+        {
+            var inputs = _session.InputMetadata;
+            foreach (var required in new[] { InputIds, AttentionMask })
+            {
+                if (!inputs.TryGetValue(required, out var meta) || meta.ElementDataType != TensorElementType.Int64)
+                {
+                    throw new ModelLoadException(
+                        $"The model '{modelPath}' has no int64 input '{required}' (inputs: {string.Join(", ", inputs.Keys)}); it is not a BERT sentence-embedding export. Check Embedding:ModelPath / Embedding:ModelUrl.");
+                }
+            }
+
+            // Some exports drop token_type_ids; feeding an input the graph does not declare is an error.
+            _feedTokenTypes = inputs.ContainsKey(TokenTypeIds);
+            _inputNames = _feedTokenTypes ? [InputIds, AttentionMask, TokenTypeIds] : [InputIds, AttentionMask];
+
+            var outputs = _session.OutputMetadata;
+            var output = outputs.ContainsKey("last_hidden_state") ? "last_hidden_state" : outputs.Keys.First();
+            _outputNames = [output];
+            var dims = outputs[output].Dimensions;
+            if (dims.Length != 3)
+            {
+                throw new ModelLoadException(
+                    $"The model '{modelPath}' output '{output}' has rank {dims.Length}, not [batch, sequence, hidden]. Check Embedding:ModelPath / Embedding:ModelUrl.");
+            }
+
+            // A symbolic hidden size (-1) is read from a probe run instead.
+            Dimensions = dims[2] > 0 ? dims[2] : Embed([""])[0].Length;
+        }
+        catch
+        {
+            _session.Dispose();
+            _runOptions.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads the resolved model with the options' threads and token limit.</summary>
+    public static OnnxTextEmbedder Create(ResolvedModel model, EmbeddingOptions options) =>
+        new(model.ModelPath, new MiniLmTokenizer(model.VocabPath, options.MaxTokens), options.IntraOpThreads);
+
+    public int Dimensions { get; private set; }
+
+    public MiniLmTokenizer Tokenizer => _tokenizer;
+
+    public int CountTokens(string text) => _tokenizer.CountTokens(text);
+
+    public float[][] Embed(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (texts.Count == 0)
+        {
+            return [];
+        }
+
+        var encoded = new int[texts.Count][];
+        int longest = 0;
+        for (int i = 0; i < texts.Count; i++)
+        {
+            encoded[i] = _tokenizer.Encode(texts[i]);
+            longest = Math.Max(longest, encoded[i].Length);
+        }
+
+        lock (_gate)
+        {
+            return Run(encoded, longest);
+        }
+    }
+
+    private float[][] Run(int[][] encoded, int sequence)
+    {
+        int batch = encoded.Length, size = batch * sequence;
+        if (_ids.Length < size)
+        {
+            // Grown once to the largest batch seen, as ORT's own arena is.
+            _ids = new long[size];
+            _mask = new long[size];
+            _types = new long[size];
+        }
+
+        var ids = _ids.AsSpan(0, size);
+        var mask = _mask.AsSpan(0, size);
+        ids.Clear();
+        mask.Clear();
+        for (int b = 0; b < batch; b++)
+        {
+            var row = encoded[b];
+            for (int t = 0; t < row.Length; t++)
+            {
+                ids[b * sequence + t] = row[t];
+                mask[b * sequence + t] = 1;
+            }
+        }
+
+        if (_feedTokenTypes)
+        {
+            _types.AsSpan(0, size).Clear();
+        }
+
+        long[] shape = [batch, sequence];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ids.AsMemory(0, size), shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _mask.AsMemory(0, size), shape);
+        using var typesValue = _feedTokenTypes ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _types.AsMemory(0, size), shape) : null;
+        OrtValue[] inputs = typesValue is null ? [idsValue, maskValue] : [idsValue, maskValue, typesValue];
+
+        using var outputs = _session.Run(_runOptions, _inputNames, inputs, _outputNames);
+        var hidden = outputs[0].GetTensorDataAsSpan<float>();
+        int dim = hidden.Length / size;
+
+        var vectors = new float[batch][];
+        for (int b = 0; b < batch; b++)
+        {
+            // Padding is on the right, so the mask of row b is exactly its first encoded[b].Length positions.
+            int length = encoded[b].Length;
+            var vector = new float[dim];
+            var rows = hidden.Slice(b * sequence * dim, length * dim);
+            for (int t = 0; t < length; t++)
+            {
+                TensorPrimitives.Add(vector, rows.Slice(t * dim, dim), vector);
+            }
+
+            TensorPrimitives.Divide(vector, length, vector);
+            float norm = TensorPrimitives.Norm<float>(vector);
+            TensorPrimitives.Divide(vector, MathF.Max(norm, 1e-12f), vector);
+            vectors[b] = vector;
+        }
+
+        return vectors;
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}
