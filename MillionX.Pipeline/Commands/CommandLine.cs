@@ -6,11 +6,11 @@ namespace MillionX.Pipeline.Commands;
 /// </summary>
 public sealed record CommandLine(string Command, IReadOnlyDictionary<string, string> Flags, IReadOnlyList<string> ConfigArgs)
 {
-    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "help"];
+    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "search", "help"];
 
     private static readonly HashSet<string> ValueFlags = new(StringComparer.OrdinalIgnoreCase)
     {
-        "role", "profile", "address-file", "source", "file", "summary-json", "config",
+        "role", "profile", "address-file", "source", "file", "summary-json", "config", "top", "platform",
     };
 
     private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help", "json" };
@@ -42,9 +42,9 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
                 continue;
             }
 
-            if (!a.StartsWith("--", StringComparison.Ordinal) && command == "sql" && !flags.ContainsKey("query"))
+            if (!a.StartsWith("--", StringComparison.Ordinal) && command is "sql" or "search" && !flags.ContainsKey("query"))
             {
-                // sql takes its query as the one positional argument.
+                // sql and search take their query as the one positional argument.
                 flags["query"] = a;
                 continue;
             }
@@ -114,6 +114,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
           dotnet run --project MillionX.Pipeline -- broker [--address-file <path>]
           dotnet run --project MillionX.Pipeline -- ingest --source tiktok|facebook|shopify|daraz|weather --file <records.jsonl> [--summary-json <out.json>]
           dotnet run --project MillionX.Pipeline -- sql "select * from ORDERS limit 5" [--json]
+          dotnet run --project MillionX.Pipeline -- search "eid shari offer" [--top 5] [--platform tiktok] [--json]
 
         Any configuration key can be overridden: --Kafka:BootstrapServers=host:9092, or env Kafka__BootstrapServers.
         The role can also come from env MILLIONX_ROLE; --config <file.json> layers another JSON file over appsettings.json.

@@ -25,6 +25,9 @@ public sealed record IngestSummary
 
     /// <summary>Rows the warehouse sink wrote per table during this run (absent when the sink did not run).</summary>
     public IReadOnlyDictionary<string, long>? WarehouseRows { get; init; }
+
+    /// <summary>Vectors the embedding stage wrote during this run (absent when it did not run).</summary>
+    public long? Vectors { get; init; }
     public long DurationMs { get; init; }
 }
 
@@ -135,6 +138,7 @@ public static class IngestCommand
             DownstreamStages = stages.Select(s => s.Name).ToList(),
             DownstreamCaughtUp = caughtUp,
             WarehouseRows = stages.OfType<Stages.WarehouseSink.WarehouseSinkStage>().FirstOrDefault()?.RowsByTable,
+            Vectors = stages.OfType<Stages.EmbeddingService.EmbeddingServiceStage>().FirstOrDefault()?.VectorsWrittenCount,
             DurationMs = stopwatch.ElapsedMilliseconds,
         };
     }
@@ -198,6 +202,11 @@ public static class IngestCommand
         foreach (var (table, rows) in s.WarehouseRows ?? new Dictionary<string, long>())
         {
             sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  warehouse {table,-14}{rows} rows");
+        }
+
+        if (s.Vectors is { } vectors)
+        {
+            sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  vectors         {vectors}");
         }
 
         sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"  duration        {s.DurationMs} ms");

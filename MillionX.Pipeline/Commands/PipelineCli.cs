@@ -24,10 +24,11 @@ public static class PipelineCli
                 "broker" => await BrokerCommand.RunAsync(cl),
                 "ingest" => await IngestCommand.RunAsync(cl),
                 "sql" => await SqlCommand.RunAsync(cl),
+                "search" => await SearchCommand.RunAsync(cl),
                 _ => await RunCommand.RunAsync(cl),
             };
         }
-        catch (Exception ex) when (ex is ArgumentException or StageSelectionException or OptionsValidationException)
+        catch (Exception ex) when (ex is ArgumentException or StageSelectionException or OptionsValidationException or Embedding.ModelLoadException)
         {
             await Console.Error.WriteLineAsync("error: " + ex.Message);
             return UsageError;

@@ -13,6 +13,12 @@ public sealed class EmbeddingOptions : IValidatableObject
     /// <summary>A local ONNX file. Empty: the model is looked up in <see cref="CacheDirectory"/> by its SHA-256, else downloaded.</summary>
     public string? ModelPath { get; set; }
 
+    /// <summary>
+    /// Used only with the embedded broker and only when the configured model cannot be loaded: an
+    /// architecture-identical stand-in with random weights, so local runs work without the real weights.
+    /// </summary>
+    public string? DevelopmentModelPath { get; set; }
+
     /// <summary>WordPiece vocabulary (all-MiniLM-L6-v2's vocab.txt).</summary>
     [Required(ErrorMessage = "Embedding:VocabPath is required (the model's vocab.txt).")]
     public string VocabPath { get; set; } = "";

@@ -1,5 +1,6 @@
 using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
+using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.SampleSource;
 using MillionX.Pipeline.Stages.WarehouseSink;
@@ -27,6 +28,7 @@ public static class StageCatalog
         PrivacyShieldRegistration.Definition,
         WarehouseSinkRegistration.Definition,
         ContextEnricherRegistration.Definition,
+        EmbeddingServiceRegistration.Definition,
         DeadLetterMonitorRegistration.Definition,
     ];
 

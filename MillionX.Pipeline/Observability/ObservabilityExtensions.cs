@@ -7,7 +7,7 @@ public static class ObservabilityExtensions
 {
     /// <summary>Serilog (text or compact JSON), the HTTP endpoint for /metrics and /health, and the progress line.</summary>
     /// <param name="logsToStdErr">Commands whose stdout is their result (ingest, broker) log to stderr.</param>
-    public static IHostApplicationBuilder AddPipelineObservability(this IHostApplicationBuilder builder, bool logsToStdErr = false, bool http = true)
+    public static IHostApplicationBuilder AddPipelineObservability(this IHostApplicationBuilder builder, bool logsToStdErr = false, bool http = true, bool progress = true)
     {
         builder.Services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var format = builder.Configuration[$"{ObservabilityOptions.Section}:LogFormat"] ?? "text";
@@ -34,7 +34,11 @@ public static class ObservabilityExtensions
             builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpEndpoint>());
         }
 
-        builder.Services.AddHostedService<ProgressReporter>();
+        if (progress)
+        {
+            builder.Services.AddHostedService<ProgressReporter>();
+        }
+
         return builder;
     }
 }
