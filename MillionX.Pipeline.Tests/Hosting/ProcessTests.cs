@@ -68,7 +68,7 @@ public sealed class ProcessTests
             "{\"city\":\"Sylhet\",\"temperature\":27,\"condition\":\"Rain\",\"humidity\":92,\"wind_speed\":5,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
             "{\"city\":\"Khulna\",\"temperature\":29,\"condition\":\"Clear\",\"humidity\":140,\"wind_speed\":2,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
         ]);
-        var env = TestConfig.KeyEnvironment;
+        var env = TestConfig.BrokerClientEnvironment;
         env["Kafka__BootstrapServers"] = address;
         env["Kafka__Provisioning__Enabled"] = "false";
         using (var ingest = new PipelineProcess(["ingest", "--source", "weather", "--file", file, "--profile", "stream"], env))

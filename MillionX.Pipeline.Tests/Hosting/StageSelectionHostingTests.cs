@@ -5,6 +5,7 @@ using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
+using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.Stages.SampleSource;
@@ -23,6 +24,7 @@ public sealed class StageSelectionHostingTests
                 DeadLetterMonitorStage => DeadLetterMonitorStage.StageName,
                 PrivacyShieldStage => PrivacyShieldStage.StageName,
                 ContextEnricherStage => ContextEnricherStage.StageName,
+                EmbeddingServiceStage => EmbeddingServiceStage.StageName,
                 WarehouseSinkStage => WarehouseSinkStage.StageName,
                 _ => null,
             })
@@ -42,10 +44,11 @@ public sealed class StageSelectionHostingTests
     }
 
     [Theory]
-    [InlineData(new string[0], new[] { "context-enricher", "dlq-monitor", "privacy-shield", "sample-source", "warehouse-sink" })]
-    [InlineData(new[] { "--profile", "local" }, new[] { "context-enricher", "dlq-monitor", "privacy-shield", "sample-source", "warehouse-sink" })]
+    [InlineData(new string[0], new[] { "context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
+    [InlineData(new[] { "--profile", "local" }, new[] { "context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
     [InlineData(new[] { "--profile", "ingest" }, new[] { "sample-source" })]
-    [InlineData(new[] { "--profile", "stream" }, new[] { "context-enricher", "dlq-monitor", "privacy-shield" })]
+    [InlineData(new[] { "--profile", "stream" }, new[] { "context-enricher", "dlq-monitor", "embedding-service", "privacy-shield" })]
+    [InlineData(new[] { "--role", "embedding-service" }, new[] { "embedding-service" })]
     [InlineData(new[] { "--role", "context-enricher" }, new[] { "context-enricher" })]
     [InlineData(new[] { "--profile", "sinks" }, new[] { "warehouse-sink" })]
     [InlineData(new[] { "--role", "privacy-shield" }, new[] { "privacy-shield" })]
@@ -64,7 +67,7 @@ public sealed class StageSelectionHostingTests
     public void Build_EnabledFalseOverride_RemovesStageFromProfile()
     {
         using var host = Build(["--profile", "local"], new() { ["Stages:sample-source:Enabled"] = "false" });
-        Assert.Equal(["context-enricher", "dlq-monitor", "privacy-shield", "warehouse-sink"], Stages(host));
+        Assert.Equal(["context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "warehouse-sink"], Stages(host));
     }
 
     [Fact]
@@ -89,7 +92,7 @@ public sealed class StageSelectionHostingTests
     {
         var ex = Assert.Throws<StageSelectionException>(() => Build("--role", "scraper"));
         Assert.Contains("'scraper'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("context-enricher, dlq-monitor, privacy-shield, sample-source, warehouse-sink", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("context-enricher, dlq-monitor, embedding-service, privacy-shield, sample-source, warehouse-sink", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -118,6 +121,8 @@ public sealed class StageSelectionHostingTests
     [InlineData("Stages:warehouse-sink:MaxBatchRecords", "0", "MaxBatchRecords")]
     [InlineData("Privacy:HashKeyId", "Key One!", "HashKeyId")]
     [InlineData("Stages:context-enricher:Store", "redis", "RedisConnection")]
+    [InlineData("VectorStore:Store", "weaviate", "VectorStore:Weaviate:Url")]
+    [InlineData("Embedding:MaxBatchSize", "0", "MaxBatchSize")]
     public async Task Start_InvalidOptions_FailsAtStartNamingTheSetting(string key, string value, string named)
     {
         using var host = Build([], new() { [key] = value });

@@ -27,7 +27,7 @@ public sealed partial class CrashSafetyTests
             $"{{\"platform\":\"shopify\",\"order_id\":\"SH-{i}\",\"merchant_id\":\"M-1\",\"product_id\":\"P-{i % 13}\",\"product_name\":\"Cotton Panjabi\","
             + $"\"quantity\":1,\"price\":{1000 + (i % 500)},\"order_status\":\"paid\",\"customer_phone\":\"01712{i:D6}\",\"timestamp\":\"2026-11-20T10:00:00Z\"}}"));
 
-        var env = TestConfig.KeyEnvironment;
+        var env = TestConfig.BrokerClientEnvironment;
         env["Kafka__BootstrapServers"] = address;
         env["Kafka__Provisioning__Enabled"] = "false";
         env["Kafka__GroupIdPrefix"] = "crash-";

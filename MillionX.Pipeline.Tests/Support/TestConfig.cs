@@ -20,10 +20,17 @@ public static class TestConfig
 
     public static Privacy.PiiHasher Hasher => new(HashKey, "k1");
 
-    public static Dictionary<string, string> KeyEnvironment => new()
+    /// <summary>
+    /// Environment for a pipeline process joined to a broker: that counts as production, so it needs the privacy
+    /// keys and an explicit model (the stand-in; the development fallback is for the embedded broker only).
+    /// </summary>
+    public static Dictionary<string, string> BrokerClientEnvironment => new()
     {
         ["Privacy__HashKey"] = Convert.ToBase64String(HashKey),
         ["Privacy__DeadLetterKey"] = Convert.ToBase64String(DeadLetterKey),
+        ["Embedding__ModelPath"] = TestModels.StandInModel,
+        ["Embedding__ModelSha256"] = "",
+        ["Embedding__VocabPath"] = TestModels.Vocab,
     };
 
     /// <summary>No HTTP port (tests run in parallel), no progress line, a unique consumer-group prefix.</summary>
@@ -36,6 +43,9 @@ public static class TestConfig
             ["Kafka:GroupIdPrefix"] = groupPrefix ?? $"t{Guid.NewGuid():N}-",
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Warehouse:DuckDb:Path"] = TempDuckDb(),
+            ["Embedding:ModelPath"] = TestModels.StandInModel,
+            ["Embedding:ModelSha256"] = "",
+            ["Embedding:VocabPath"] = TestModels.Vocab,
             ["Privacy:HashKey"] = Convert.ToBase64String(HashKey),
             ["Privacy:DeadLetterKey"] = Convert.ToBase64String(DeadLetterKey),
         };

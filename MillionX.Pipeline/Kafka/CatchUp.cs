@@ -2,38 +2,65 @@ using Confluent.Kafka;
 
 namespace MillionX.Pipeline.Kafka;
 
-/// <summary>Waits until consumer stages have committed everything up to the current end of their topics.</summary>
+/// <summary>
+/// Waits until consumer stages have committed everything up to the end of their topics. Stages feed each other
+/// (privacy shield into enricher into embedder), so the check repeats until one full pass finds every stage caught
+/// up and no topic's end moved.
+/// </summary>
 public sealed class CatchUp(KafkaClientFactory clients, ILogger<CatchUp> logger)
 {
     public async Task<bool> WaitAsync(IReadOnlyCollection<ConsumerStage> stages, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
-        foreach (var stage in stages)
+        var probes = stages.ToDictionary(s => s, s => new ConsumerBuilder<Ignore, Ignore>(clients.ConsumerConfig(s.Name)).Build());
+        try
         {
-            using var probe = new ConsumerBuilder<Ignore, Ignore>(clients.ConsumerConfig(stage.Name)).Build();
-            var partitions = stage.Topics
-                .SelectMany(t => Enumerable.Range(0, clients.Options.Topics.TryGetValue(t, out var spec) ? spec.Partitions : 1)
-                    .Select(p => new TopicPartition(t, p)))
-                .ToList();
-            var ends = partitions.ToDictionary(tp => tp, tp => probe.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value);
-            var pending = partitions.Where(tp => ends[tp] > 0).ToList();
-            while (pending.Count > 0)
+            var partitions = stages.ToDictionary(s => s, s => s.Topics
+                .SelectMany(t => Enumerable.Range(0, clients.Options.Topics.TryGetValue(t, out var spec) ? spec.Partitions : 1).Select(p => new TopicPartition(t, p)))
+                .ToList());
+            Dictionary<TopicPartition, long>? previous = null;
+            while (true)
             {
-                if (DateTime.UtcNow > deadline)
+                var ends = new Dictionary<TopicPartition, long>();
+                foreach (var tp in partitions.Values.SelectMany(p => p).Distinct())
                 {
-                    logger.LogError("Stage {Stage} did not catch up within {Timeout}: {Partitions}", stage.Name, timeout, string.Join(", ", pending));
-                    return false;
+                    ends[tp] = probes.Values.First().QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value;
                 }
 
-                var committed = probe.Committed(pending, TimeSpan.FromSeconds(5));
-                pending = committed.Where(c => c.Offset.Value < ends[c.TopicPartition]).Select(c => c.TopicPartition).ToList();
-                if (pending.Count > 0)
+                if (previous is not null && ends.All(e => previous.TryGetValue(e.Key, out var v) && v == e.Value))
                 {
-                    await Task.Delay(100, ct);
+                    return true;
                 }
+
+                foreach (var stage in stages)
+                {
+                    var pending = partitions[stage].Where(tp => ends[tp] > 0).ToList();
+                    while (pending.Count > 0)
+                    {
+                        if (DateTime.UtcNow > deadline)
+                        {
+                            logger.LogError("Stage {Stage} did not catch up within {Timeout}: {Partitions}", stage.Name, timeout, string.Join(", ", pending));
+                            return false;
+                        }
+
+                        var committed = probes[stage].Committed(pending, TimeSpan.FromSeconds(5));
+                        pending = committed.Where(c => c.Offset.Value < ends[c.TopicPartition]).Select(c => c.TopicPartition).ToList();
+                        if (pending.Count > 0)
+                        {
+                            await Task.Delay(100, ct);
+                        }
+                    }
+                }
+
+                previous = ends;
             }
         }
-
-        return true;
+        finally
+        {
+            foreach (var p in probes.Values)
+            {
+                p.Dispose();
+            }
+        }
     }
 }
