@@ -13,7 +13,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
         "role", "profile", "address-file", "source", "file", "summary-json", "config", "top", "platform",
     };
 
-    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help", "json" };
+    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help", "json", "once" };
 
     public string? Flag(string name) => Flags.TryGetValue(name, out var v) ? v : null;
 
@@ -98,6 +98,11 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
             config.Add($"--{Hosting.PipelineOptions.Section}:Role={role}");
         }
 
+        if (flags.ContainsKey("once"))
+        {
+            config.Add("--Sources:Once=true");
+        }
+
         if (flags.TryGetValue("profile", out var profile))
         {
             config.Add($"--{Hosting.PipelineOptions.Section}:Profile={profile}");
@@ -110,7 +115,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
         MillionX.Pipeline: social, market and weather data into Kafka, a warehouse and a vector store.
 
         Usage:
-          dotnet run --project MillionX.Pipeline [-- run] [--profile local|ingest|stream|sinks] [--role <stage>]
+          dotnet run --project MillionX.Pipeline [-- run] [--profile local|ingest|stream|sinks] [--role <stage>] [--once]
           dotnet run --project MillionX.Pipeline -- broker [--address-file <path>]
           dotnet run --project MillionX.Pipeline -- ingest --source tiktok|facebook|shopify|daraz|weather --file <records.jsonl> [--summary-json <out.json>]
           dotnet run --project MillionX.Pipeline -- sql "select * from ORDERS limit 5" [--json]
