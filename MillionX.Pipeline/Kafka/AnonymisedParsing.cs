@@ -9,15 +9,7 @@ public static class AnonymisedParsing
     /// <summary>Anonymised orders come from the privacy shield; anything else on the topic is rejected, not guessed at.</summary>
     public static AnonymisedOrder ParseOrder(byte[] value)
     {
-        AnonymisedOrder? order;
-        try
-        {
-            order = JsonSerializer.Deserialize(value, ContractJson.Default.AnonymisedOrder);
-        }
-        catch (JsonException ex)
-        {
-            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MalformedJson, "not an anonymised order: " + ex.Message.Split('.')[0])]);
-        }
+        var order = Deserialize(value, ContractJson.Default.AnonymisedOrder, "an anonymised order");
 
         var errors = new List<ValidationError>();
         if (order is null)
@@ -50,15 +42,7 @@ public static class AnonymisedParsing
 
     public static AnonymisedPost ParsePost(byte[] value)
     {
-        AnonymisedPost? post;
-        try
-        {
-            post = JsonSerializer.Deserialize(value, ContractJson.Default.AnonymisedPost);
-        }
-        catch (JsonException ex)
-        {
-            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MalformedJson, "not an anonymised post: " + ex.Message.Split('.')[0])]);
-        }
+        var post = Deserialize(value, ContractJson.Default.AnonymisedPost, "an anonymised post");
 
         var errors = new List<ValidationError>();
         if (post is null)
@@ -82,5 +66,28 @@ public static class AnonymisedParsing
         }
 
         return errors.Count == 0 ? post! : throw new RecordRejectedException(errors);
+    }
+
+    public static EnrichedPost ParseEnriched(byte[] value)
+    {
+        var post = Deserialize(value, ContractJson.Default.EnrichedPost, "an enriched post");
+        if (post is null || string.IsNullOrWhiteSpace(post.PostId) || string.IsNullOrWhiteSpace(post.EnrichedContent) || string.IsNullOrWhiteSpace(post.Platform))
+        {
+            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MissingField, "an enriched post needs post_id, platform and enriched_content")]);
+        }
+
+        return post;
+    }
+
+    private static T? Deserialize<T>(byte[] value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(value, type);
+        }
+        catch (JsonException ex)
+        {
+            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MalformedJson, $"not {what}: " + ex.Message.Split('.')[0])]);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DuckDB.NET.Data;
+using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.VectorStore;
 
@@ -39,7 +40,7 @@ public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckD
         try
         {
             var connection = Open();
-            Execute(connection, "DELETE FROM STAGE_POST_VECTORS");
+            connection.Execute("DELETE FROM STAGE_POST_VECTORS");
             using (var appender = connection.CreateAppender("STAGE_POST_VECTORS"))
             {
                 // Last one wins within a batch, as it would across batches.
@@ -56,9 +57,9 @@ public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckD
                 }
             }
 
-            Execute(connection, "INSERT OR REPLACE INTO POST_VECTORS SELECT * FROM STAGE_POST_VECTORS");
+            connection.Execute("INSERT OR REPLACE INTO POST_VECTORS SELECT * FROM STAGE_POST_VECTORS");
         }
-        catch (DuckDBException ex) when (ex.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        catch (DuckDBException ex) when (DuckDbFiles.IsTransient(ex))
         {
             throw new TransientVectorStoreException($"DuckDB vector write failed: {ex.Message}", ex);
         }
@@ -122,27 +123,17 @@ public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckD
             return _connection;
         }
 
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var connection = new DuckDBConnection($"Data Source={full}");
-        connection.Open();
-        Execute(connection, $"""
+        var connection = DuckDbFiles.Open(path);
+        connection.Execute($"""
             CREATE TABLE IF NOT EXISTS POST_VECTORS (
                 POST_ID VARCHAR PRIMARY KEY, PLATFORM VARCHAR NOT NULL, CONTENT VARCHAR NOT NULL, ENRICHED_CONTENT VARCHAR NOT NULL,
                 TIMESTAMP TIMESTAMP NOT NULL, ENGAGEMENT BIGINT NOT NULL, HASHTAGS VARCHAR[] NOT NULL, MATCHED_PRODUCT_IDS VARCHAR[] NOT NULL,
                 VECTOR FLOAT[{dimensions}] NOT NULL, WRITTEN_AT TIMESTAMP NOT NULL)
             """);
-        Execute(connection, "CREATE TEMP TABLE IF NOT EXISTS STAGE_POST_VECTORS AS SELECT * FROM POST_VECTORS LIMIT 0");
-        logger.LogInformation("Vector store: DuckDB file {Path}, FLOAT[{Dimensions}]", full, dimensions);
+        connection.Execute("CREATE TEMP TABLE IF NOT EXISTS STAGE_POST_VECTORS AS SELECT * FROM POST_VECTORS LIMIT 0");
+        logger.LogInformation("Vector store: DuckDB file {Path}, FLOAT[{Dimensions}]", Path.GetFullPath(path), dimensions);
         _connection = connection;
         return connection;
-    }
-
-    private static void Execute(DuckDBConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 
     public ValueTask DisposeAsync()

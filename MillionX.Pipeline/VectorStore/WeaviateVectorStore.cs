@@ -180,11 +180,7 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
     };
 
     /// <summary>Exponential backoff with jitter over the upper half of the window, capped at MaxBackoff.</summary>
-    internal TimeSpan Backoff(int attempt)
-    {
-        var cap = Math.Min(options.MaxBackoff.TotalMilliseconds, options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));
-        return TimeSpan.FromMilliseconds((cap / 2) + (Random.Shared.NextDouble() * cap / 2));
-    }
+    internal TimeSpan Backoff(int attempt) => Hosting.Backoff.ForAttempt(attempt, options.InitialBackoff, options.MaxBackoff);
 
     private async Task UpsertBatchAsync(IReadOnlyList<BatchObject> batch, CancellationToken ct)
     {

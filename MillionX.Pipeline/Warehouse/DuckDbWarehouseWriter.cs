@@ -37,7 +37,7 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         {
             var connection = Open();
             var stopwatch = Stopwatch.StartNew();
-            Execute(connection, "DELETE FROM STAGE_ORDERS; DELETE FROM STAGE_PRICE_HISTORY; DELETE FROM STAGE_WEATHER_LOGS;");
+            connection.Execute("DELETE FROM STAGE_ORDERS; DELETE FROM STAGE_PRICE_HISTORY; DELETE FROM STAGE_WEATHER_LOGS;");
             using (var a = connection.CreateAppender("STAGE_ORDERS"))
             {
                 foreach (var o in batch.Orders)
@@ -68,7 +68,7 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
             }
 
             // One transaction: the batch is durable as a whole or not at all.
-            Execute(connection, """
+            connection.Execute("""
                 BEGIN TRANSACTION;
                 INSERT OR REPLACE INTO ORDERS SELECT * FROM STAGE_ORDERS;
                 INSERT OR REPLACE INTO PRICE_HISTORY SELECT * FROM STAGE_PRICE_HISTORY;
@@ -77,7 +77,7 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
                 """);
             return new WriteResult(3, stopwatch.Elapsed);
         }
-        catch (DuckDBException ex) when (IsTransient(ex))
+        catch (DuckDBException ex) when (DuckDbFiles.IsTransient(ex))
         {
             TryRollback();
             throw new TransientWarehouseException($"DuckDB write failed: {ex.Message}", ex);
@@ -88,9 +88,6 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         }
     }
 
-    private static bool IsTransient(DuckDBException ex) =>
-        ex.Message.Contains("IO Error", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("lock", StringComparison.OrdinalIgnoreCase);
-
     private DuckDBConnection Open()
     {
         if (_connection is not null)
@@ -99,26 +96,24 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         }
 
         var path = Path;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var connection = new DuckDBConnection($"Data Source={path}");
+        DuckDBConnection connection;
         try
         {
-            connection.Open();
+            connection = DuckDbFiles.Open(path);
         }
-        catch (DuckDBException ex) when (IsTransient(ex))
+        catch (DuckDBException ex) when (DuckDbFiles.IsTransient(ex))
         {
-            connection.Dispose();
             throw new TransientWarehouseException($"Cannot open DuckDB file {path} (is another process using it?): {ex.Message}", ex);
         }
 
         foreach (var statement in WarehouseDdl.Statements("duckdb"))
         {
-            Execute(connection, statement);
+            connection.Execute(statement);
         }
 
         foreach (var table in WarehouseTables.All)
         {
-            Execute(connection, $"CREATE TEMP TABLE IF NOT EXISTS STAGE_{table} AS SELECT * FROM {table} LIMIT 0");
+            connection.Execute($"CREATE TEMP TABLE IF NOT EXISTS STAGE_{table} AS SELECT * FROM {table} LIMIT 0");
         }
 
         logger.LogInformation("Warehouse: DuckDB file {Path}", path);
@@ -132,20 +127,13 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         {
             if (_connection is not null)
             {
-                Execute(_connection, "ROLLBACK");
+                _connection.Execute("ROLLBACK");
             }
         }
         catch (DuckDBException)
         {
             // No transaction was open.
         }
-    }
-
-    private static void Execute(DuckDBConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 
     public ValueTask DisposeAsync()

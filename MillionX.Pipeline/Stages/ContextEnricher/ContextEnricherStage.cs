@@ -3,6 +3,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Kafka;
 using Prometheus;
 
@@ -132,14 +133,14 @@ public sealed class ContextEnricherStage(
             catch (TransientCatalogueException ex)
             {
                 StoreFailures.Inc();
-                var wait = TimeSpan.FromMilliseconds((delay.TotalMilliseconds / 2) + (Random.Shared.NextDouble() * delay.TotalMilliseconds / 2));
+                var wait = Backoff.Jitter(delay);
                 Logger.LogWarning("Catalogue store unavailable (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offset not stored", attempt, ex.Message, wait.TotalSeconds);
                 if (_stopping.WaitHandle.WaitOne(wait))
                 {
                     return false;
                 }
 
-                delay = TimeSpan.FromTicks(Math.Min(options.Value.RetryMaxDelay.Ticks, delay.Ticks * 2));
+                delay = Backoff.Grow(delay, options.Value.RetryMaxDelay);
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
             {

@@ -1,5 +1,6 @@
 using DuckDB.NET.Data;
 using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.Stages.ContextEnricher;
 
@@ -75,21 +76,14 @@ public sealed class MemoryCatalogueStore(string path, ILogger<MemoryCatalogueSto
             return _connection;
         }
 
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var connection = new DuckDBConnection($"Data Source={full}");
-        connection.Open();
-        using (var create = connection.CreateCommand())
-        {
-            create.CommandText = """
-                CREATE TABLE IF NOT EXISTS PRODUCT_CATALOGUE (
-                    PLATFORM VARCHAR NOT NULL, PRODUCT_ID VARCHAR NOT NULL, NAME VARCHAR NOT NULL,
-                    LATEST_PRICE DECIMAL(18,4) NOT NULL, MIN_PRICE DECIMAL(18,4) NOT NULL, MAX_PRICE DECIMAL(18,4) NOT NULL,
-                    CURRENCY VARCHAR NOT NULL, TIMES_SEEN BIGINT NOT NULL, LATEST_AT TIMESTAMP NOT NULL,
-                    PRIMARY KEY (PLATFORM, PRODUCT_ID))
-                """;
-            create.ExecuteNonQuery();
-        }
+        var connection = DuckDbFiles.Open(path);
+        connection.Execute("""
+            CREATE TABLE IF NOT EXISTS PRODUCT_CATALOGUE (
+                PLATFORM VARCHAR NOT NULL, PRODUCT_ID VARCHAR NOT NULL, NAME VARCHAR NOT NULL,
+                LATEST_PRICE DECIMAL(18,4) NOT NULL, MIN_PRICE DECIMAL(18,4) NOT NULL, MAX_PRICE DECIMAL(18,4) NOT NULL,
+                CURRENCY VARCHAR NOT NULL, TIMES_SEEN BIGINT NOT NULL, LATEST_AT TIMESTAMP NOT NULL,
+                PRIMARY KEY (PLATFORM, PRODUCT_ID))
+            """);
 
         using (var read = connection.CreateCommand())
         {
@@ -103,7 +97,7 @@ public sealed class MemoryCatalogueStore(string path, ILogger<MemoryCatalogueSto
             }
         }
 
-        logger.LogInformation("Product catalogue: {Count} products from {Path}", _products.Count, full);
+        logger.LogInformation("Product catalogue: {Count} products from {Path}", _products.Count, Path.GetFullPath(path));
         _connection = connection;
         return connection;
     }

@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Embedding;
+using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.VectorStore;
 using Prometheus;
@@ -74,35 +74,8 @@ public sealed class EmbeddingServiceStage : ConsumerStage
 
     protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
     {
-        var post = ParseEnriched(record.Message.Value ?? []);
-        var item = new Item(post, completion, Stopwatch.GetTimestamp(), PipelineHeaders.IngestedAtOf(record.Message.Headers));
-        while (!_queue.Writer.TryWrite(item))
-        {
-            if (!_queue.Writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
-            {
-                return;
-            }
-        }
-    }
-
-    internal static EnrichedPost ParseEnriched(byte[] value)
-    {
-        EnrichedPost? post;
-        try
-        {
-            post = JsonSerializer.Deserialize(value, ContractJson.Default.EnrichedPost);
-        }
-        catch (JsonException ex)
-        {
-            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MalformedJson, "not an enriched post: " + ex.Message.Split('.')[0])]);
-        }
-
-        if (post is null || string.IsNullOrWhiteSpace(post.PostId) || string.IsNullOrWhiteSpace(post.EnrichedContent) || string.IsNullOrWhiteSpace(post.Platform))
-        {
-            throw new RecordRejectedException([new ValidationError("$", ReasonCodes.MissingField, "an enriched post needs post_id, platform and enriched_content")]);
-        }
-
-        return post;
+        var post = AnonymisedParsing.ParseEnriched(record.Message.Value ?? []);
+        _queue.Writer.WriteBlocking(new Item(post, completion, Stopwatch.GetTimestamp(), PipelineHeaders.IngestedAtOf(record.Message.Headers)));
     }
 
     private async Task EmbedLoop(CancellationToken ct)
@@ -222,7 +195,7 @@ public sealed class EmbeddingServiceStage : ConsumerStage
             }
             catch (TransientVectorStoreException ex)
             {
-                var wait = TimeSpan.FromMilliseconds((delay.TotalMilliseconds / 2) + (Random.Shared.NextDouble() * delay.TotalMilliseconds / 2));
+                var wait = Backoff.Jitter(delay);
                 Logger.LogWarning("Vector store write of {Count} vectors failed (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offsets not stored",
                     records.Count, attempt, ex.Message, wait.TotalSeconds);
                 try
@@ -234,7 +207,7 @@ public sealed class EmbeddingServiceStage : ConsumerStage
                     return false;
                 }
 
-                delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, delay.Ticks * 2));
+                delay = Backoff.Grow(delay, TimeSpan.FromSeconds(30));
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Warehouse;
 using Prometheus;
@@ -92,14 +93,7 @@ public sealed class WarehouseSinkStage : ConsumerStage
             row = OrderRow.From(AnonymisedParsing.ParseOrder(record.Message.Value ?? []), ingestion);
         }
 
-        // Blocks the consumer thread when batches fall behind: backpressure instead of unbounded memory.
-        while (!_queue.Writer.TryWrite((row, completion)))
-        {
-            if (!_queue.Writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
-            {
-                return;
-            }
-        }
+        _queue.Writer.WriteBlocking((row, completion));
     }
 
     private async Task BatchLoop(CancellationToken ct)
@@ -224,7 +218,7 @@ public sealed class WarehouseSinkStage : ConsumerStage
                     return false;
                 }
 
-                var wait = TimeSpan.FromMilliseconds((delay.TotalMilliseconds / 2) + (Random.Shared.NextDouble() * delay.TotalMilliseconds / 2));
+                var wait = Backoff.Jitter(delay);
                 Logger.LogWarning("Warehouse batch of {Records} records failed (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offsets not stored",
                     batch.RecordCount, attempt, ex.Message, wait.TotalSeconds);
                 try
@@ -236,7 +230,7 @@ public sealed class WarehouseSinkStage : ConsumerStage
                     return false;
                 }
 
-                delay = TimeSpan.FromTicks(Math.Min(_options.RetryMaxDelay.Ticks, delay.Ticks * 2));
+                delay = Backoff.Grow(delay, _options.RetryMaxDelay);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

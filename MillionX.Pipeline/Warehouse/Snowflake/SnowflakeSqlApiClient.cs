@@ -84,12 +84,8 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
         }
     }
 
-    /// <summary>Exponential backoff with full jitter, capped.</summary>
-    internal TimeSpan Backoff(int attempt)
-    {
-        var cap = Math.Min(options.MaxBackoff.TotalMilliseconds, options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));
-        return TimeSpan.FromMilliseconds((cap / 2) + (Random.Shared.NextDouble() * cap / 2));
-    }
+    /// <summary>Exponential backoff with jitter, capped.</summary>
+    internal TimeSpan Backoff(int attempt) => Hosting.Backoff.ForAttempt(attempt, options.InitialBackoff, options.MaxBackoff);
 
     private async Task<StatementResponse> PollAsync(StatementResponse accepted, CancellationToken ct)
     {

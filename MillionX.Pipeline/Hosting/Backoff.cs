@@ -1,0 +1,38 @@
+using System.Threading.Channels;
+
+namespace MillionX.Pipeline.Hosting;
+
+/// <summary>Retry delays for transient failures: exponential, capped, with jitter so replicas never retry in step.</summary>
+public static class Backoff
+{
+    /// <summary>A delay between half and all of <paramref name="delay"/>.</summary>
+    public static TimeSpan Jitter(TimeSpan delay) =>
+        TimeSpan.FromMilliseconds((delay.TotalMilliseconds / 2) + (Random.Shared.NextDouble() * delay.TotalMilliseconds / 2));
+
+    /// <summary>The jittered delay before retry number <paramref name="attempt"/> (1-based): initial x 2^(attempt-1), capped.</summary>
+    public static TimeSpan ForAttempt(int attempt, TimeSpan initial, TimeSpan max) =>
+        Jitter(TimeSpan.FromMilliseconds(Math.Min(max.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(2, attempt - 1))));
+
+    /// <summary>The next delay: doubled, at most <paramref name="max"/>.</summary>
+    public static TimeSpan Grow(TimeSpan delay, TimeSpan max) => TimeSpan.FromTicks(Math.Min(max.Ticks, delay.Ticks * 2));
+}
+
+public static class ChannelWriterExtensions
+{
+    /// <summary>
+    /// Writes from the consumer thread, blocking while the queue is full: backpressure instead of unbounded memory.
+    /// False when the queue was completed (the stage is stopping).
+    /// </summary>
+    public static bool WriteBlocking<T>(this ChannelWriter<T> writer, T item)
+    {
+        while (!writer.TryWrite(item))
+        {
+            if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
