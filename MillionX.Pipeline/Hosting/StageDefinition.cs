@@ -3,6 +3,7 @@ using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.SampleSource;
+using MillionX.Pipeline.Stages.SocialScrapers;
 using MillionX.Pipeline.Stages.WarehouseSink;
 
 namespace MillionX.Pipeline.Hosting;
@@ -30,6 +31,8 @@ public static class StageCatalog
         ContextEnricherRegistration.Definition,
         EmbeddingServiceRegistration.Definition,
         DeadLetterMonitorRegistration.Definition,
+        SocialScrapersRegistration.TikTok,
+        SocialScrapersRegistration.Facebook,
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(s => s.Name).ToList();
