@@ -92,6 +92,10 @@ public static class EngagementParser
             multiplier = char.ToUpperInvariant(s[j]) switch { 'K' => 1_000m, 'M' => 1_000_000m, _ => 1_000_000_000m };
             j++;
         }
+        else
+        {
+            j = i;
+        }
 
         // What follows may only be words ("likes", "views"), not more numbers or symbols such as "1.2.3".
         var rest = s[j..];
