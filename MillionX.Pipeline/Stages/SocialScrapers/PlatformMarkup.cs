@@ -27,7 +27,7 @@ public sealed record PlatformMarkup(SocialPlatform Platform, string ResultsSelec
             return {
               url: link ? link.href : null,
               author: pick("[data-e2e='search-card-user-unique-id']"),
-              content: pick("[data-e2e='search-card-video-caption'], [data-e2e='search-card-desc']"),
+              content: pick("[data-e2e='search-card-video-caption']") ?? pick("[data-e2e='search-card-desc']"),
               engagement: pick("[data-e2e='video-card-like-count'], [data-e2e='like-count']") ?? pick("[data-e2e='video-views']"),
               time: time ? time.getAttribute('datetime') : null,
               html: scope.outerHTML.slice(0, 512),

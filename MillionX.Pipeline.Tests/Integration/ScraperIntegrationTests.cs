@@ -1,0 +1,153 @@
+using System.Text.Json;
+using MillionX.Pipeline.Commands;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.DeadLetters;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Stages.SocialScrapers;
+using MillionX.Pipeline.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+/// <summary>
+/// The real scraper stages, in the host, with Debian's Chromium against local fixture sites, publishing to the embedded
+/// broker. One class so the browser tests run one after another (2 cores).
+/// </summary>
+public sealed class ScraperIntegrationTests : IAsyncLifetime
+{
+    private readonly TestBroker _broker = new();
+    private FakeSocialSite _site = null!;
+
+    public async Task InitializeAsync()
+    {
+        DebianPackages.Require("/usr/bin/chromium", "chromium");
+        _site = await FakeSocialSite.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _site.DisposeAsync();
+        _broker.Dispose();
+    }
+
+    private Dictionary<string, string?> Config(params string[] keywords)
+    {
+        var c = _broker.Config()
+            .With("Sources:Once", "true")
+            .With("Sources:Checkpoints:Directory", Path.Combine(Path.GetTempPath(), "millionx-tests", Guid.NewGuid().ToString("N")))
+            .With("Sources:Resilience:MaxRetries", "1")
+            .With("Sources:Resilience:RetryDelay", "00:00:00.050")
+            .With("Scraping:TikTokBaseUrl", _site.BaseUrl)
+            .With("Scraping:FacebookBaseUrl", _site.BaseUrl)
+            .With("Scraping:MinDelay", "00:00:00")
+            .With("Scraping:MaxDelay", "00:00:00")
+            .With("Scraping:NavigationTimeout", "00:00:03")
+            .With("Scraping:ResultsTimeout", "00:00:03")
+            .With("Scraping:MaxAttemptsPerKeyword", "2");
+        for (var i = 0; i < keywords.Length; i++)
+        {
+            c[$"Scraping:Keywords:{i}"] = keywords[i];
+        }
+
+        return c;
+    }
+
+    private static async Task<T> RunOnceAsync<T>(string role, Dictionary<string, string?> config, Func<IHost, T> inspect)
+    {
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", role]), config);
+        var result = inspect(host);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await host.RunAsync(timeout.Token);
+        Assert.False(timeout.IsCancellationRequested, "the --once run did not finish within 60 s");
+        return result;
+    }
+
+    private Dictionary<string, SocialPost> Posts(string topic) => _broker.ReadAll(topic)
+        .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.SocialPost)!)
+        .ToDictionary(p => p.PostId);
+
+    private List<DeadLetterEnvelope> DeadLetters() => _broker.ReadAll(Topics.DeadLettersSocial)
+        .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!)
+        .ToList();
+
+    [Fact]
+    public async Task TikTokScraper_AllScenarios_PublishesValidPostsDeadLettersMalformedAndCounts()
+    {
+        var deadProxy = $"http://scraper:hunter2@127.0.0.1:{FakeSocialSite.ClosedPort()}";
+        var config = Config("normal", "late", "malformed", "empty", "hang", "blockonce", "captcha")
+            .With("Scraping:Proxies:0", deadProxy)
+            .With("Scraping:Proxies:1", "direct");
+        var stats = await RunOnceAsync("tiktok-scraper", config, h => h.Services.GetRequiredService<TikTokScraperStage>().Stats);
+
+        var posts = Posts(Topics.SocialTiktok);
+        Assert.Equal(
+            ["7300000000000000001", "7300000000000000002", "7300000000000000003", "7300000000000000011", "7300000000000000012", "7300000000000000021", "7300000000000000031"],
+            posts.Keys.Order(StringComparer.Ordinal));
+        var first = posts["7300000000000000001"];
+        Assert.Equal("tiktok", first.Platform);
+        Assert.Equal("shop.bd", first.AuthorUsername);
+        Assert.Equal("Notun sneaker collection #eid #dhaka", first.Content);
+        Assert.Equal(1200, first.EngagementCount);
+        Assert.Equal(["eid", "dhaka"], first.Hashtags);
+        Assert.Equal(["juta"], first.ProductMentions);
+        Assert.True(DateTimeOffset.UtcNow - first.Timestamp < TimeSpan.FromMinutes(5), "no time on the card: scraped-at");
+        Assert.Equal(3456, posts["7300000000000000002"].EngagementCount);
+        Assert.Equal(1200, posts["7300000000000000003"].EngagementCount);
+        Assert.Equal(2_500_000, posts["7300000000000000011"].EngagementCount);
+        Assert.Equal(12_500, posts["7300000000000000031"].EngagementCount);
+
+        var dead = DeadLetters();
+        Assert.Equal(2, dead.Count);
+        Assert.Equal(["missing_field", "missing_field"], dead.Select(d => d.Reason));
+        Assert.Contains(dead, d => d.Errors.Any(e => e.Path == "$.engagement_count"));
+        Assert.Contains(dead, d => d.Errors.Any(e => e.Path == "$.post_id"));
+        Assert.All(dead, d => Assert.StartsWith($"tiktok:malformed:{_site.BaseUrl}/search?q=malformed html:<div class=\"DivItemContainerForSearch\">", d.Origin));
+        Assert.All(dead, d => Assert.True(d.Origin!.Length < 700));
+
+        // normal: dead proxy then direct; blockonce: 403 then results; captcha: twice, then given up; hang: timed out.
+        Assert.Equal(10, stats.Attempts);
+        Assert.Equal(5, stats.Successes);
+        Assert.Equal(2, stats.Failures);
+        Assert.Equal(1, stats.Blocks);
+        Assert.Equal(2, stats.Captchas);
+        Assert.Equal(1, stats.ProxyFailures);
+        Assert.Equal(9, stats.Posts);
+        Assert.Equal(0, stats.ApifyRuns);
+        Assert.Equal(5 / 7.0, stats.RollingSuccessRate, 3);
+        Assert.Equal(2, _site.Hits("tiktok", "blockonce"));
+        Assert.Equal(2, _site.Hits("tiktok", "captcha"));
+    }
+
+    [Fact]
+    public async Task FacebookScraper_MostlyBlocked_FallsBackToApifyAndPublishesBoth()
+    {
+        var config = Config("normal", "blocked", "hang")
+            .With("Scraping:Apify:BaseUrl", _site.BaseUrl)
+            .With("Scraping:Apify:Token", "apify-test-token")
+            .With("Scraping:Apify:FacebookActorId", "apify~facebook-posts-scraper");
+        var stats = await RunOnceAsync("facebook-scraper", config, h => h.Services.GetRequiredService<FacebookScraperStage>().Stats);
+
+        var posts = Posts(Topics.SocialFacebook);
+        Assert.Equal(["123456789012301", "123456789012302", "123456789012303", "123456789012341", "123456789012342"], posts.Keys.Order(StringComparer.Ordinal));
+        var p = posts["123456789012302"];
+        Assert.Equal("facebook", p.Platform);
+        Assert.Equal("gadget.bd", p.AuthorUsername);
+        Assert.Equal("Original earbuds ekhon daraz e", p.Content);
+        Assert.Equal(3456, p.EngagementCount);
+        Assert.Equal(["earbuds"], p.ProductMentions);
+        Assert.InRange(DateTimeOffset.UtcNow - p.Timestamp, TimeSpan.FromMinutes(110), TimeSpan.FromMinutes(130));
+        Assert.Equal(900, posts["123456789012341"].EngagementCount);
+        Assert.Equal(["phone"], posts["123456789012341"].ProductMentions);
+        Assert.Empty(DeadLetters());
+
+        Assert.Equal(1, stats.Successes);
+        Assert.Equal(2, stats.Failures);
+        Assert.Equal(2, stats.Blocks);
+        Assert.Equal(1, stats.ApifyRuns);
+        Assert.Equal(2, stats.ApifyPosts);
+        var (path, auth) = Assert.Single(_site.ApifyRequests);
+        Assert.Equal("/v2/acts/apify~facebook-posts-scraper/runs/last/dataset/items?format=json&clean=true&limit=200", path);
+        Assert.Equal("Bearer apify-test-token", auth);
+    }
+}

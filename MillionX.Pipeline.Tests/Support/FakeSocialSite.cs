@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MillionX.Pipeline.Tests.Support;
+
+/// <summary>One post card the fixture renders.</summary>
+public sealed record FakeCard(string Id, string Author, string Text, string Count, string? FacebookPath = null);
+
+/// <summary>
+/// Local stand-ins (Kestrel on http://127.0.0.1:0) for the TikTok and Facebook search pages, in their real markup
+/// (TikTok <c>data-e2e</c> ids, Facebook <c>role="article"</c> and aria labels), and for Apify's dataset-items API.
+/// The keyword picks the scenario: <c>normal</c>, <c>late</c> (results injected by JavaScript after 800 ms),
+/// <c>blocked</c> (403 Access Denied), <c>blockonce</c> (403 then results), <c>captcha</c>, <c>malformed</c> (a
+/// count that is no number and a card without a post link), <c>empty</c>, <c>hang</c> (never answers).
+/// </summary>
+public sealed class FakeSocialSite : IAsyncDisposable
+{
+    public static readonly FakeCard[] Normal =
+    [
+        new("7300000000000000001", "shop.bd", "Notun sneaker collection #eid #dhaka", "1.2K", "/dhakashop/posts/123456789012301"),
+        new("7300000000000000002", "gadget.bd", "Original earbuds ekhon daraz e", "3,456", "/permalink.php?story_fbid=123456789012302&id=100064"),
+        new("7300000000000000003", "sharihouse", "Jamdani shari sale cholche", "১.২K", "/photo/?fbid=123456789012303&set=a.1"),
+    ];
+
+    public static readonly FakeCard[] Late =
+    [
+        new("7300000000000000011", "late.one", "Late rendered bag offer", "2.5M", "/lateshop/posts/123456789012311"),
+        new("7300000000000000012", "late.two", "Smartwatch delivery in dhaka", "77", "/lateshop/posts/pfbid02LateAbcdefGhij"),
+    ];
+
+    public static readonly FakeCard[] Malformed =
+    [
+        new("7300000000000000021", "good.one", "Valid hijab post here", "10"),
+        new("7300000000000000022", "bad.count", "Count is not a number", "lots of likes"),
+        new("", "no.link", "This card has no post link", "5"),
+    ];
+
+    public static readonly FakeCard BlockOnce = new("7300000000000000031", "after.block", "Panjabi after the block", "12.5k likes", "/afterblock/posts/123456789012331");
+
+    public static readonly FakeCard[] Apify =
+    [
+        new("7300000000000000041", "apify.one", "Apify fallback phone deal", "900", "/apify/posts/123456789012341"),
+        new("7300000000000000042", "apify.two", "Apify fallback saree deal", "901", "/apify/posts/123456789012342"),
+    ];
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, int> _hits = new();
+
+    private FakeSocialSite(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    /// <summary>Apify requests: path with query, and the Authorization header.</summary>
+    public ConcurrentQueue<(string PathAndQuery, string? Authorization)> ApifyRequests { get; } = new();
+
+    public int Hits(string platform, string keyword) => _hits.GetValueOrDefault($"{platform}:{keyword}");
+
+    public static async Task<FakeSocialSite> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        FakeSocialSite? site = null;
+        app.MapGet("/search", (HttpContext c) => site!.ServeAsync(c, "tiktok"));
+        app.MapGet("/search/posts", (HttpContext c) => site!.ServeAsync(c, "facebook"));
+        app.MapGet("/v2/acts/{actor}/runs/last/dataset/items", (HttpContext c) => site!.ApifyAsync(c));
+        app.MapGet("/v2/datasets/{id}/items", (HttpContext c) => site!.ApifyAsync(c));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        site = new FakeSocialSite(app, address);
+        return site;
+    }
+
+    /// <summary>A local port with nothing listening (a dead proxy).</summary>
+    public static int ClosedPort()
+    {
+        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private async Task ServeAsync(HttpContext c, string platform)
+    {
+        var keyword = c.Request.Query["q"].ToString();
+        var hit = _hits.AddOrUpdate($"{platform}:{keyword}", 1, (_, n) => n + 1);
+        c.Response.ContentType = "text/html; charset=utf-8";
+        var tiktok = platform == "tiktok";
+        switch (keyword)
+        {
+            case "hang":
+                await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            case "blocked":
+            case "blockonce" when hit == 1:
+                c.Response.StatusCode = 403;
+                await c.Response.WriteAsync("<html><head><title>Access Denied</title></head><body><h1>Access Denied</h1>You don't have permission to access this page.</body></html>");
+                return;
+            case "captcha":
+                await c.Response.WriteAsync(
+                    "<html><head><title>Security Check</title></head><body><div id=\"captcha_container\"><div id=\"captcha-verify-image\"></div>" +
+                    "<p>Verify to continue: drag the puzzle piece into place</p></div></body></html>");
+                return;
+        }
+
+        var cards = keyword switch
+        {
+            "normal" => Normal,
+            "late" => Late,
+            "malformed" => Malformed,
+            "blockonce" => [BlockOnce],
+            _ => [],
+        };
+        var body = tiktok ? TikTokResults(cards) : FacebookResults(cards);
+        var empty = tiktok ? "<div data-e2e=\"search-empty\">No results found</div>" : "<div data-testid=\"results-empty\">We didn't find any results</div>";
+        var html = keyword == "late"
+            ? $"<div id=\"app\">Loading...</div><script>setTimeout(() => {{ document.getElementById('app').innerHTML = {System.Text.Json.JsonSerializer.Serialize(body)}; }}, 800);</script>"
+            : cards.Length == 0 ? empty : body;
+        await c.Response.WriteAsync($"<!doctype html><html><head><title>{WebUtility.HtmlEncode(keyword)} | {platform}</title></head><body>{html}</body></html>");
+    }
+
+    private static string TikTokResults(IEnumerable<FakeCard> cards)
+    {
+        // As on tiktok.com: the card holds the link and views; the caption and author sit in a sibling block.
+        var sb = new StringBuilder("<div data-e2e=\"search_top-item-list\" class=\"DivSearchResultContainer\">");
+        foreach (var card in cards)
+        {
+            var link = card.Id.Length > 0 ? $"<a href=\"/@{card.Author}/video/{card.Id}\" tabindex=\"-1\"><canvas></canvas></a>" : "<div class=\"DivPlayerContainer\"></div>";
+            sb.Append($"<div class=\"DivItemContainerForSearch\"><div data-e2e=\"search_top-item\" class=\"DivContainer\">{link}" +
+                $"<strong data-e2e=\"video-views\" class=\"StrongVideoCount\">{card.Count}</strong></div>" +
+                $"<div data-e2e=\"search-card-desc\" class=\"DivDesContainer\"><div data-e2e=\"search-card-video-caption\"><span>{WebUtility.HtmlEncode(card.Text)}</span></div>" +
+                $"<a href=\"/@{card.Author}\"><p data-e2e=\"search-card-user-unique-id\" class=\"PUniqueId\">{card.Author}</p></a></div></div>");
+        }
+
+        return sb.Append("</div>").ToString();
+    }
+
+    private static string FacebookResults(IEnumerable<FakeCard> cards)
+    {
+        var utime = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds();
+        var sb = new StringBuilder("<div role=\"main\"><div role=\"feed\">");
+        var i = 0;
+        foreach (var card in cards)
+        {
+            var link = card.Id.Length > 0 ? $"<a href=\"{card.FacebookPath ?? $"/{card.Author}/posts/1234567890{card.Id[^5..]}"}\" role=\"link\"><abbr data-utime=\"{utime}\">2h</abbr></a>" : "<span>2h</span>";
+            sb.Append($"<div role=\"article\" aria-posinset=\"{++i}\"><div><h3><a href=\"/{card.Author}\" role=\"link\">{card.Author}</a></h3>{link}</div>" +
+                $"<div data-ad-preview=\"message\" dir=\"auto\">{WebUtility.HtmlEncode(card.Text)}</div>" +
+                $"<div><span aria-label=\"All reactions: {card.Count}\" role=\"toolbar\">{card.Count}</span><div aria-label=\"Like\" role=\"button\">Like</div></div></div>");
+        }
+
+        return sb.Append("</div></div>").ToString();
+    }
+
+    private async Task ApifyAsync(HttpContext c)
+    {
+        ApifyRequests.Enqueue((c.Request.Path + c.Request.QueryString, c.Request.Headers.Authorization.ToString()));
+        if (c.Request.Headers.Authorization.ToString() != "Bearer apify-test-token")
+        {
+            c.Response.StatusCode = 401;
+            await c.Response.WriteAsync("{\"error\":{\"type\":\"token-not-valid\"}}");
+            return;
+        }
+
+        var facebook = c.Request.Path.Value!.Contains("facebook", StringComparison.Ordinal);
+        var now = DateTimeOffset.UtcNow.AddHours(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var items = Apify.Select(a => facebook
+            ? $"{{\"postId\":\"{a.FacebookPath![^15..]}\",\"text\":\"{a.Text}\",\"user\":{{\"name\":\"{a.Author}\"}},\"likes\":{a.Count},\"time\":\"{now}\",\"url\":\"https://www.facebook.com{a.FacebookPath}\"}}"
+            : $"{{\"id\":\"{a.Id}\",\"text\":\"{a.Text}\",\"authorMeta\":{{\"name\":\"{a.Author}\"}},\"diggCount\":{a.Count},\"createTimeISO\":\"{now}\",\"webVideoUrl\":\"https://www.tiktok.com/@{a.Author}/video/{a.Id}\"}}");
+        c.Response.ContentType = "application/json";
+        await c.Response.WriteAsync("[" + string.Join(",", items) + "]");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(cts.Token);
+        await _app.DisposeAsync();
+    }
+}
