@@ -92,7 +92,7 @@ public sealed class StageSelectionHostingTests
     {
         var ex = Assert.Throws<StageSelectionException>(() => Build("--role", "scraper"));
         Assert.Contains("'scraper'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("context-enricher, dlq-monitor, embedding-service, privacy-shield, sample-source, warehouse-sink", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(string.Join(", ", StageCatalog.Names.Order(StringComparer.Ordinal)), ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
