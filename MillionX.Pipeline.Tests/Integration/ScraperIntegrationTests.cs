@@ -150,4 +150,27 @@ public sealed class ScraperIntegrationTests : IAsyncLifetime
         Assert.Equal("/v2/acts/apify~facebook-posts-scraper/runs/last/dataset/items?format=json&clean=true&limit=200", path);
         Assert.Equal("Bearer apify-test-token", auth);
     }
+
+    [Fact]
+    public async Task TikTokScraper_ApifyForced_ReadsDatasetWithoutBrowser()
+    {
+        var config = Config("normal")
+            .With("Scraping:Apify:BaseUrl", _site.BaseUrl)
+            .With("Scraping:Apify:Token", "apify-test-token")
+            .With("Scraping:Apify:TikTokDatasetId", "tiktok-dataset-1")
+            .With("Scraping:Apify:MaxItems", "50")
+            .With("Scraping:Apify:Force", "true");
+        var stats = await RunOnceAsync("tiktok-scraper", config, h => h.Services.GetRequiredService<TikTokScraperStage>().Stats);
+
+        var posts = Posts(Topics.SocialTiktok);
+        Assert.Equal(["7300000000000000041", "7300000000000000042"], posts.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("apify.two", posts["7300000000000000042"].AuthorUsername);
+        Assert.Equal(901, posts["7300000000000000042"].EngagementCount);
+        Assert.Equal(["shari"], posts["7300000000000000042"].ProductMentions);
+        Assert.Equal(0, stats.Attempts);
+        Assert.Equal(0, _site.Hits("tiktok", "normal"));
+        var (path, auth) = Assert.Single(_site.ApifyRequests);
+        Assert.Equal("/v2/datasets/tiktok-dataset-1/items?format=json&clean=true&limit=50", path);
+        Assert.Equal("Bearer apify-test-token", auth);
+    }
 }

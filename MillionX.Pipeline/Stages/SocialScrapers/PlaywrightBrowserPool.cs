@@ -89,10 +89,18 @@ public sealed class PlaywrightBrowserPool(IOptions<ScrapingOptions> options, ILo
 
     public async ValueTask DisposeAsync()
     {
-        if (_browser is not null)
+        try
         {
-            await _browser.CloseAsync();
-            await _browser.DisposeAsync();
+            if (_browser is not null)
+            {
+                await _browser.CloseAsync();
+                await _browser.DisposeAsync();
+            }
+        }
+        catch (PlaywrightException ex)
+        {
+            // A browser that already crashed cannot be closed; the driver's exit takes it down.
+            logger.LogDebug(ex, "Chromium was already gone at shutdown");
         }
 
         _playwright?.Dispose();
