@@ -52,11 +52,12 @@ public sealed class ScraperParsingTests
     }
 
     [Fact]
-    public void Origin_LongHtml_IsBounded()
+    public void OriginAndSnippet_LongHtml_SnippetBoundedAndOriginWithoutHtml()
     {
-        var origin = SocialPostMapper.Origin(SocialPlatform.TikTok, "daraz deal", "http://x/search?q=daraz%20deal", new string('a', 5000));
-        Assert.StartsWith("tiktok:daraz deal:http://x/search?q=daraz%20deal html:aaa", origin);
-        Assert.Equal(SocialPostMapper.MaxHtmlSnippet, origin.Length - origin.IndexOf("html:", StringComparison.Ordinal) - 5);
+        Assert.Equal("tiktok:daraz deal:http://x/search?q=daraz%20deal", SocialPostMapper.Origin(SocialPlatform.TikTok, "daraz deal", "http://x/search?q=daraz%20deal"));
+        Assert.Equal(new string('a', SocialPostMapper.MaxHtmlSnippet), SocialPostMapper.Snippet(new string('a', 5000)));
+        Assert.Equal("<p>x</p>", SocialPostMapper.Snippet("<p>x</p>"));
+        Assert.Null(SocialPostMapper.Snippet(null));
     }
 
     [Theory]

@@ -30,6 +30,9 @@ public sealed record DeadLetterEnvelope
     public required string OriginalPayload { get; init; }
     public required string PayloadEncoding { get; init; }
     public string? PayloadKeyId { get; init; }
+
+    /// <summary>Diagnostic context (e.g. a bounded HTML snippet), encrypted with the payload's key when the payload is.</summary>
+    public string? Detail { get; init; }
     public required int PayloadBytes { get; init; }
 
     /// <summary>True when the payload was larger than the envelope may carry and only its start is kept.</summary>

@@ -11,7 +11,8 @@ using MillionX.Pipeline.Privacy;
 namespace MillionX.Pipeline.DeadLetters;
 
 /// <summary>Where a dead letter came from.</summary>
-public readonly record struct RecordContext(string Stage, string SourceTopic, int? Partition = null, long? Offset = null, byte[]? Key = null, string? Origin = null, int RetryCount = 0);
+/// <param name="Detail">Diagnostic context that may hold personal data (e.g. a scraped card's HTML): encrypted like the payload.</param>
+public readonly record struct RecordContext(string Stage, string SourceTopic, int? Partition = null, long? Offset = null, byte[]? Key = null, string? Origin = null, int RetryCount = 0, string? Detail = null);
 
 /// <summary>Sends bad records to their dead-letter topic: envelope as the value, the same context as headers.</summary>
 public sealed class DeadLetterPublisher(PipelineProducer producer, PipelineMetrics metrics, DeadLetterCrypto crypto, TimeProvider clock)
@@ -63,10 +64,19 @@ public sealed class DeadLetterPublisher(PipelineProducer producer, PipelineMetri
             OriginalPayload = text,
             PayloadEncoding = encoding,
             PayloadKeyId = keyId,
+            Detail = context.Detail is null ? null : crypto is not null ? crypto.Encrypt(Encoding.UTF8.GetBytes(context.Detail)) : context.Detail,
             PayloadBytes = payload.Length,
             PayloadTruncated = truncated,
         };
     }
+
+    /// <summary>The envelope's detail as text (decrypting needs the key when the payload is encrypted).</summary>
+    public static string? DetailText(DeadLetterEnvelope envelope, DeadLetterCrypto? crypto = null) =>
+        envelope.Detail is null ? null
+        : envelope.PayloadEncoding == DeadLetterCrypto.Encoding
+            ? Encoding.UTF8.GetString((crypto ?? throw new InvalidOperationException("This dead letter is encrypted; a DeadLetterCrypto with its key is needed."))
+                .Decrypt(envelope.Detail, envelope.PayloadKeyId ?? ""))
+            : envelope.Detail;
 
     /// <summary>Decodes an envelope's payload back to the bytes that were received (decrypting needs the key).</summary>
     public static byte[] OriginalBytes(DeadLetterEnvelope envelope, DeadLetterCrypto? crypto = null) => envelope.PayloadEncoding switch

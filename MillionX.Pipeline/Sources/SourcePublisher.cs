@@ -14,7 +14,7 @@ public readonly record struct PublishOutcome(bool Accepted, string? Reason, Erro
 /// <summary>Validates a raw record through <see cref="SourceGate"/> and produces it to its source topic or dead-letter topic.</summary>
 public sealed class SourcePublisher(SourceGate gate, PipelineProducer producer, DeadLetterPublisher deadLetters, PipelineMetrics metrics, TimeProvider clock)
 {
-    public void Publish(string stage, SourceKind kind, byte[] raw, string origin, Action<PublishOutcome> onDone)
+    public void Publish(string stage, SourceKind kind, byte[] raw, string origin, Action<PublishOutcome> onDone, string? detail = null)
     {
         var counters = metrics.Stage(stage);
         counters.RecordIn();
@@ -37,7 +37,7 @@ public sealed class SourcePublisher(SourceGate gate, PipelineProducer producer, 
             return;
         }
 
-        var context = new RecordContext(stage, kind.Topic(), Origin: origin);
+        var context = new RecordContext(stage, kind.Topic(), Origin: origin, Detail: detail);
         deadLetters.Publish(context, raw, result.Errors, report =>
             onDone(new(false, result.Reason, report.Error.Code == ErrorCode.NoError ? null : report.Error)));
     }

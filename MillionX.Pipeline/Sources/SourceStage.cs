@@ -115,13 +115,17 @@ public abstract class SourceStage : BackgroundService
     }
 
     /// <summary>Validates and produces every record; completes when all are acknowledged (or failed).</summary>
-    protected async Task<SourceRun> PublishAsync(SourceKind kind, IEnumerable<(byte[] Raw, string Origin)> records, CancellationToken ct)
+    protected Task<SourceRun> PublishAsync(SourceKind kind, IEnumerable<(byte[] Raw, string Origin)> records, CancellationToken ct) =>
+        PublishAsync(kind, records.Select(r => (r.Raw, r.Origin, (string?)null)), ct);
+
+    /// <summary>As above, with a detail per record (e.g. scraped HTML) that a dead letter keeps encrypted.</summary>
+    protected async Task<SourceRun> PublishAsync(SourceKind kind, IEnumerable<(byte[] Raw, string Origin, string? Detail)> records, CancellationToken ct)
     {
         var tasks = new List<Task<PublishOutcome>>();
-        foreach (var (raw, origin) in records)
+        foreach (var (raw, origin, detail) in records)
         {
             var done = new TaskCompletionSource<PublishOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Services.Publisher.Publish(Name, kind, raw, origin, done.SetResult);
+            Services.Publisher.Publish(Name, kind, raw, origin, done.SetResult, detail);
             tasks.Add(done.Task);
         }
 

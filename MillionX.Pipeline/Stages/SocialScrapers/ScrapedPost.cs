@@ -83,12 +83,11 @@ public static class SocialPostMapper
         return ms.ToArray();
     }
 
-    /// <summary>The record's origin: platform, keyword, page and the start of the card's HTML.</summary>
-    public static string Origin(SocialPlatform platform, string keyword, string pageUrl, string? html)
-    {
-        var snippet = html is null ? "" : html.Length > MaxHtmlSnippet ? html[..MaxHtmlSnippet] : html;
-        return $"{platform.Label()}:{keyword}:{pageUrl} html:{snippet}";
-    }
+    /// <summary>The record's origin: platform, keyword and page (no personal data: it stays readable in dead letters).</summary>
+    public static string Origin(SocialPlatform platform, string keyword, string pageUrl) => $"{platform.Label()}:{keyword}:{pageUrl}";
+
+    /// <summary>The start of the card's HTML, for diagnosing a dead letter; it can hold usernames, so it travels encrypted.</summary>
+    public static string? Snippet(string? html) => html is null ? null : html.Length > MaxHtmlSnippet ? html[..MaxHtmlSnippet] : html;
 
     /// <summary>ISO 8601, or Unix seconds (Facebook's <c>data-utime</c>, TikTok's create time).</summary>
     public static DateTimeOffset? ParseTime(string? s)

@@ -65,7 +65,7 @@ public abstract class SocialScraperStage : SourceStage
                 Stats.Scraped(result.Cards.Count);
                 var now = Services.Clock.GetUtcNow();
                 run = run.Add(await PublishAsync(Platform.Kind(), result.Cards.Select(c =>
-                    (SocialPostMapper.ToRaw(Platform, c, now), SocialPostMapper.Origin(Platform, keyword, result.PageUrl, c.Html))).ToList(), ct));
+                    (SocialPostMapper.ToRaw(Platform, c, now), SocialPostMapper.Origin(Platform, keyword, result.PageUrl), SocialPostMapper.Snippet(c.Html))).ToList(), ct));
             }
         }
 
@@ -77,7 +77,7 @@ public abstract class SocialScraperStage : SourceStage
             Stats.FromApify(cards.Count);
             var now = Services.Clock.GetUtcNow();
             run = run.Add(await PublishAsync(Platform.Kind(), cards.Select(c =>
-                (SocialPostMapper.ToRaw(Platform, c, now), SocialPostMapper.Origin(Platform, "apify", _options.Apify.BaseUrl, c.Html))).ToList(), ct));
+                (SocialPostMapper.ToRaw(Platform, c, now), SocialPostMapper.Origin(Platform, "apify", _options.Apify.BaseUrl), SocialPostMapper.Snippet(c.Html))).ToList(), ct));
         }
 
         return run;
