@@ -1,19 +1,19 @@
 namespace MillionX.Pipeline.Commands;
 
 /// <summary>
-/// The command line: an optional command word (<c>run</c>, <c>broker</c>, <c>ingest</c>), the flags that command
+/// The command line: an optional command word (<c>run</c>, <c>broker</c>, <c>ingest</c>, <c>bench</c>), the flags that command
 /// takes, and everything else passed on to configuration (<c>--Kafka:BootstrapServers=host:9092</c>).
 /// </summary>
 public sealed record CommandLine(string Command, IReadOnlyDictionary<string, string> Flags, IReadOnlyList<string> ConfigArgs)
 {
-    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "search", "help"];
+    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "search", "bench", "help"];
 
     private static readonly HashSet<string> ValueFlags = new(StringComparer.OrdinalIgnoreCase)
     {
         "role", "profile", "address-file", "source", "file", "summary-json", "config", "top", "platform",
     };
 
-    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help", "json", "once" };
+    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help", "json", "once", "quick" };
 
     public string? Flag(string name) => Flags.TryGetValue(name, out var v) ? v : null;
 
@@ -57,7 +57,8 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
             var body = a[2..];
             var eq = body.IndexOf('=', StringComparison.Ordinal);
             var name = eq >= 0 ? body[..eq] : body;
-            if (ValueFlags.Contains(name))
+            // bench writes its figures to a file: there --json takes a path; sql and search print JSON lines instead.
+            if (ValueFlags.Contains(name) || (command == "bench" && name == "json"))
             {
                 string value;
                 if (eq >= 0)
@@ -120,6 +121,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
           dotnet run --project MillionX.Pipeline -- ingest --source tiktok|facebook|shopify|daraz|weather --file <records.jsonl> [--summary-json <out.json>]
           dotnet run --project MillionX.Pipeline -- sql "select * from ORDERS limit 5" [--json]
           dotnet run --project MillionX.Pipeline -- search "eid shari offer" [--top 5] [--platform tiktok] [--json]
+          dotnet run -c Release --project MillionX.Pipeline -- bench [--quick] [--json <out.json>]
 
         Any configuration key can be overridden: --Kafka:BootstrapServers=host:9092, or env Kafka__BootstrapServers.
         The role can also come from env MILLIONX_ROLE; --config <file.json> layers another JSON file over appsettings.json.

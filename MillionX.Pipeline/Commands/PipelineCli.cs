@@ -25,6 +25,7 @@ public static class PipelineCli
                 "ingest" => await IngestCommand.RunAsync(cl),
                 "sql" => await SqlCommand.RunAsync(cl),
                 "search" => await SearchCommand.RunAsync(cl),
+                "bench" => await BenchCommand.RunAsync(cl),
                 _ => await RunCommand.RunAsync(cl),
             };
         }

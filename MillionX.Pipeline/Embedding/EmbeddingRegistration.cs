@@ -19,23 +19,7 @@ public static class EmbeddingRegistration
             var options = Resolved(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value);
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("MillionX.Pipeline.Embedding");
             var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("model-download");
-            ResolvedModel model;
-            try
-            {
-                model = new ModelLoader(options, http, logger).ResolveAsync().GetAwaiter().GetResult();
-            }
-            catch (ModelLoadException ex) when (sp.GetRequiredService<IOptions<KafkaOptions>>().Value.IsEmbedded
-                && FindUpwards(options.DevelopmentModelPath) is { } dev)
-            {
-                logger.LogWarning(
-                    "The embedding model could not be loaded ({Error}). Running on the embedded broker, so the DEVELOPMENT stand-in model {Path} is used: "
-                    + "it has random weights and its vectors carry NO meaning. Set Embedding:ModelPath (or ModelSha256 + ModelUrl) for real embeddings.",
-                    ex.Message, dev);
-                var fallback = Copy(options);
-                fallback.ModelPath = dev;
-                fallback.ModelSha256 = null;
-                model = new ModelLoader(fallback, http, logger).ResolveAsync().GetAwaiter().GetResult();
-            }
+            var model = ResolveModel(options, sp.GetRequiredService<IOptions<KafkaOptions>>().Value.IsEmbedded, http, logger);
 
             if (!model.IsPublishedModel)
             {
@@ -53,6 +37,30 @@ public static class EmbeddingRegistration
             return new OnnxTextEmbedder(model.ModelPath, new MiniLmTokenizer(model.VocabPath, options.MaxTokens), options.IntraOpThreads);
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The model files the pipeline would load for <paramref name="configured"/> (paths not yet resolved): the configured
+    /// model, or, only with the embedded broker and only when that fails, the development stand-in (with a warning).
+    /// </summary>
+    public static ResolvedModel ResolveModel(EmbeddingOptions configured, bool embeddedBroker, HttpClient http, ILogger logger)
+    {
+        var options = Resolved(configured);
+        try
+        {
+            return new ModelLoader(options, http, logger).ResolveAsync().GetAwaiter().GetResult();
+        }
+        catch (ModelLoadException ex) when (embeddedBroker && FindUpwards(options.DevelopmentModelPath) is { } dev)
+        {
+            logger.LogWarning(
+                "The embedding model could not be loaded ({Error}). Running on the embedded broker, so the DEVELOPMENT stand-in model {Path} is used: "
+                + "it has random weights and its vectors carry NO meaning. Set Embedding:ModelPath (or ModelSha256 + ModelUrl) for real embeddings.",
+                ex.Message, dev);
+            var fallback = Copy(options);
+            fallback.ModelPath = dev;
+            fallback.ModelSha256 = null;
+            return new ModelLoader(fallback, http, logger).ResolveAsync().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>Relative paths are tried against the working directory, then beside the binary.</summary>
@@ -98,7 +106,7 @@ public static class EmbeddingRegistration
         return null;
     }
 
-    private static EmbeddingOptions Resolved(EmbeddingOptions o)
+    internal static EmbeddingOptions Resolved(EmbeddingOptions o)
     {
         var copy = Copy(o);
         copy.ModelPath = ResolvePath(o.ModelPath);

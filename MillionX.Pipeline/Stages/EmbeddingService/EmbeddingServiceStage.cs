@@ -64,6 +64,12 @@ public sealed class EmbeddingServiceStage : ConsumerStage
     /// <summary>Vectors this process wrote (the ingest summary's <c>vectors</c>).</summary>
     public long VectorsWrittenCount => Interlocked.Read(ref _written);
 
+    /// <summary>Recent per-record embed latencies (queue wait plus inference), in milliseconds.</summary>
+    public LatencySamples EmbedLatencies { get; } = new();
+
+    /// <summary>Recent per-record end-to-end latencies (ingested-at header to vector written), in milliseconds.</summary>
+    public LatencySamples EndToEndLatencies { get; } = new();
+
     private static HistogramConfiguration Buckets() => new() { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -139,7 +145,9 @@ public sealed class EmbeddingServiceStage : ConsumerStage
             {
                 if (item.IngestedAt is { } at)
                 {
-                    EndToEnd.Observe(Math.Max(0, (now - at).TotalSeconds));
+                    var seconds = Math.Max(0, (now - at).TotalSeconds);
+                    EndToEnd.Observe(seconds);
+                    EndToEndLatencies.Add(seconds * 1000);
                 }
 
                 item.Completion.Complete();
@@ -174,6 +182,7 @@ public sealed class EmbeddingServiceStage : ConsumerStage
                 QueueWait.Observe(queued);
                 Inference.Observe(inference);
                 Latency.Observe(queued + inference);
+                EmbedLatencies.Add((queued + inference) * 1000);
             }
         }
 

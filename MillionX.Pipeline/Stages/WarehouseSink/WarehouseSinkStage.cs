@@ -42,6 +42,8 @@ public sealed class WarehouseSinkStage : ConsumerStage
     private readonly WarehouseSinkOptions _options;
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, long> _rowsByTable = new(StringComparer.Ordinal);
+    private long _batches;
+    private long _batchRecords;
 
     public WarehouseSinkStage(StageServices services, IWarehouseWriter writer, RecordValidator validator, IOptions<WarehouseSinkOptions> options, TimeProvider clock)
         : base(StageName, services)
@@ -70,6 +72,12 @@ public sealed class WarehouseSinkStage : ConsumerStage
             }
         }
     }
+
+    /// <summary>Batches this process wrote durably.</summary>
+    public long BatchesWritten => Interlocked.Read(ref _batches);
+
+    /// <summary>Records (duplicates included) in the batches this process wrote.</summary>
+    public long BatchRecordsWritten => Interlocked.Read(ref _batchRecords);
 
     private TimeSpan MaxAge => _writer.Name == "duckdb" ? _options.DuckDbMaxBatchAge : _options.MaxBatchAge;
 
@@ -198,6 +206,9 @@ public sealed class WarehouseSinkStage : ConsumerStage
                     StatementsPer1kRows.Set(result.Statements * 1000.0 / total);
                 }
 
+                // Counted before the rows, so a reader that sees the rows also sees their batch.
+                Interlocked.Add(ref _batchRecords, batch.RecordCount);
+                Interlocked.Increment(ref _batches);
                 lock (_rowsByTable)
                 {
                     foreach (var (table, n) in rows)

@@ -1,0 +1,145 @@
+using Confluent.Kafka;
+using MillionX.Pipeline.Kafka;
+
+namespace MillionX.Pipeline.Bench;
+
+/// <summary>A measurement could not complete; the bench reports this instead of a number.</summary>
+public sealed class BenchFailedException(string message) : Exception(message);
+
+/// <summary>
+/// Partition counts sized so no partition holds more than <see cref="MaxBytesPerPartition"/> in any one measurement:
+/// the embedded broker keeps only about 5 MiB per partition and silently drops the oldest beyond that.
+/// </summary>
+public sealed class TopicSizing(IReadOnlyDictionary<string, int> catalog)
+{
+    public const long MaxBytesPerPartition = 4L << 20;
+
+    // Per-record overhead in a message set (offsets, lengths, headers), on top of key and value.
+    private const int RecordOverhead = 96;
+
+    private readonly Dictionary<string, long> _bytes = new(StringComparer.Ordinal);
+
+    /// <summary>One measurement puts <paramref name="records"/> of at most <paramref name="maxRecordBytes"/> on <paramref name="topic"/>.</summary>
+    public void Need(string topic, long records, int maxRecordBytes) =>
+        _bytes[topic] = Math.Max(_bytes.GetValueOrDefault(topic), records * (maxRecordBytes + RecordOverhead));
+
+    public IReadOnlyDictionary<string, int> Partitions()
+    {
+        var result = new Dictionary<string, int>(catalog, StringComparer.Ordinal);
+        foreach (var (topic, bytes) in _bytes)
+        {
+            result[topic] = Math.Max(result.GetValueOrDefault(topic, 1), (int)Math.Ceiling(bytes / (double)MaxBytesPerPartition));
+        }
+
+        return result;
+    }
+}
+
+/// <summary>The bench's view of its broker: end offsets, loss checks, group positioning and bulk produce.</summary>
+public sealed class BenchKafka : IDisposable
+{
+    private readonly IConsumer<Ignore, Ignore> _probe;
+    private readonly IProducer<byte[]?, byte[]> _producer;
+
+    public BenchKafka(string bootstrap, IReadOnlyDictionary<string, int> partitions, ProducerConfig producerConfig)
+    {
+        Bootstrap = bootstrap;
+        Partitions = partitions;
+        _probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-probe-" + Guid.NewGuid().ToString("N") }).Build();
+        _producer = new ProducerBuilder<byte[]?, byte[]>(producerConfig).Build();
+    }
+
+    public string Bootstrap { get; }
+
+    public IReadOnlyDictionary<string, int> Partitions { get; }
+
+    public IProducer<byte[]?, byte[]> Producer => _producer;
+
+    public IEnumerable<TopicPartition> PartitionsOf(IEnumerable<string> topics) =>
+        topics.SelectMany(t => Enumerable.Range(0, Partitions[t]).Select(p => new TopicPartition(t, p)));
+
+    public Dictionary<TopicPartition, long> Ends(params string[] topics) =>
+        PartitionsOf(topics).ToDictionary(tp => tp, tp => _probe.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+
+    public long EndSum(params string[] topics) => Ends(topics).Values.Sum();
+
+    /// <summary>
+    /// Fails when the broker dropped any record at or after <paramref name="start"/> (a partition's log start passed
+    /// it): numbers from such a run would be measured on lost data.
+    /// </summary>
+    public void AssertNothingLost(string measurement, Dictionary<TopicPartition, long> start)
+    {
+        foreach (var (tp, offset) in start)
+        {
+            var low = _probe.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).Low.Value;
+            if (low > offset)
+            {
+                throw new BenchFailedException($"{measurement}: the embedded broker dropped records of {tp} (log start {low} > {offset}); partitions are too small for this volume.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Commits <paramref name="groupId"/> at <paramref name="offsets"/> before its stage starts, so a fresh group reads
+    /// only what this measurement produces, not what earlier measurements left on the topic.
+    /// </summary>
+    public void PositionGroup(string groupId, Dictionary<TopicPartition, long> offsets)
+    {
+        using var c = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = groupId, EnableAutoCommit = false }).Build();
+        var list = offsets.Select(o => new TopicPartitionOffset(o.Key, new Offset(o.Value))).ToList();
+        c.Commit(list);
+        var committed = c.Committed(offsets.Keys, TimeSpan.FromSeconds(10));
+        if (committed.Any(x => x.Offset.Value != offsets[x.TopicPartition]))
+        {
+            throw new BenchFailedException($"Could not position consumer group {groupId} at the end of its topics.");
+        }
+    }
+
+    /// <summary>Produces every record with delivery callbacks (never one awaited send per message) and waits for all acknowledgements.</summary>
+    public void ProduceAll(IEnumerable<BenchRecord> records, string measurement)
+    {
+        long failed = 0, sent = 0;
+        Error? firstError = null;
+        foreach (var r in records)
+        {
+            Produce(r.Topic, r.Key, r.Value, null, report =>
+            {
+                if (report.Error.IsError)
+                {
+                    firstError ??= report.Error;
+                    Interlocked.Increment(ref failed);
+                }
+            });
+            sent++;
+        }
+
+        if (_producer.Flush(TimeSpan.FromMinutes(2)) > 0 || Interlocked.Read(ref failed) > 0)
+        {
+            throw new BenchFailedException($"{measurement}: {Interlocked.Read(ref failed)} of {sent} records were not delivered ({firstError?.Reason ?? "flush timed out"}).");
+        }
+    }
+
+    public void Produce(string topic, byte[] key, byte[] value, Headers? headers, Action<DeliveryReport<byte[]?, byte[]>> onDelivered)
+    {
+        var message = new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers };
+        while (true)
+        {
+            try
+            {
+                _producer.Produce(topic, message, onDelivered);
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                _producer.Poll(TimeSpan.FromMilliseconds(20));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        _producer.Dispose();
+        _probe.Dispose();
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json.Serialization;
+
+namespace MillionX.Pipeline.Bench;
+
+/// <summary>Where the bench ran.</summary>
+public sealed record BenchMachine(int Cores, long RamMb, string Os, string Runtime)
+{
+    public static BenchMachine Current() => new(
+        Environment.ProcessorCount,
+        GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 20,
+        RuntimeInformation.OSDescription,
+        RuntimeInformation.FrameworkDescription);
+}
+
+/// <summary>The figures of one bench run (all from this run); a figure is null when its measurement failed (see <see cref="Failures"/>).</summary>
+public sealed record BenchReport
+{
+    public bool Quick { get; init; }
+    public required BenchMachine Machine { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public double Scale { get; init; } = 1;
+
+    public long PassthroughRecords { get; init; }
+    public long PrivacyRecords { get; init; }
+    public long EmbeddingRecords { get; init; }
+    public long WarehouseRows { get; init; }
+    public double LatencyWindowS { get; init; }
+    public double? OfferedLoadPerS { get; set; }
+    public long? EmbedLatencySamples { get; set; }
+    public long? E2eLatencySamples { get; set; }
+    public required IReadOnlyDictionary<string, int> Partitions { get; init; }
+    public string? Model { get; init; }
+
+    public double? BrokerPassthroughMsgsPerS { get; set; }
+    public double? PrivacyStageMsgsPerS { get; set; }
+    public double? PrivacyVsPassthrough { get; set; }
+    public double? EmbedModelOnlyPerS { get; set; }
+    public double? EmbeddingStagePerS { get; set; }
+    public double? EmbeddingVsModel { get; set; }
+    public double? EmbedLatencyP50Ms { get; set; }
+    public double? EmbedLatencyP95Ms { get; set; }
+    public double? WarehouseRowsPerS { get; set; }
+    public double? AppenderRowsPerS { get; set; }
+    public double? WarehouseVsAppender { get; set; }
+    public double? WarehouseAvgBatchRows { get; set; }
+    public double? E2eLatencyP50Ms { get; set; }
+    public double? E2eLatencyP95Ms { get; set; }
+    public double? PeakRssMb { get; set; }
+
+    public List<string> Failures { get; init; } = [];
+
+    /// <summary>Ratios from the unrounded parts; figures rounded for reading.</summary>
+    public void ComputeRatios()
+    {
+        PrivacyVsPassthrough = Ratio(PrivacyStageMsgsPerS, BrokerPassthroughMsgsPerS);
+        EmbeddingVsModel = Ratio(EmbeddingStagePerS, EmbedModelOnlyPerS);
+        WarehouseVsAppender = Ratio(WarehouseRowsPerS, AppenderRowsPerS);
+    }
+
+    private static double? Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? Math.Round(x / y, 4) : null;
+
+    public string FormatTable()
+    {
+        var sb = new StringBuilder();
+        void Row(string name, double? value, string unit, double? ratio = null, string? ratioName = null) =>
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"  {name,-34}{(value is { } v ? v.ToString(v >= 100 ? "N0" : "0.##", CultureInfo.InvariantCulture) : "FAILED"),12} {unit,-9}{(ratio is { } r ? $"{ratioName} {r:0.###}" : "")}");
+
+        sb.AppendLine(CultureInfo.InvariantCulture, $"MillionX.Pipeline bench{(Quick ? " (quick)" : "")}{(Scale != 1 ? $" scale {Scale}" : "")}, started {StartedAt:yyyy-MM-dd HH:mm:ss}Z");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"machine: {Machine.Cores} cores, {Machine.RamMb:N0} MiB RAM, {Machine.Os}, {Machine.Runtime}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"model: {Model}");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"records: passthrough/privacy {PassthroughRecords:N0}, embeddings {EmbeddingRecords:N0}, warehouse rows {WarehouseRows:N0}, latency windows {LatencyWindowS:0.#} s at {OfferedLoadPerS?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-"}/s");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  {"figure",-34}{"value",12} {"unit",-9}ratio");
+        Row("broker_passthrough_msgs_per_s", BrokerPassthroughMsgsPerS, "msg/s");
+        Row("privacy_stage_msgs_per_s", PrivacyStageMsgsPerS, "msg/s", PrivacyVsPassthrough, "vs passthrough");
+        Row("embed_model_only_per_s", EmbedModelOnlyPerS, "texts/s");
+        Row("embedding_stage_per_s", EmbeddingStagePerS, "texts/s", EmbeddingVsModel, "vs model");
+        Row("embed_latency_p50_ms", EmbedLatencyP50Ms, "ms");
+        Row("embed_latency_p95_ms", EmbedLatencyP95Ms, "ms");
+        Row("warehouse_rows_per_s", WarehouseRowsPerS, "rows/s", WarehouseVsAppender, "vs appender");
+        Row("  (raw DuckDB appender)", AppenderRowsPerS, "rows/s");
+        Row("warehouse_avg_batch_rows", WarehouseAvgBatchRows, "rows");
+        Row("e2e_latency_p50_ms", E2eLatencyP50Ms, "ms");
+        Row("e2e_latency_p95_ms", E2eLatencyP95Ms, "ms");
+        Row("peak_rss_mb", PeakRssMb, "MiB");
+        foreach (var f in Failures)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"FAILED: {f}");
+        }
+
+        return sb.ToString();
+    }
+}
+
+/// <summary>Pure: percentiles by nearest rank.</summary>
+public static class Percentiles
+{
+    public static double Of(IReadOnlyList<double> samples, double quantile)
+    {
+        if (samples.Count == 0)
+        {
+            throw new ArgumentException("No samples.", nameof(samples));
+        }
+
+        var sorted = samples.Order().ToArray();
+        var rank = (int)Math.Ceiling(quantile * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(BenchReport))]
+internal sealed partial class BenchJson : JsonSerializerContext;

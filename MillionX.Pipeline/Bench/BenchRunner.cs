@@ -1,0 +1,530 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Confluent.Kafka;
+using MillionX.Pipeline.Commands;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Embedding;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Sources;
+using MillionX.Pipeline.Stages.EmbeddingService;
+using MillionX.Pipeline.Stages.PrivacyShield;
+using MillionX.Pipeline.Stages.WarehouseSink;
+using MillionX.Pipeline.Warehouse;
+using DuckDB.NET.Data;
+
+namespace MillionX.Pipeline.Bench;
+
+/// <summary>
+/// Runs every measurement against one embedded broker owned by this process. Each stage runs in its own host built
+/// exactly like <c>run --role X</c>, in a fresh consumer group positioned at the end of its input topics, so it
+/// reads only the records its measurement produced. Every produced record must come out the other side, and no
+/// partition may have dropped any, or the measurement fails instead of reporting a number.
+/// </summary>
+public sealed class BenchRunner(
+    BenchSizes sizes,
+    IReadOnlyList<string> configArgs,
+    IReadOnlyDictionary<string, string?> baseOverrides,
+    EmbeddingOptions embedding,
+    ResolvedModel model,
+    ValidationLimits limits,
+    IReadOnlyDictionary<string, int> catalog,
+    TextWriter progress)
+{
+    private const string PassthroughTopic = "bench.passthrough";
+    private static readonly string[] SourceTopics = [Topics.SocialTiktok, Topics.SocialFacebook, Topics.MarketShopify, Topics.MarketDaraz];
+
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+    private readonly string _dir = Directory.CreateTempSubdirectory("millionx-bench-").FullName;
+    private readonly byte[] _hashKey = RandomNumberGenerator.GetBytes(32);
+    private readonly byte[] _deadLetterKey = RandomNumberGenerator.GetBytes(32);
+
+    public async Task<BenchReport> RunAsync(bool quick, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var workload = new BenchWorkload(limits, _hashKey);
+        Log($"generating {sizes.Records:N0} source records, {sizes.WarehouseRows:N0} anonymised orders, {sizes.Embeddings:N0} enriched posts");
+        var sources = workload.SourceRecords(sizes.Records, seed: 11);
+        var orders = workload.AnonymisedOrders(sizes.WarehouseRows, seed: 12);
+        var enriched = workload.EnrichedPosts(seed: 13).Take(sizes.Embeddings).Select(BenchWorkload.ToRecord).ToList();
+
+        var sizing = new TopicSizing(catalog);
+        var maxSource = sources.Max(r => r.Bytes);
+        var maxAnonymised = sources.Take(2_000).Max(workload.AnonymisedBytes);
+        sizing.Need(PassthroughTopic, sources.Count, maxSource);
+        foreach (var topic in SourceTopics)
+        {
+            sizing.Need(topic, sources.Count(r => r.Topic == topic), maxSource);
+        }
+
+        sizing.Need(Topics.SinkVectors, sources.Count(r => r.Topic.StartsWith("source.social.", StringComparison.Ordinal)), maxAnonymised);
+        sizing.Need(Topics.SinkOrders, Math.Max(orders.Count, sources.Count(r => r.Topic.StartsWith("source.market.", StringComparison.Ordinal))), Math.Max(maxAnonymised, orders.Max(r => r.Bytes)));
+        var maxEnriched = enriched.Max(r => r.Bytes) + 200;
+        var latencyRecords = (long)(BenchSizes.MaxOfferedLoadPerS * sizes.LatencyWindow.TotalSeconds);
+        sizing.Need(Topics.EnrichedVectors, Math.Max(enriched.Count, latencyRecords), maxEnriched);
+        foreach (var topic in new[] { Topics.SocialTiktok, Topics.SocialFacebook, Topics.SinkVectors })
+        {
+            sizing.Need(topic, latencyRecords, maxEnriched);
+        }
+
+        var partitions = sizing.Partitions();
+        var report = new BenchReport
+        {
+            Quick = quick,
+            Machine = BenchMachine.Current(),
+            StartedAt = started,
+            Scale = sizes.Scale,
+            PassthroughRecords = sources.Count,
+            PrivacyRecords = sources.Count,
+            EmbeddingRecords = enriched.Count,
+            WarehouseRows = orders.Count,
+            LatencyWindowS = sizes.LatencyWindow.TotalSeconds,
+            Partitions = new SortedDictionary<string, int>(partitions.ToDictionary(), StringComparer.Ordinal),
+            Model = $"{model.ModelPath} ({model.PublishedVariant ?? "not a published all-MiniLM-L6-v2 export"})",
+        };
+
+        using var broker = EmbeddedBroker.Start(1);
+        foreach (var (topic, n) in partitions)
+        {
+            broker.CreateTopic(topic, n);
+        }
+
+        using var tools = BuildHost(["--role", PrivacyShieldStage.StageName], "tools", broker.BootstrapServers, partitions);
+        var clients = tools.Services.GetRequiredService<KafkaClientFactory>();
+        using var kafka = new BenchKafka(broker.BootstrapServers, partitions, clients.ProducerConfig());
+
+        await Measure(report, "broker passthrough", () => Passthrough(kafka, clients, sources, report));
+        await Measure(report, "privacy stage", () => PrivacyAsync(kafka, broker.BootstrapServers, sources, report, ct));
+        await Measure(report, "warehouse sink", () => WarehouseAsync(kafka, broker.BootstrapServers, orders, report, ct));
+        await Measure(report, "embedding model", () => ModelOnly(enriched, report));
+        await Measure(report, "embedding stage", () => EmbeddingStageAsync(kafka, broker.BootstrapServers, enriched, report, ct));
+        if (report.EmbeddingStagePerS is { } capacity)
+        {
+            var rate = capacity / 2;
+            report.OfferedLoadPerS = Math.Round(rate, 1);
+            if (rate > BenchSizes.MaxOfferedLoadPerS)
+            {
+                report.Failures.Add($"latency: half the stage capacity ({rate:0}/s) exceeds the {BenchSizes.MaxOfferedLoadPerS}/s the partitions were sized for");
+            }
+            else
+            {
+                await Measure(report, "embed latency", () => EmbedLatencyAsync(kafka, broker.BootstrapServers, workload, rate, report, ct));
+                await Measure(report, "end-to-end latency", () => EndToEndAsync(kafka, broker.BootstrapServers, workload, rate, report, ct));
+            }
+        }
+        else
+        {
+            report.Failures.Add("latency: not measured, because the embedding stage capacity is unknown");
+        }
+
+        report.ComputeRatios();
+        report.PeakRssMb = Math.Round(PeakRssBytes() / (1024.0 * 1024.0), 1);
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return report;
+    }
+
+    private async Task Measure(BenchReport report, string name, Func<Task> measurement)
+    {
+        Log(name + " ...");
+        try
+        {
+            await measurement();
+        }
+        catch (Exception ex) when (ex is BenchFailedException or KafkaException or TimeoutException or InvalidOperationException or DuckDBException)
+        {
+            report.Failures.Add($"{name}: {ex.Message}");
+            Log($"{name} FAILED: {ex.Message}");
+        }
+    }
+
+    private Task Passthrough(BenchKafka kafka, KafkaClientFactory clients, List<BenchRecord> records, BenchReport report)
+    {
+        var config = clients.ConsumerConfig("bench-passthrough");
+        config.GroupId = $"bench-{_runId}-passthrough";
+        using var assigned = new ManualResetEventSlim();
+        long consumed = 0, lastConsumed = 0;
+        var total = records.Count;
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var consumer = Task.Factory.StartNew(() =>
+        {
+            using var c = new ConsumerBuilder<byte[]?, byte[]>(config).SetPartitionsAssignedHandler((_, _) => assigned.Set()).Build();
+            c.Subscribe(PassthroughTopic);
+            try
+            {
+                while (consumed < total && !stop.IsCancellationRequested)
+                {
+                    var r = c.Consume(TimeSpan.FromMilliseconds(100));
+                    if (r is null || r.IsPartitionEOF)
+                    {
+                        continue;
+                    }
+
+                    c.StoreOffset(r);
+                    consumed++;
+                    lastConsumed = Stopwatch.GetTimestamp();
+                }
+            }
+            finally
+            {
+                c.Close();
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        if (!assigned.Wait(TimeSpan.FromSeconds(30)))
+        {
+            stop.Cancel();
+            throw new BenchFailedException("the passthrough consumer was not assigned its partitions within 30 s");
+        }
+
+        var start = Ends(kafka, PassthroughTopic);
+        var t0 = Stopwatch.GetTimestamp();
+        kafka.ProduceAll(records.Select(r => r with { Topic = PassthroughTopic }), "passthrough");
+        consumer.GetAwaiter().GetResult();
+        if (consumed != total)
+        {
+            throw new BenchFailedException($"produced {total:N0} records but consumed {consumed:N0}");
+        }
+
+        kafka.AssertNothingLost("passthrough", start);
+        report.BrokerPassthroughMsgsPerS = Rate(total, t0, lastConsumed);
+        return Task.CompletedTask;
+    }
+
+    private async Task PrivacyAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> records, BenchReport report, CancellationToken ct)
+    {
+        var prefix = GroupPrefix("privacy");
+        var start = Ends(kafka, SourceTopics);
+        var sinkStart = Ends(kafka, Topics.SinkVectors, Topics.SinkOrders);
+        kafka.PositionGroup(prefix + PrivacyShieldStage.StageName, start);
+        kafka.ProduceAll(records, "privacy");
+
+        using var host = BuildHost(["--role", PrivacyShieldStage.StageName], "privacy", bootstrap, kafka.Partitions, prefix);
+        var target = sinkStart.Values.Sum() + records.Count;
+        var t0 = Stopwatch.GetTimestamp();
+        await host.StartAsync(ct);
+        var t1 = await WaitUntil(() => kafka.EndSum(Topics.SinkVectors, Topics.SinkOrders) >= target, TimeSpan.FromMinutes(3), "privacy: the sink topics did not receive every record");
+        var produced = kafka.EndSum(Topics.SinkVectors, Topics.SinkOrders) - sinkStart.Values.Sum();
+        if (produced != records.Count)
+        {
+            throw new BenchFailedException($"privacy: {records.Count:N0} records in, {produced:N0} out");
+        }
+
+        await AssertCaughtUp(host, "privacy", ct);
+        kafka.AssertNothingLost("privacy", start);
+        kafka.AssertNothingLost("privacy", sinkStart);
+        await host.StopAsync(CancellationToken.None);
+        report.PrivacyStageMsgsPerS = Rate(records.Count, t0, t1);
+    }
+
+    private async Task WarehouseAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> orders, BenchReport report, CancellationToken ct)
+    {
+        var prefix = GroupPrefix("warehouse");
+        var start = Ends(kafka, Topics.SinkOrders, Topics.Weather);
+        kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, start);
+        kafka.ProduceAll(orders, "warehouse");
+
+        using var host = BuildHost(["--role", WarehouseSinkStage.StageName], "warehouse", bootstrap, kafka.Partitions, prefix);
+        var stage = host.Services.GetServices<IHostedService>().OfType<WarehouseSinkStage>().Single();
+        var t0 = Stopwatch.GetTimestamp();
+        await host.StartAsync(ct);
+        var t1 = await WaitUntil(() => stage.RowsByTable.GetValueOrDefault(WarehouseTables.Orders) >= orders.Count, TimeSpan.FromMinutes(3),
+            "warehouse: not every order reached the ORDERS table");
+        var rows = stage.RowsByTable.GetValueOrDefault(WarehouseTables.Orders);
+        if (rows != orders.Count)
+        {
+            throw new BenchFailedException($"warehouse: {orders.Count:N0} orders in, {rows:N0} rows written");
+        }
+
+        var batches = stage.BatchesWritten;
+        await AssertCaughtUp(host, "warehouse", ct);
+        kafka.AssertNothingLost("warehouse", start);
+        await host.StopAsync(CancellationToken.None);
+        report.WarehouseRowsPerS = Rate(orders.Count, t0, t1);
+        report.WarehouseAvgBatchRows = Math.Round(stage.BatchRecordsWritten / (double)batches, 1);
+        report.AppenderRowsPerS = AppenderBaseline(orders);
+    }
+
+    /// <summary>The same rows loaded by a bare DuckDB Appender into a fresh ORDERS table: the database's own limit here.</summary>
+    private double AppenderBaseline(List<BenchRecord> orders)
+    {
+        var now = DateTime.UtcNow;
+        var rows = orders.Select(o => OrderRow.From(AnonymisedParsing.ParseOrder(o.Value), now)).ToList();
+        using var connection = DuckDbFiles.Open(Path.Combine(_dir, "appender.duckdb"));
+        foreach (var statement in WarehouseDdl.Statements("duckdb"))
+        {
+            connection.Execute(statement);
+        }
+
+        var t0 = Stopwatch.GetTimestamp();
+        using (var a = connection.CreateAppender(WarehouseTables.Orders))
+        {
+            foreach (var o in rows)
+            {
+                var row = a.CreateRow().AppendValue(o.Platform).AppendValue(o.OrderId).AppendValue(o.ProductId).AppendValue(o.MerchantId)
+                    .AppendValue(o.ProductName).AppendValue(o.Quantity).AppendValue(o.Price).AppendValue(o.Currency).AppendValue(o.OrderStatus);
+                row = o.CustomerPhoneHash is null ? row.AppendNullValue() : row.AppendValue(o.CustomerPhoneHash);
+                row.AppendValue(o.OrderTimestampUtc).AppendValue(o.IngestionTimeUtc).AppendValue(o.HashKeyId).EndRow();
+            }
+        }
+
+        var t1 = Stopwatch.GetTimestamp();
+        using var count = connection.CreateCommand();
+        count.CommandText = $"SELECT count(*) FROM {WarehouseTables.Orders}";
+        var loaded = Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (loaded != rows.Count)
+        {
+            throw new BenchFailedException($"appender baseline: {rows.Count:N0} rows appended, {loaded:N0} in the table");
+        }
+
+        return Rate(rows.Count, t0, t1);
+    }
+
+    private Task ModelOnly(List<BenchRecord> enriched, BenchReport report)
+    {
+        var texts = enriched.Select(r => JsonSerializer.Deserialize(r.Value, ContractJson.Default.EnrichedPost)!.EnrichedContent).ToList();
+        using var embedder = new OnnxTextEmbedder(model.ModelPath, new MiniLmTokenizer(model.VocabPath, embedding.MaxTokens), embedding.IntraOpThreads);
+        var batches = texts.OrderBy(embedder.CountTokens).Chunk(embedding.MaxBatchSize).ToList();
+        WarmUp(embedder, texts);
+        var t0 = Stopwatch.GetTimestamp();
+        var vectors = batches.Sum(b => embedder.Embed(b).Length);
+        var t1 = Stopwatch.GetTimestamp();
+        if (vectors != texts.Count)
+        {
+            throw new BenchFailedException($"model: {texts.Count} texts in, {vectors} vectors out");
+        }
+
+        report.EmbedModelOnlyPerS = Rate(texts.Count, t0, t1);
+        return Task.CompletedTask;
+    }
+
+    private async Task EmbeddingStageAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> enriched, BenchReport report, CancellationToken ct)
+    {
+        var prefix = GroupPrefix("embedding");
+        var start = Ends(kafka, Topics.EnrichedVectors);
+        kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, start);
+        kafka.ProduceAll(enriched, "embedding");
+
+        using var host = BuildHost(["--role", EmbeddingServiceStage.StageName], "embedding", bootstrap, kafka.Partitions, prefix);
+        var stage = WarmedEmbeddingStage(host, enriched);
+        var t0 = Stopwatch.GetTimestamp();
+        await host.StartAsync(ct);
+        var t1 = await WaitUntil(() => stage.VectorsWrittenCount >= enriched.Count, TimeSpan.FromSeconds(60 + (enriched.Count / 20)),
+            "embedding: not every post got a vector");
+        if (stage.VectorsWrittenCount != enriched.Count)
+        {
+            throw new BenchFailedException($"embedding: {enriched.Count:N0} posts in, {stage.VectorsWrittenCount:N0} vectors written");
+        }
+
+        await AssertCaughtUp(host, "embedding", ct);
+        kafka.AssertNothingLost("embedding", start);
+        await host.StopAsync(CancellationToken.None);
+        report.EmbeddingStagePerS = Rate(enriched.Count, t0, t1);
+    }
+
+    private async Task EmbedLatencyAsync(BenchKafka kafka, string bootstrap, BenchWorkload workload, double rate, BenchReport report, CancellationToken ct)
+    {
+        var prefix = GroupPrefix("embed-latency");
+        var start = Ends(kafka, Topics.EnrichedVectors);
+        kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, start);
+        using var host = BuildHost(["--role", EmbeddingServiceStage.StageName], "embed-latency", bootstrap, kafka.Partitions, prefix);
+        var posts = workload.EnrichedPosts(seed: 21).Select(BenchWorkload.ToRecord);
+        var stage = WarmedEmbeddingStage(host, posts.Take(64).ToList());
+        await host.StartAsync(ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+
+        var sent = await OfferAsync(kafka, rate, posts.Select(p => (p, (Headers?)null)), "embed latency", ct);
+        await WaitUntil(() => stage.VectorsWrittenCount >= sent, TimeSpan.FromSeconds(60), "embed latency: not every offered post got a vector");
+        if (stage.VectorsWrittenCount != sent)
+        {
+            throw new BenchFailedException($"embed latency: {sent:N0} posts offered, {stage.VectorsWrittenCount:N0} vectors written");
+        }
+
+        kafka.AssertNothingLost("embed latency", start);
+        await host.StopAsync(CancellationToken.None);
+        var samples = stage.EmbedLatencies.Snapshot();
+        report.EmbedLatencySamples = samples.Length;
+        report.EmbedLatencyP50Ms = Math.Round(Percentiles.Of(samples, 0.50), 2);
+        report.EmbedLatencyP95Ms = Math.Round(Percentiles.Of(samples, 0.95), 2);
+    }
+
+    private async Task EndToEndAsync(BenchKafka kafka, string bootstrap, BenchWorkload workload, double rate, BenchReport report, CancellationToken ct)
+    {
+        var prefix = GroupPrefix("e2e");
+        var start = Ends(kafka, [.. SourceTopics, Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors]);
+        kafka.PositionGroup(prefix + PrivacyShieldStage.StageName, Ends(kafka, SourceTopics));
+        kafka.PositionGroup(prefix + Stages.ContextEnricher.ContextEnricherStage.StageName, Ends(kafka, Topics.SinkOrders, Topics.SinkVectors));
+        kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, Ends(kafka, Topics.EnrichedVectors));
+        using var host = BuildHost(["--profile", "stream"], "e2e", bootstrap, kafka.Partitions, prefix, new() { ["Stages:dlq-monitor:Enabled"] = "false" });
+        var stage = WarmedEmbeddingStage(host, workload.EnrichedPosts(seed: 31).Take(64).Select(BenchWorkload.ToRecord).ToList());
+        await host.StartAsync(ct);
+
+        // A catalogue to enrich against, learned by the enricher from orders that went through the privacy shield.
+        kafka.ProduceAll(workload.Orders(50, seed: 32).Select(o => new BenchRecord(o.Kind.Topic(), o.Key, o.Value)), "end-to-end orders");
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+
+        // Like SourcePublisher: canonical records stamped with the ingested-at header when produced.
+        var posts = workload.SocialStream(seed: 33).Select(p => (new BenchRecord(p.Kind.Topic(), p.Key, p.Value), (Headers?)null));
+        var sent = await OfferAsync(kafka, rate, posts, "end-to-end", ct, stampIngestedAt: true);
+        await WaitUntil(() => stage.VectorsWrittenCount >= sent, TimeSpan.FromSeconds(90), "end-to-end: not every offered post got a vector");
+        if (stage.VectorsWrittenCount != sent)
+        {
+            throw new BenchFailedException($"end-to-end: {sent:N0} posts offered, {stage.VectorsWrittenCount:N0} vectors written");
+        }
+
+        kafka.AssertNothingLost("end-to-end", start);
+        await host.StopAsync(CancellationToken.None);
+        var samples = stage.EndToEndLatencies.Snapshot();
+        if (stage.EndToEndLatencies.Count != sent)
+        {
+            throw new BenchFailedException($"end-to-end: {sent:N0} posts, but {stage.EndToEndLatencies.Count:N0} carried an ingested-at header to the vector store");
+        }
+
+        report.E2eLatencySamples = samples.Length;
+        report.E2eLatencyP50Ms = Math.Round(Percentiles.Of(samples, 0.50), 2);
+        report.E2eLatencyP95Ms = Math.Round(Percentiles.Of(samples, 0.95), 2);
+    }
+
+    /// <summary>Offers records at a fixed rate for the latency window; returns how many were delivered.</summary>
+    private async Task<long> OfferAsync(BenchKafka kafka, double rate, IEnumerable<(BenchRecord Record, Headers? Headers)> records, string measurement, CancellationToken ct, bool stampIngestedAt = false)
+    {
+        long sent = 0, failed = 0;
+        var t0 = Stopwatch.GetTimestamp();
+        using var source = records.GetEnumerator();
+        while (Stopwatch.GetElapsedTime(t0) < sizes.LatencyWindow)
+        {
+            var due = (long)(Stopwatch.GetElapsedTime(t0).TotalSeconds * rate);
+            while (sent < due && source.MoveNext())
+            {
+                var (r, headers) = source.Current;
+                headers = stampIngestedAt ? PipelineHeaders.WithIngestedAt(DateTimeOffset.UtcNow) : headers;
+                kafka.Produce(r.Topic, r.Key, r.Value, headers, report =>
+                {
+                    if (report.Error.IsError)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                });
+                sent++;
+            }
+
+            await Task.Delay(5, ct);
+        }
+
+        if (kafka.Producer.Flush(TimeSpan.FromSeconds(30)) > 0 || Interlocked.Read(ref failed) > 0)
+        {
+            throw new BenchFailedException($"{measurement}: {Interlocked.Read(ref failed)} of {sent} offered records were not delivered");
+        }
+
+        return sent;
+    }
+
+    /// <summary>Loads the model (host singleton) and runs one full batch before timing, as a running service would have.</summary>
+    private static EmbeddingServiceStage WarmedEmbeddingStage(IHost host, List<BenchRecord> sample)
+    {
+        var embedder = host.Services.GetRequiredService<ITextEmbedder>();
+        WarmUp(embedder, sample.Select(r => JsonSerializer.Deserialize(r.Value, ContractJson.Default.EnrichedPost)!.EnrichedContent).ToList());
+        return host.Services.GetServices<IHostedService>().OfType<EmbeddingServiceStage>().Single();
+    }
+
+    private static void WarmUp(ITextEmbedder embedder, List<string> texts)
+    {
+        // The longest texts: ONNX Runtime keeps its arena grown to the largest batch seen.
+        _ = embedder.Embed(texts.OrderByDescending(embedder.CountTokens).Take(32).ToList());
+    }
+
+    private static async Task AssertCaughtUp(IHost host, string measurement, CancellationToken ct)
+    {
+        var stages = host.Services.GetServices<IHostedService>().OfType<ConsumerStage>().ToList();
+        var catchUp = new CatchUp(host.Services.GetRequiredService<KafkaClientFactory>(), host.Services.GetRequiredService<ILogger<CatchUp>>());
+        if (!await catchUp.WaitAsync(stages, TimeSpan.FromSeconds(30), ct))
+        {
+            throw new BenchFailedException($"{measurement}: the stage's committed offsets did not reach the end of its topics");
+        }
+    }
+
+    private static Dictionary<TopicPartition, long> Ends(BenchKafka kafka, params string[] topics) => kafka.Ends(topics);
+
+    private static async Task<long> WaitUntil(Func<bool> done, TimeSpan timeout, string failure)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!done())
+        {
+            if (Stopwatch.GetTimestamp() > until)
+            {
+                throw new BenchFailedException($"{failure} within {timeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(5);
+        }
+
+        return Stopwatch.GetTimestamp();
+    }
+
+    private static double Rate(long count, long t0, long t1) => Math.Round(count / ((t1 - t0) / (double)Stopwatch.Frequency), 1);
+
+    private string GroupPrefix(string measurement) => $"bench-{_runId}-{measurement}-";
+
+    private IHost BuildHost(string[] selection, string name, string bootstrap, IReadOnlyDictionary<string, int> partitions, string? groupPrefix = null,
+        Dictionary<string, string?>? extra = null)
+    {
+        var overrides = new Dictionary<string, string?>(baseOverrides)
+        {
+            ["Kafka:BootstrapServers"] = bootstrap,
+            ["Kafka:Provisioning:Enabled"] = "false",
+            ["Kafka:GroupIdPrefix"] = groupPrefix ?? $"bench-{_runId}-{name}-",
+            ["Observability:Http:Enabled"] = "false",
+            ["Observability:ProgressInterval"] = "00:00:00",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+            // The model was resolved (and any warning about it given) once, by the bench itself.
+            ["Serilog:MinimumLevel:Override:MillionX.Pipeline.Embedding"] = "Error",
+            ["Warehouse:DuckDb:Path"] = Path.Combine(_dir, name + ".duckdb"),
+            ["VectorStore:DuckDbPath"] = "",
+            ["Privacy:HashKey"] = Convert.ToBase64String(_hashKey),
+            ["Privacy:DeadLetterKey"] = Convert.ToBase64String(_deadLetterKey),
+            ["Embedding:ModelPath"] = model.ModelPath,
+            ["Embedding:ModelSha256"] = model.ModelSha256,
+            ["Embedding:VocabPath"] = model.VocabPath,
+        };
+        foreach (var (topic, n) in partitions)
+        {
+            if (catalog.ContainsKey(topic))
+            {
+                overrides[$"Kafka:Topics:{topic}:Partitions"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        foreach (var (k, v) in extra ?? [])
+        {
+            overrides[k] = v;
+        }
+
+        return RunCommand.Build(CommandLine.Parse([.. selection, .. configArgs]), overrides);
+    }
+
+    private void Log(string message) => progress.WriteLine($"[bench {DateTime.Now:HH:mm:ss}] {message}");
+
+    /// <summary>The process's peak resident set (VmHWM on Linux).</summary>
+    private static long PeakRssBytes()
+    {
+        if (File.Exists("/proc/self/status"))
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal)
+                    && long.TryParse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var kb))
+                {
+                    return kb * 1024;
+                }
+            }
+        }
+
+        return Process.GetCurrentProcess().PeakWorkingSet64;
+    }
+}

@@ -1,0 +1,19 @@
+namespace MillionX.Pipeline.Bench;
+
+/// <summary>How much each measurement processes: quick (under 2 minutes on 2 cores) or full, times <c>Bench:Scale</c>.</summary>
+public sealed record BenchSizes(int Records, int Embeddings, int WarehouseRows, TimeSpan LatencyWindow, double Scale)
+{
+    /// <summary>The offered load the partitions are sized for; a higher half-capacity load fails the latency measurements.</summary>
+    public const double MaxOfferedLoadPerS = 2_000;
+
+    public static BenchSizes For(bool quick, double scale)
+    {
+        var (n, m, k, window) = quick ? (60_000, 600, 50_000, 15.0) : (300_000, 3_000, 200_000, 60.0);
+        return new BenchSizes(
+            Math.Max(500, (int)(n * scale)),
+            Math.Max(64, (int)(m * scale)),
+            Math.Max(500, (int)(k * scale)),
+            TimeSpan.FromSeconds(Math.Max(2, window * scale)),
+            scale);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Console;
+using MillionX.Pipeline.Bench;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Embedding;
+
+namespace MillionX.Pipeline.Commands;
+
+/// <summary>
+/// <c>bench [--quick] [--json out.json]</c>: measures broker passthrough, the privacy, embedding and warehouse stages
+/// and latency at half the embedding capacity, all in this run on a broker of its own, and prints a table.
+/// </summary>
+public static class BenchCommand
+{
+    public static async Task<int> RunAsync(CommandLine cl, IEnumerable<KeyValuePair<string, string?>>? overrides = null, TextWriter? output = null, TextWriter? progress = null)
+    {
+        output ??= Console.Out;
+        progress ??= Console.Error;
+        var quick = cl.Flag("quick") is not null;
+        var jsonPath = cl.Flag("json") is { } j ? Path.GetFullPath(j) : null;
+        var overrideList = overrides?.ToList() ?? [];
+        var configuration = PipelineHostFactory.CreateBuilder(cl, overrideList).Configuration;
+
+        var scale = configuration.GetValue("Bench:Scale", 1.0);
+        if (!(scale > 0 && scale <= 10))
+        {
+            throw new ArgumentException("Bench:Scale must be greater than 0 and at most 10.");
+        }
+
+        var embedding = configuration.GetSection(EmbeddingOptions.Section).Get<EmbeddingOptions>() ?? new EmbeddingOptions();
+        var limits = configuration.GetSection(ValidationLimits.Section).Get<ValidationLimits>() ?? new ValidationLimits();
+        var catalog = configuration.GetSection("Kafka:Topics").GetChildren()
+            .ToDictionary(t => t.Key, t => int.Parse(t["Partitions"] ?? "1", CultureInfo.InvariantCulture), StringComparer.Ordinal);
+
+        ResolvedModel model;
+        using (var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
+            .AddFilter(l => l >= LogLevel.Warning)
+            .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace)))
+        using (var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) })
+        {
+            // The bench runs on the embedded defaults, so the pipeline's own resolution applies, stand-in fallback included.
+            var embedded = string.IsNullOrWhiteSpace(configuration["Kafka:BootstrapServers"]);
+            model = EmbeddingRegistration.ResolveModel(embedding, embedded, http, loggers.CreateLogger("MillionX.Pipeline.Bench"));
+        }
+
+        var baseOverrides = overrideList.ToDictionary(o => o.Key, o => o.Value, StringComparer.OrdinalIgnoreCase);
+        var runner = new BenchRunner(BenchSizes.For(quick, scale), cl.ConfigArgs, baseOverrides, embedding, model, limits, catalog, progress);
+        var report = await runner.RunAsync(quick, CancellationToken.None);
+
+        await output.WriteLineAsync(report.FormatTable());
+        if (jsonPath is not null)
+        {
+            await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, BenchJson.Default.BenchReport));
+        }
+
+        return report.Failures.Count == 0 ? 0 : 1;
+    }
+}
