@@ -41,7 +41,7 @@ public sealed class CommandLineTests
         var ex = Assert.Throws<ArgumentException>(() => CommandLine.Parse(["deploy", "--role", "x"]));
 
         Assert.Contains("'deploy'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("run, broker, ingest, sql, search, help", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("run, broker, ingest, sql, search, bench, help", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -192,5 +192,17 @@ public sealed class CommandLineTests
         Assert.Equal("select 1 as x", cl.Flag("query"));
         Assert.Equal("true", cl.Flag("json"));
         Assert.Throws<ArgumentException>(() => CommandLine.Parse(["sql", "select 1", "select 2"]));
+    }
+
+    [Fact]
+    public void Parse_BenchCommand_QuickSwitchJsonPathAndConfigOverride()
+    {
+        var cl = CommandLine.Parse(["bench", "--quick", "--json", "out.json", "--Bench:Scale=0.5"]);
+        Assert.Equal("bench", cl.Command);
+        Assert.Equal("true", cl.Flag("quick"));
+        Assert.Equal("out.json", cl.Flag("json"));
+        Assert.Contains("--Bench:Scale=0.5", cl.ConfigArgs);
+        Assert.Null(CommandLine.Parse(["bench"]).Flag("quick"));
+        Assert.Throws<ArgumentException>(() => CommandLine.Parse(["bench", "--json"]));
     }
 }

@@ -6,13 +6,20 @@ using System.Text.Json.Serialization;
 namespace MillionX.Pipeline.Bench;
 
 /// <summary>Where the bench ran.</summary>
-public sealed record BenchMachine(int Cores, long RamMb, string Os, string Runtime)
+public sealed record BenchMachine(int Cores, long RamMb, string Os, string Runtime, double? LoadAvg1mAtStart)
 {
+    /// <summary>Load average over the last minute at the end of the run: other processes competing for the cores skew every figure.</summary>
+    public double? LoadAvg1mAtEnd { get; set; }
+
     public static BenchMachine Current() => new(
         Environment.ProcessorCount,
         GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 20,
         RuntimeInformation.OSDescription,
-        RuntimeInformation.FrameworkDescription);
+        RuntimeInformation.FrameworkDescription,
+        LoadAverage());
+
+    public static double? LoadAverage() =>
+        File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture, out var load) ? load : null;
 }
 
 /// <summary>The figures of one bench run (all from this run); a figure is null when its measurement failed (see <see cref="Failures"/>).</summary>
@@ -33,6 +40,7 @@ public sealed record BenchReport
     public long? E2eLatencySamples { get; set; }
     public required IReadOnlyDictionary<string, int> Partitions { get; init; }
     public string? Model { get; init; }
+    public double? EmbedAvgTokens { get; set; }
 
     public double? BrokerPassthroughMsgsPerS { get; set; }
     public double? PrivacyStageMsgsPerS { get; set; }
@@ -70,8 +78,9 @@ public sealed record BenchReport
                 $"  {name,-34}{(value is { } v ? v.ToString(v >= 100 ? "N0" : "0.##", CultureInfo.InvariantCulture) : "FAILED"),12} {unit,-9}{(ratio is { } r ? $"{ratioName} {r:0.###}" : "")}");
 
         sb.AppendLine(CultureInfo.InvariantCulture, $"MillionX.Pipeline bench{(Quick ? " (quick)" : "")}{(Scale != 1 ? $" scale {Scale}" : "")}, started {StartedAt:yyyy-MM-dd HH:mm:ss}Z");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"machine: {Machine.Cores} cores, {Machine.RamMb:N0} MiB RAM, {Machine.Os}, {Machine.Runtime}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"model: {Model}");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"machine: {Machine.Cores} cores, {Machine.RamMb:N0} MiB RAM, {Machine.Os}, {Machine.Runtime}, load average {Machine.LoadAvg1mAtStart:0.##} at start, {Machine.LoadAvg1mAtEnd:0.##} at end");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"model: {Model}, enriched texts {EmbedAvgTokens:0.#} tokens on average");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"records: passthrough/privacy {PassthroughRecords:N0}, embeddings {EmbeddingRecords:N0}, warehouse rows {WarehouseRows:N0}, latency windows {LatencyWindowS:0.#} s at {OfferedLoadPerS?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-"}/s");
         sb.AppendLine();

@@ -50,7 +50,7 @@ public sealed class BenchRunner(
 
         var sizing = new TopicSizing(catalog);
         var maxSource = sources.Max(r => r.Bytes);
-        var maxAnonymised = sources.Take(2_000).Max(workload.AnonymisedBytes);
+        var maxAnonymised = sources.Take(500).Max(workload.AnonymisedBytes);
         sizing.Need(PassthroughTopic, sources.Count, maxSource);
         foreach (var topic in SourceTopics)
         {
@@ -118,6 +118,7 @@ public sealed class BenchRunner(
         }
 
         report.ComputeRatios();
+        report.Machine.LoadAvg1mAtEnd = BenchMachine.LoadAverage();
         report.PeakRssMb = Math.Round(PeakRssBytes() / (1024.0 * 1024.0), 1);
         try
         {
@@ -291,6 +292,7 @@ public sealed class BenchRunner(
         var texts = enriched.Select(r => JsonSerializer.Deserialize(r.Value, ContractJson.Default.EnrichedPost)!.EnrichedContent).ToList();
         using var embedder = new OnnxTextEmbedder(model.ModelPath, new MiniLmTokenizer(model.VocabPath, embedding.MaxTokens), embedding.IntraOpThreads);
         var batches = texts.OrderBy(embedder.CountTokens).Chunk(embedding.MaxBatchSize).ToList();
+        report.EmbedAvgTokens = Math.Round(texts.Average(embedder.CountTokens), 1);
         WarmUp(embedder, texts);
         var t0 = Stopwatch.GetTimestamp();
         var vectors = batches.Sum(b => embedder.Embed(b).Length);

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using MillionX.Pipeline.Commands;
+using MillionX.Pipeline.Tests.Support;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+/// <summary>The bench end to end at a tiny scale: every figure measured, positive and consistent (no timing thresholds).</summary>
+public sealed class BenchCommandTests : IDisposable
+{
+    private static readonly string[] Figures =
+    [
+        "broker_passthrough_msgs_per_s", "privacy_stage_msgs_per_s", "privacy_vs_passthrough", "embed_model_only_per_s",
+        "embedding_stage_per_s", "embedding_vs_model", "embed_latency_p50_ms", "embed_latency_p95_ms", "warehouse_rows_per_s",
+        "warehouse_vs_appender", "warehouse_avg_batch_rows", "e2e_latency_p50_ms", "e2e_latency_p95_ms", "peak_rss_mb",
+    ];
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("bench-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Bench_TinyScale_WritesEveryFigurePositiveAndConsistent()
+    {
+        var json = Path.Combine(_dir, "bench.json");
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Embedding:ModelPath"] = TestModels.StandInModel,
+            ["Embedding:ModelSha256"] = "",
+            ["Embedding:VocabPath"] = TestModels.Vocab,
+        };
+        var output = new StringWriter();
+        var progress = new StringWriter();
+
+        var exit = await BenchCommand.RunAsync(CommandLine.Parse(["bench", "--quick", "--json", json, "--Bench:Scale=0.02"]), overrides, output, progress);
+
+        Assert.True(exit == 0, output + "\n" + progress);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        var root = doc.RootElement;
+        foreach (var name in Figures)
+        {
+            Assert.True(root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number, $"{name} missing or not a number");
+            var v = value.GetDouble();
+            Assert.True(double.IsFinite(v) && v > 0, $"{name} = {v}");
+        }
+
+        Assert.True(root.GetProperty("quick").GetBoolean());
+        Assert.Empty(root.GetProperty("failures").EnumerateArray());
+        Assert.True(root.GetProperty("machine").GetProperty("cores").GetInt32() > 0);
+        Assert.True(root.TryGetProperty("started_at", out _));
+        foreach (var count in new[] { "passthrough_records", "privacy_records", "embedding_records", "warehouse_rows" })
+        {
+            Assert.True(root.GetProperty(count).GetInt64() > 0, count);
+        }
+
+        AssertRatio(root, "privacy_vs_passthrough", "privacy_stage_msgs_per_s", "broker_passthrough_msgs_per_s");
+        AssertRatio(root, "embedding_vs_model", "embedding_stage_per_s", "embed_model_only_per_s");
+        AssertRatio(root, "warehouse_vs_appender", "warehouse_rows_per_s", "appender_rows_per_s");
+        Assert.True(root.GetProperty("embed_latency_p50_ms").GetDouble() <= root.GetProperty("embed_latency_p95_ms").GetDouble());
+        Assert.True(root.GetProperty("e2e_latency_p50_ms").GetDouble() <= root.GetProperty("e2e_latency_p95_ms").GetDouble());
+        Assert.Contains("broker_passthrough_msgs_per_s", output.ToString(), StringComparison.Ordinal);
+    }
+
+    private static void AssertRatio(JsonElement root, string ratio, string part, string whole)
+    {
+        var expected = root.GetProperty(part).GetDouble() / root.GetProperty(whole).GetDouble();
+        var actual = root.GetProperty(ratio).GetDouble();
+        // Figures are rounded to 0.1 and ratios to 4 places.
+        Assert.True(Math.Abs(actual - expected) <= (0.01 * expected) + 0.0001, $"{ratio} = {actual}, {part}/{whole} = {expected}");
+    }
+}
