@@ -4,11 +4,13 @@ using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Stages.ContextEnricher;
+using MillionX.Pipeline.Stages.DarazSync;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.Stages.SampleSource;
+using MillionX.Pipeline.Stages.WeatherSource;
 using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Hosting;
@@ -26,6 +28,8 @@ public sealed class StageSelectionHostingTests
                 ContextEnricherStage => ContextEnricherStage.StageName,
                 EmbeddingServiceStage => EmbeddingServiceStage.StageName,
                 WarehouseSinkStage => WarehouseSinkStage.StageName,
+                DarazSyncStage => DarazSyncStage.StageName,
+                WeatherSourceStage => WeatherSourceStage.StageName,
                 _ => null,
             })
             .OfType<string>().Order(StringComparer.Ordinal).ToArray();
@@ -55,6 +59,8 @@ public sealed class StageSelectionHostingTests
     [InlineData(new[] { "--role", "warehouse-sink" }, new[] { "warehouse-sink" })]
     [InlineData(new[] { "--role", "sample-source" }, new[] { "sample-source" })]
     [InlineData(new[] { "--role", "dlq-monitor" }, new[] { "dlq-monitor" })]
+    [InlineData(new[] { "--role", "daraz-sync" }, new[] { "daraz-sync" })]
+    [InlineData(new[] { "--role", "weather" }, new[] { "weather" })]
     [InlineData(new[] { "--Pipeline:Profile=ingest" }, new[] { "sample-source" })]
     public void Build_ProfileOrRole_RegistersExactlyTheSelectedStages(string[] args, string[] expected)
     {

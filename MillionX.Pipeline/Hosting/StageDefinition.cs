@@ -1,10 +1,12 @@
 using MillionX.Pipeline.Stages.ContextEnricher;
+using MillionX.Pipeline.Stages.DarazSync;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.SampleSource;
 using MillionX.Pipeline.Stages.SocialScrapers;
 using MillionX.Pipeline.Stages.WarehouseSink;
+using MillionX.Pipeline.Stages.WeatherSource;
 
 namespace MillionX.Pipeline.Hosting;
 
@@ -33,6 +35,8 @@ public static class StageCatalog
         DeadLetterMonitorRegistration.Definition,
         SocialScrapersRegistration.TikTok,
         SocialScrapersRegistration.Facebook,
+        DarazSyncRegistration.Definition,
+        WeatherSourceRegistration.Definition,
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(s => s.Name).ToList();

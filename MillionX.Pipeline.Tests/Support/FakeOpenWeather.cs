@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MillionX.Pipeline.Tests.Support;
+
+/// <summary>The weather the fake reports for one city.</summary>
+public sealed record FakeCityWeather(double Temp, double Humidity, double WindSpeed, string Main, string Description, DateTimeOffset Dt, double? Rain1h = null);
+
+public enum FakeWeatherReplyKind
+{
+    Ok,
+    Throttled,
+    ServerError,
+    Hang,
+}
+
+/// <summary>One request the fake received: the city it asked for (null when q was malformed) and the HTTP status answered.</summary>
+public sealed record FakeWeatherRequest(string? City, string? Q, int Answer);
+
+/// <summary>
+/// OpenWeatherMap's current weather (<c>GET /data/2.5/weather</c>) on Kestrel at http://127.0.0.1:0. Checks what it
+/// receives: <c>appid</c> (401 otherwise), <c>units=metric</c> and <c>q={city},BD</c> for a known city (404 otherwise,
+/// as the API answers); anything unexpected is listed in <see cref="Violations"/>. Per-city failures can be scripted
+/// (429, 5xx, hang) or made permanent.
+/// </summary>
+public sealed class FakeOpenWeather : IAsyncDisposable
+{
+    public const string Path = "/data/2.5/weather";
+
+    private readonly string _apiKey;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, FakeCityWeather> _cities = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Queue<FakeWeatherReplyKind>> _scripts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _alwaysFail = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<FakeWeatherRequest> _requests = [];
+    private readonly List<string> _violations = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private WebApplication? _app;
+
+    private FakeOpenWeather(string apiKey) => _apiKey = apiKey;
+
+    public string Url { get; private set; } = "";
+
+    public static async Task<FakeOpenWeather> StartAsync(string apiKey)
+    {
+        var fake = new FakeOpenWeather(apiKey);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        ((IApplicationBuilder)app).Run(fake.HandleAsync);
+        await app.StartAsync();
+        fake._app = app;
+        fake.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return fake;
+    }
+
+    public void Set(string city, FakeCityWeather weather)
+    {
+        lock (_lock)
+        {
+            _cities[city] = weather;
+        }
+    }
+
+    /// <summary>Replies for the next requests for <paramref name="city"/>; later ones are answered normally.</summary>
+    public void Script(string city, params FakeWeatherReplyKind[] replies)
+    {
+        lock (_lock)
+        {
+            if (!_scripts.TryGetValue(city, out var q))
+            {
+                _scripts[city] = q = new Queue<FakeWeatherReplyKind>();
+            }
+
+            foreach (var r in replies)
+            {
+                q.Enqueue(r);
+            }
+        }
+    }
+
+    /// <summary>Every request for <paramref name="city"/> gets this HTTP status.</summary>
+    public void AlwaysFail(string city, int status = 500)
+    {
+        lock (_lock)
+        {
+            _alwaysFail[city] = status;
+        }
+    }
+
+    public IReadOnlyList<FakeWeatherRequest> Requests
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    public int RequestsFor(string city) => Requests.Count(r => string.Equals(r.City, city, StringComparison.OrdinalIgnoreCase));
+
+    public IReadOnlyList<string> Violations
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _violations];
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpContext ctx)
+    {
+        var q = ctx.Request.Query["q"].ToString();
+        var comma = q.LastIndexOf(',');
+        var city = comma > 0 ? q[..comma] : null;
+        var problems = new List<string>();
+        if (ctx.Request.Method != "GET" || ctx.Request.Path != Path)
+        {
+            problems.Add($"unexpected {ctx.Request.Method} {ctx.Request.Path}");
+        }
+
+        if (ctx.Request.Query["appid"].ToString() != _apiKey)
+        {
+            await AnswerAsync(ctx, city, q, 401, Error(401, "Invalid API key. Please see https://openweathermap.org/faq#error401 for more info."),
+                [$"appid '{ctx.Request.Query["appid"]}' is not the key"]);
+            return;
+        }
+
+        if (ctx.Request.Query["units"].ToString() != "metric")
+        {
+            problems.Add($"units '{ctx.Request.Query["units"]}' is not metric (temperatures would be in Kelvin)");
+        }
+
+        if (city is null || q[(comma + 1)..] != "BD")
+        {
+            problems.Add($"q '{q}' is not {{city}},BD");
+        }
+
+        FakeCityWeather? weather;
+        FakeWeatherReplyKind reply = FakeWeatherReplyKind.Ok;
+        int? always;
+        lock (_lock)
+        {
+            weather = city is null ? null : _cities.GetValueOrDefault(city);
+            always = city is null ? null : _alwaysFail.TryGetValue(city, out var s) ? s : null;
+            if (city is not null && _scripts.TryGetValue(city, out var script) && script.Count > 0)
+            {
+                reply = script.Dequeue();
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            await AnswerAsync(ctx, city, q, 400, Error(400, string.Join("; ", problems)), problems);
+            return;
+        }
+
+        if (weather is null)
+        {
+            await AnswerAsync(ctx, city, q, 404, Error(404, "city not found"), []);
+            return;
+        }
+
+        if (always is { } status)
+        {
+            await AnswerAsync(ctx, city, q, status, Error(status, "Internal error"), []);
+            return;
+        }
+
+        switch (reply)
+        {
+            case FakeWeatherReplyKind.Throttled:
+                await AnswerAsync(ctx, city, q, 429, Error(429, "Your account is temporary blocked due to exceeding of requests limitation of your subscription type."), []);
+                return;
+            case FakeWeatherReplyKind.ServerError:
+                await AnswerAsync(ctx, city, q, 503, Error(503, "Service unavailable"), []);
+                return;
+            case FakeWeatherReplyKind.Hang:
+                lock (_lock)
+                {
+                    _requests.Add(new FakeWeatherRequest(city, q, 0));
+                }
+
+                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token))
+                {
+                    try
+                    {
+                        await Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // The client gave up, or the fake is stopping.
+                    }
+                }
+
+                return;
+        }
+
+        var body = new JsonObject
+        {
+            ["coord"] = new JsonObject { ["lon"] = 90.4074, ["lat"] = 23.7104 },
+            ["weather"] = new JsonArray(new JsonObject { ["id"] = 800, ["main"] = weather.Main, ["description"] = weather.Description, ["icon"] = "01d" }),
+            ["base"] = "stations",
+            ["main"] = new JsonObject { ["temp"] = weather.Temp, ["feels_like"] = weather.Temp, ["pressure"] = 1012, ["humidity"] = weather.Humidity },
+            ["visibility"] = 10000,
+            ["wind"] = new JsonObject { ["speed"] = weather.WindSpeed, ["deg"] = 180 },
+            ["clouds"] = new JsonObject { ["all"] = 20 },
+            ["dt"] = weather.Dt.ToUnixTimeSeconds(),
+            ["sys"] = new JsonObject { ["country"] = "BD" },
+            ["timezone"] = 21600,
+            ["id"] = 1185241,
+            ["name"] = city == "Chittagong" ? "Chattogram" : city,
+            ["cod"] = 200,
+        };
+        if (weather.Rain1h is { } rain)
+        {
+            body["rain"] = new JsonObject { ["1h"] = rain };
+        }
+
+        await AnswerAsync(ctx, city, q, 200, body, []);
+    }
+
+    private static JsonObject Error(int code, string message) => new() { ["cod"] = code.ToString(CultureInfo.InvariantCulture), ["message"] = message };
+
+    private async Task AnswerAsync(HttpContext ctx, string? city, string q, int status, JsonObject body, List<string> problems)
+    {
+        lock (_lock)
+        {
+            _requests.Add(new FakeWeatherRequest(city, q, status));
+            _violations.AddRange(problems);
+        }
+
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync(body.ToJsonString(), ctx.RequestAborted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        _stopping.Dispose();
+    }
+}
