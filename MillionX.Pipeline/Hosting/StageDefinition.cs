@@ -5,6 +5,7 @@ using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.SampleSource;
 using MillionX.Pipeline.Stages.SocialScrapers;
+using MillionX.Pipeline.Stages.ShopifySync;
 using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.Stages.WeatherSource;
 
@@ -37,6 +38,7 @@ public static class StageCatalog
         SocialScrapersRegistration.Facebook,
         DarazSyncRegistration.Definition,
         WeatherSourceRegistration.Definition,
+        ShopifySyncRegistration.Definition,
     ];
 
     public static IReadOnlyCollection<string> Names => All.Select(s => s.Name).ToList();

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MillionX.Pipeline.Commands;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Observability;
+using MillionX.Pipeline.Stages.ShopifySync;
+using MillionX.Pipeline.Tests.Support;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+/// <summary>POST /webhooks/shopify/orders-create on the host's HTTP port, with the shopify-sync role running against the fake.</summary>
+public sealed class ShopifyWebhookTests : IAsyncLifetime
+{
+    private readonly TestBroker _broker = new();
+    private FakeShopify _shop = null!;
+    private IHost? _host;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync() => _shop = await FakeShopify.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        _http?.Dispose();
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+
+        await _shop.DisposeAsync();
+        _broker.Dispose();
+    }
+
+    private async Task StartAsync(params (string Key, string Value)[] extra)
+    {
+        var config = _broker.Config()
+            .With("Observability:Http:Enabled", "true")
+            .With("Observability:Http:Urls", "http://127.0.0.1:0")
+            .With("Stages:shopify-sync:ShopDomain", _shop.Url.ToString())
+            .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
+            .With("Stages:shopify-sync:AccessToken", FakeShopify.Token)
+            .With("Stages:shopify-sync:WebhookSecret", FakeShopify.WebhookSecret)
+            .With("Stages:shopify-sync:Interval", "01:00:00")
+            .With("Sources:Checkpoints:Directory", Path.Combine(Path.GetTempPath(), "millionx-tests", "shopify-" + Guid.NewGuid().ToString("N")));
+        foreach (var (k, v) in extra)
+        {
+            config[k] = v;
+        }
+
+        _host = RunCommand.Build(CommandLine.Parse(["--role", "shopify-sync"]), config);
+        await _host.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(Assert.Single(_host.Services.GetRequiredService<HttpEndpoint>().Addresses)) };
+    }
+
+    private static FakeShopifyOrder Order(long id, int index = 3) =>
+        FakeShopify.Generate(index, id - index + 1, ShopifyQueries.TruncateToSeconds(DateTimeOffset.UtcNow.AddHours(-1)), TimeSpan.FromMinutes(1))[index - 1];
+
+    private async Task<HttpResponseMessage> PostAsync(byte[] body, string? signature, string? webhookId = null, string topic = "orders/create", string? shop = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ShopifyWebhookEndpoint.Route) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        if (signature is not null)
+        {
+            request.Headers.Add("X-Shopify-Hmac-Sha256", signature);
+        }
+
+        request.Headers.Add("X-Shopify-Topic", topic);
+        request.Headers.Add("X-Shopify-Shop-Domain", shop ?? _shop.Host);
+        request.Headers.Add("X-Shopify-API-Version", FakeShopify.ApiVersion);
+        request.Headers.Add("X-Shopify-Webhook-Id", webhookId ?? Guid.NewGuid().ToString());
+        return await _http.SendAsync(request);
+    }
+
+    private static string Sign(byte[] body, string secret = FakeShopify.WebhookSecret) => ShopifyWebhookSignature.Compute(body, secret);
+
+    private List<MarketOrder> Records() => _broker.ReadAll(Topics.MarketShopify)
+        .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.MarketOrder)!).ToList();
+
+    [Fact]
+    public async Task Webhook_ValidSignature_200OnlyAfterEveryLineIsOnTheTopic()
+    {
+        await StartAsync();
+        var order = Order(3001, index: 3); // 4 lines, one without a product (SKU fallback)
+        var body = FakeShopify.RestPayload(order);
+
+        using var response = await PostAsync(body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(4, _broker.Count(Topics.MarketShopify)); // acknowledged before the 200, so already there
+        var records = Records();
+        Assert.All(records, r =>
+        {
+            Assert.Equal("3001", r.OrderId);
+            Assert.Equal(_shop.Host, r.MerchantId);
+            Assert.Equal(order.CreatedAt, r.Timestamp);
+            Assert.Equal(order.Phone ?? order.CustomerPhone, r.CustomerPhone);
+        });
+        Assert.Equal(
+            order.Lines.Select(l => l.ProductId?.ToString(CultureInfo.InvariantCulture) ?? "sku:" + l.Sku).Order(),
+            records.Select(r => r.ProductId).Order());
+        Assert.Equal(0, _broker.Count(Topics.DeadLettersMarket));
+    }
+
+    [Fact]
+    public async Task Webhook_BadOrMissingSignature_401AndNothingProduced()
+    {
+        await StartAsync();
+        var body = FakeShopify.RestPayload(Order(3001));
+        var tampered = FakeShopify.RestPayload(Order(3001) with { Lines = [.. Order(3001).Lines.Select(l => l with { Price = 1m })] });
+
+        using var wrongSecret = await PostAsync(body, Sign(body, "another-apps-secret"));
+        using var missing = await PostAsync(body, signature: null);
+        using var bodyChanged = await PostAsync(tampered, Sign(body));
+        using var garbage = await PostAsync(body, "bm90IGEgc2lnbmF0dXJl");
+
+        Assert.All([wrongSecret, missing, bodyChanged, garbage], r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(0, _broker.Count(Topics.DeadLettersMarket));
+    }
+
+    [Fact]
+    public async Task Webhook_DuplicateWebhookId_ProducedOnce()
+    {
+        await StartAsync();
+        var a = FakeShopify.RestPayload(Order(3001, index: 2)); // 3 lines
+        var b = FakeShopify.RestPayload(Order(4001, index: 1)); // 2 lines
+
+        using var first = await PostAsync(a, Sign(a), webhookId: "wh-a");
+        using var retry = await PostAsync(a, Sign(a), webhookId: "wh-a");
+        // Shopify can also deliver the same event twice at once.
+        var concurrent = await Task.WhenAll(PostAsync(b, Sign(b), webhookId: "wh-b"), PostAsync(b, Sign(b), webhookId: "wh-b"));
+
+        Assert.All([first, retry, .. concurrent], r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(3 + 2, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(3, Records().Count(r => r.OrderId == "3001"));
+        foreach (var r in concurrent)
+        {
+            r.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Webhook_SignedBodyThatIsNotAnOrder_200AndDeadLettered()
+    {
+        await StartAsync();
+        var body = Encoding.UTF8.GetBytes("[\"not\", \"an order\"]");
+
+        using var response = await PostAsync(body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(1, _broker.Count(Topics.DeadLettersMarket));
+    }
+
+    [Fact]
+    public async Task Webhook_OversizedOtherShopOrOtherTopic_RefusedAndNothingProduced()
+    {
+        await StartAsync(("Stages:shopify-sync:MaxWebhookBytes", "2048"));
+        var big = FakeShopify.RestPayload(Order(3001) with { Lines = [.. Enumerable.Range(1, 40).Select(i => new FakeShopifyLine(i, i, $"Product {i}", 1, 10m))] });
+        var body = FakeShopify.RestPayload(Order(3002));
+
+        using var oversized = await PostAsync(big, Sign(big));
+        using var otherShop = await PostAsync(body, Sign(body), shop: "someone-else.myshopify.com");
+        using var otherTopic = await PostAsync(body, Sign(body), topic: "products/create");
+
+        Assert.True(big.Length > 2048);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, otherShop.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, otherTopic.StatusCode);
+        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
+    }
+
+    [Fact]
+    public async Task Webhook_NoSecretConfigured_RouteIsOff()
+    {
+        await StartAsync(("Stages:shopify-sync:WebhookSecret", ""));
+        var body = FakeShopify.RestPayload(Order(3001));
+
+        using var response = await PostAsync(body, Sign(body, ""));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
+    }
+}
