@@ -64,20 +64,7 @@ public sealed class BenchWorkload(ValidationLimits limits, byte[] hashKey)
         {
             var post = _anonymiser.Anonymise(_validator.ValidateSocialPost(r.Value, r.Kind.Name()).Value!);
             var matches = _matcher.Match(post, catalogue.Values);
-            yield return new EnrichedPost
-            {
-                Platform = post.Platform,
-                PostId = post.PostId,
-                AuthorUsernameHash = post.AuthorUsernameHash,
-                Content = post.Content,
-                EngagementCount = post.EngagementCount,
-                Timestamp = post.Timestamp,
-                Hashtags = post.Hashtags,
-                ProductMentions = post.ProductMentions,
-                HashKeyId = post.HashKeyId,
-                EnrichedContent = ProductMatcher.Enrich(post.Content, matches),
-                MatchedProductIds = matches.Select(m => m.ProductId).ToList(),
-            };
+            yield return ProductMatcher.Enrich(post, matches);
         }
     }
 

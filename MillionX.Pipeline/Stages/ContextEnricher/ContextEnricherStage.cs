@@ -71,20 +71,7 @@ public sealed class ContextEnricherStage(
 
         var matches = _matcher.Match(post, _cache.Values);
         Matches.WithLabels(matches.Count > 0 ? "true" : "false").Inc();
-        var enriched = new EnrichedPost
-        {
-            Platform = post.Platform,
-            PostId = post.PostId,
-            AuthorUsernameHash = post.AuthorUsernameHash,
-            Content = post.Content,
-            EngagementCount = post.EngagementCount,
-            Timestamp = post.Timestamp,
-            Hashtags = post.Hashtags,
-            ProductMentions = post.ProductMentions,
-            HashKeyId = post.HashKeyId,
-            EnrichedContent = ProductMatcher.Enrich(post.Content, matches),
-            MatchedProductIds = matches.Select(m => m.ProductId).ToList(),
-        };
+        var enriched = ProductMatcher.Enrich(post, matches);
         var value = JsonSerializer.SerializeToUtf8Bytes(enriched, ContractJson.Default.EnrichedPost);
         producer.Produce(Kafka.Topics.EnrichedVectors, Encoding.UTF8.GetBytes(post.PostId), value, record.Message.Headers, report =>
         {

@@ -60,6 +60,22 @@ public sealed partial class ProductMatcher(IReadOnlyDictionary<string, string[]>
             .ToList();
     }
 
+    /// <summary>The post with its enriched text and the matched product ids.</summary>
+    public static EnrichedPost Enrich(AnonymisedPost post, IReadOnlyList<CatalogueProduct> matches) => new()
+    {
+        Platform = post.Platform,
+        PostId = post.PostId,
+        AuthorUsernameHash = post.AuthorUsernameHash,
+        Content = post.Content,
+        EngagementCount = post.EngagementCount,
+        Timestamp = post.Timestamp,
+        Hashtags = post.Hashtags,
+        ProductMentions = post.ProductMentions,
+        HashKeyId = post.HashKeyId,
+        EnrichedContent = Enrich(post.Content, matches),
+        MatchedProductIds = matches.Select(m => m.ProductId).ToList(),
+    };
+
     /// <summary>The plan's enriched text: the content, then each matched product's name and prices.</summary>
     public static string Enrich(string content, IReadOnlyList<CatalogueProduct> matches)
     {
