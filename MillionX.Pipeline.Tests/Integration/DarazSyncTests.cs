@@ -15,7 +15,7 @@ public sealed class DarazSyncTests : IAsyncLifetime
 {
     private const string AppKey = "501234";
     private const string AppSecret = "test-app-secret";
-    private const string AccessToken = "50000601c30atpedfgu3LVvik87Ixlsvle3mSoB7701ceb156fPunYZ43GBg";
+    private const string AccessToken = "test-access-token-not-a-real-one";
     private const string MerchantId = "M-DZ-042";
     private static readonly TimeSpan Dhaka = TimeSpan.FromHours(6);
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, Dhaka);

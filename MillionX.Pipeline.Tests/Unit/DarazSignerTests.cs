@@ -41,7 +41,7 @@ public sealed class DarazSignerTests
     {
         KeyValuePair<string, string>[] parameters =
         [
-            new("app_key", "501234"), new("access_token", "50000601c30atpedfgu3LVvik87Ixlsvle3mSoB7701ceb156fPunYZ43GBg"),
+            new("app_key", "501234"), new("access_token", "test-access-token-not-a-real-one"),
             new("timestamp", "1795500000000"), new("sign_method", "sha256"), new("update_after", "2026-11-20T10:00:00+06:00"),
             new("update_before", "2026-11-24T15:00:00+00:00"), new("sort_by", "updated_at"), new("sort_direction", "ASC"),
             new("offset", "0"), new("limit", "100"), new("order_ids", "[1001,1002]"), new("note", "ঢাকা & co"),
