@@ -17,10 +17,7 @@ public sealed class FakeFileServer : IAsyncDisposable
 
     public static async Task<FakeFileServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var server = new FakeFileServer(app);
         app.Run(async context =>
         {
@@ -36,7 +33,7 @@ public sealed class FakeFileServer : IAsyncDisposable
             context.Response.ContentLength = file.Body.Length;
             await context.Response.Body.WriteAsync(file.Body);
         });
-        await app.StartAsync();
+        await LoopbackServer.StartAsync(app);
         return server;
     }
 
@@ -51,9 +48,5 @@ public sealed class FakeFileServer : IAsyncDisposable
 
     public int Requests(string path) => _requests.GetValueOrDefault(path);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await LoopbackServer.StopAsync(_app);
 }

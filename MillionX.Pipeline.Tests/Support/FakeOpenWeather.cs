@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -51,14 +49,7 @@ public sealed class FakeOpenWeather : IAsyncDisposable
     public static async Task<FakeOpenWeather> StartAsync(string apiKey)
     {
         var fake = new FakeOpenWeather(apiKey);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        ((IApplicationBuilder)app).Run(fake.HandleAsync);
-        await app.StartAsync();
-        fake._app = app;
-        fake.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        (fake._app, fake.Url) = await LoopbackServer.StartAsync(fake.HandleAsync);
         return fake;
     }
 
@@ -250,11 +241,7 @@ public sealed class FakeOpenWeather : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        await LoopbackServer.StopAsync(_app);
 
         _stopping.Dispose();
     }

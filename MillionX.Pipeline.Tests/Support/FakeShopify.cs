@@ -6,8 +6,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -107,14 +105,8 @@ public sealed partial class FakeShopify : IAsyncDisposable
     public static async Task<FakeShopify> StartAsync(double maximumAvailable = 2000, double restoreRate = 100_000)
     {
         var fake = new FakeShopify(maximumAvailable, restoreRate);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        ((IApplicationBuilder)app).Run(fake.HandleAsync);
-        await app.StartAsync();
-        fake._app = app;
-        fake.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        (fake._app, var address) = await LoopbackServer.StartAsync(fake.HandleAsync);
+        fake.Url = new Uri(address);
         return fake;
     }
 
@@ -636,11 +628,7 @@ public sealed partial class FakeShopify : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        await LoopbackServer.StopAsync(_app);
 
         _stopping.Dispose();
     }

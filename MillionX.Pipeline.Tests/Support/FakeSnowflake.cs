@@ -7,8 +7,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -110,14 +108,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
     public static async Task<FakeSnowflake> StartAsync(byte[] subjectPublicKeyInfo, string qualifiedUser, TimeProvider? clock = null)
     {
         var fake = new FakeSnowflake(subjectPublicKeyInfo, qualifiedUser, clock ?? TimeProvider.System);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        ((IApplicationBuilder)app).Run(fake.HandleAsync);
-        await app.StartAsync();
-        fake._app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        (fake._app, var address) = await LoopbackServer.StartAsync(fake.HandleAsync);
         fake.Url = new Uri(address);
         return fake;
     }
@@ -592,11 +583,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        await LoopbackServer.StopAsync(_app);
 
         _publicKey.Dispose();
         _stopping.Dispose();

@@ -3,8 +3,6 @@ using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -69,18 +67,13 @@ public sealed class FakeSocialSite : IAsyncDisposable
 
     public static async Task<FakeSocialSite> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         FakeSocialSite? site = null;
         app.MapGet("/search", (HttpContext c) => site!.ServeAsync(c, "tiktok"));
         app.MapGet("/search/posts", (HttpContext c) => site!.ServeAsync(c, "facebook"));
         app.MapGet("/v2/acts/{actor}/runs/last/dataset/items", (HttpContext c) => site!.ApifyAsync(c));
         app.MapGet("/v2/datasets/{id}/items", (HttpContext c) => site!.ApifyAsync(c));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        site = new FakeSocialSite(app, address);
+        site = new FakeSocialSite(app, await LoopbackServer.StartAsync(app));
         return site;
     }
 
@@ -184,10 +177,5 @@ public sealed class FakeSocialSite : IAsyncDisposable
         await c.Response.WriteAsync("[" + string.Join(",", items) + "]");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(cts.Token);
-        await _app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await LoopbackServer.StopAsync(_app, TimeSpan.FromSeconds(5));
 }

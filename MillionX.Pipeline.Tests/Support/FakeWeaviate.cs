@@ -8,8 +8,6 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -66,14 +64,10 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     /// <summary>Starts on a free loopback port; with <paramref name="apiKey"/> every request needs <c>Authorization: Bearer apiKey</c>.</summary>
     public static async Task<FakeWeaviate> StartAsync(string? apiKey = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var fake = new FakeWeaviate(app, apiKey);
         app.Run(fake.HandleAsync);
-        await app.StartAsync();
-        fake.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake.Url = await LoopbackServer.StartAsync(app);
         return fake;
     }
 
@@ -124,12 +118,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         return Guid.ParseExact(Convert.ToHexString(hash, 0, 16), "N");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        await _app.StopAsync(cts.Token);
-        await _app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await LoopbackServer.StopAsync(_app, TimeSpan.FromSeconds(2));
 
     private async Task HandleAsync(HttpContext ctx)
     {
