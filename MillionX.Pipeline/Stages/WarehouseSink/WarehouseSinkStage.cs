@@ -106,58 +106,13 @@ public sealed class WarehouseSinkStage : ConsumerStage
 
     private async Task BatchLoop(CancellationToken ct)
     {
-        var reader = _queue.Reader;
-        var pending = new List<RecordCompletion>();
-        while (true)
+        var items = new List<(object Row, RecordCompletion Completion)>(_options.MaxBatchRecords);
+        while (await ChannelBatches.ReadAsync(_queue.Reader, items, _options.MaxBatchRecords, MaxAge, ct))
         {
             var batch = new WarehouseBatch();
-            pending.Clear();
-            try
+            foreach (var (row, _) in items)
             {
-                if (!await reader.WaitToReadAsync(ct))
-                {
-                    return;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Shutting down: what is already queued gets one bounded flush, so its offsets can be committed.
-                while (batch.RecordCount < _options.MaxBatchRecords && reader.TryRead(out var left))
-                {
-                    Add(batch, left.Row);
-                    pending.Add(left.Completion);
-                }
-
-                if (!batch.IsEmpty && await FlushAsync(batch, ct))
-                {
-                    pending.ForEach(c => c.Complete());
-                }
-
-                return;
-            }
-
-            using (var age = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                age.CancelAfter(MaxAge);
-                try
-                {
-                    while (batch.RecordCount < _options.MaxBatchRecords)
-                    {
-                        if (reader.TryRead(out var item))
-                        {
-                            Add(batch, item.Row);
-                            pending.Add(item.Completion);
-                        }
-                        else if (!await reader.WaitToReadAsync(age.Token))
-                        {
-                            break;
-                        }
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    // Age reached (or shutting down): write what we have.
-                }
+                Add(batch, row);
             }
 
             if (!await FlushAsync(batch, ct))
@@ -166,7 +121,7 @@ public sealed class WarehouseSinkStage : ConsumerStage
                 return;
             }
 
-            foreach (var completion in pending)
+            foreach (var (_, completion) in items)
             {
                 completion.Complete();
             }

@@ -1,0 +1,54 @@
+using System.Threading.Channels;
+using MillionX.Pipeline.Hosting;
+
+namespace MillionX.Pipeline.Tests.Unit;
+
+public sealed class ChannelBatchesTests
+{
+    [Fact]
+    public async Task FullBatch_ClosesAtMax_AndTheRestWaitsForTheNext()
+    {
+        var channel = Channel.CreateUnbounded<int>();
+        for (var i = 0; i < 7; i++)
+        {
+            channel.Writer.TryWrite(i);
+        }
+
+        var batch = new List<int>();
+        Assert.True(await ChannelBatches.ReadAsync(channel.Reader, batch, 5, TimeSpan.FromMinutes(5), CancellationToken.None));
+        Assert.Equal([0, 1, 2, 3, 4], batch);
+
+        channel.Writer.Complete();
+        Assert.True(await ChannelBatches.ReadAsync(channel.Reader, batch, 5, TimeSpan.FromMinutes(5), CancellationToken.None));
+        Assert.Equal([5, 6], batch);
+        Assert.False(await ChannelBatches.ReadAsync(channel.Reader, batch, 5, TimeSpan.FromMinutes(5), CancellationToken.None));
+        Assert.Empty(batch);
+    }
+
+    [Fact]
+    public async Task PartialBatch_ClosesWhenItsFirstItemIsOldEnough()
+    {
+        var channel = Channel.CreateUnbounded<int>();
+        channel.Writer.TryWrite(1);
+        var batch = new List<int>();
+
+        // Max is never reached and the channel stays open: only the age can close this batch.
+        Assert.True(await ChannelBatches.ReadAsync(channel.Reader, batch, 100, TimeSpan.FromMilliseconds(50), CancellationToken.None));
+        Assert.Equal([1], batch);
+    }
+
+    [Fact]
+    public async Task Shutdown_HandsBackWhatIsQueuedOnce_ThenStops()
+    {
+        var channel = Channel.CreateUnbounded<int>();
+        channel.Writer.TryWrite(1);
+        channel.Writer.TryWrite(2);
+        using var stopped = new CancellationTokenSource();
+        await stopped.CancelAsync();
+        var batch = new List<int>();
+
+        Assert.True(await ChannelBatches.ReadAsync(channel.Reader, batch, 10, TimeSpan.FromMinutes(5), stopped.Token));
+        Assert.Equal([1, 2], batch);
+        Assert.False(await ChannelBatches.ReadAsync(channel.Reader, batch, 10, TimeSpan.FromMinutes(5), stopped.Token));
+    }
+}
