@@ -26,7 +26,7 @@ public sealed record IngestSummary
     /// <summary>Rows the warehouse sink wrote per table during this run (absent when the sink did not run).</summary>
     public IReadOnlyDictionary<string, long>? WarehouseRows { get; init; }
 
-    /// <summary>Vectors the embedding stage wrote during this run (absent when it did not run).</summary>
+    /// <summary>Vectors written into the vector store during this run, by embedding-service or vector-sink (absent when neither wrote the store).</summary>
     public long? Vectors { get; init; }
     public long DurationMs { get; init; }
 }
@@ -138,7 +138,8 @@ public static class IngestCommand
             DownstreamStages = stages.Select(s => s.Name).ToList(),
             DownstreamCaughtUp = caughtUp,
             WarehouseRows = stages.OfType<Stages.WarehouseSink.WarehouseSinkStage>().FirstOrDefault()?.RowsByTable,
-            Vectors = stages.OfType<Stages.EmbeddingService.EmbeddingServiceStage>().FirstOrDefault()?.VectorsWrittenCount,
+            Vectors = stages.OfType<Stages.VectorSink.VectorSinkStage>().FirstOrDefault()?.VectorsWrittenCount
+                ?? stages.OfType<Stages.EmbeddingService.EmbeddingServiceStage>().FirstOrDefault(e => e.WritesToStore)?.VectorsWrittenCount,
             DurationMs = stopwatch.ElapsedMilliseconds,
         };
     }

@@ -6,6 +6,7 @@ using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.SampleSource;
 using MillionX.Pipeline.Stages.SocialScrapers;
 using MillionX.Pipeline.Stages.ShopifySync;
+using MillionX.Pipeline.Stages.VectorSink;
 using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.Stages.WeatherSource;
 
@@ -33,6 +34,7 @@ public static class StageCatalog
         WarehouseSinkRegistration.Definition,
         ContextEnricherRegistration.Definition,
         EmbeddingServiceRegistration.Definition,
+        VectorSinkRegistration.Definition,
         DeadLetterMonitorRegistration.Definition,
         SocialScrapersRegistration.TikTok,
         SocialScrapersRegistration.Facebook,

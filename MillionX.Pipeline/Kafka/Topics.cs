@@ -11,13 +11,16 @@ public static class Topics
     public const string SinkOrders = "sink.snowflake.orders";
     public const string SinkVectors = "sink.weaviate.vectors";
     public const string EnrichedVectors = "enriched.weaviate.vectors";
+
+    /// <summary>Embedded posts (text, properties and vector) from the embedding stage to the vector-sink role, when they run apart.</summary>
+    public const string EnrichedEmbeddings = "enriched.embeddings";
     public const string DeadLettersSocial = "dead-letters-social";
     public const string DeadLettersMarket = "dead-letters-market";
     public const string DeadLettersWeather = "dead-letters-weather";
 
     public static readonly IReadOnlyList<string> All =
     [
-        SocialTiktok, SocialFacebook, MarketShopify, MarketDaraz, Weather, SinkOrders, SinkVectors, EnrichedVectors,
+        SocialTiktok, SocialFacebook, MarketShopify, MarketDaraz, Weather, SinkOrders, SinkVectors, EnrichedVectors, EnrichedEmbeddings,
         DeadLettersSocial, DeadLettersMarket, DeadLettersWeather,
     ];
 
@@ -26,7 +29,7 @@ public static class Topics
     /// <summary>The dead-letter topic for records read from (or bound for) <paramref name="topic"/>.</summary>
     public static string DeadLetterTopicFor(string topic) => topic switch
     {
-        _ when topic.StartsWith("source.social.", StringComparison.Ordinal) || topic is SinkVectors or EnrichedVectors => DeadLettersSocial,
+        _ when topic.StartsWith("source.social.", StringComparison.Ordinal) || topic is SinkVectors or EnrichedVectors or EnrichedEmbeddings => DeadLettersSocial,
         _ when topic.StartsWith("source.market.", StringComparison.Ordinal) || topic is SinkOrders => DeadLettersMarket,
         Weather => DeadLettersWeather,
         _ => throw new ArgumentException($"No dead-letter topic is defined for '{topic}'.", nameof(topic)),

@@ -7,6 +7,11 @@ public static class VectorStoreRegistration
     /// <summary>The configured vector store (the embedding stage writes it; the search command reads it).</summary>
     public static IHostApplicationBuilder AddVectorStore(this IHostApplicationBuilder builder)
     {
+        if (builder.Services.Any(d => d.ServiceType == typeof(IVectorStore)))
+        {
+            return builder; // embedding-service and vector-sink in one process share one store
+        }
+
         builder.Services.AddOptions<VectorStoreOptions>().BindConfiguration(VectorStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpClient("weaviate");
         var warehousePath = builder.Configuration["Warehouse:DuckDb:Path"] ?? "data/millionx.duckdb";

@@ -35,21 +35,14 @@ public sealed class EmbeddingServiceStage : ConsumerStage
     private static readonly Histogram PaddingWaste = Metrics.CreateHistogram(
         "millionx_embedding_padding_ratio", "Padded tokens over real tokens per batch (0 = no waste).", new HistogramConfiguration { Buckets = [0, 0.05, 0.1, 0.25, 0.5, 1, 2] });
 
-    private static readonly Counter VectorsWritten = Metrics.CreateCounter(
-        "millionx_vectors_written_total", "Vectors upserted into the vector store.", "store");
-
-    private static readonly Histogram EndToEnd = Metrics.CreateHistogram(
-        "millionx_end_to_end_latency_seconds", "Source record accepted to its vector written; the plan's < 5 s.",
-        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.01, 2, 14) });
-
     private readonly Channel<Item> _queue;
     private readonly ITextEmbedder _embedder;
-    private readonly IVectorStore _store;
+    private readonly IVectorWriter _store;
     private readonly EmbeddingOptions _options;
     private readonly TimeProvider _clock;
     private long _written;
 
-    public EmbeddingServiceStage(StageServices services, ITextEmbedder embedder, IVectorStore store, IOptions<EmbeddingOptions> options, TimeProvider clock)
+    public EmbeddingServiceStage(StageServices services, ITextEmbedder embedder, IVectorWriter store, IOptions<EmbeddingOptions> options, TimeProvider clock)
         : base(StageName, services)
     {
         _embedder = embedder;
@@ -61,8 +54,11 @@ public sealed class EmbeddingServiceStage : ConsumerStage
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.EnrichedVectors];
 
-    /// <summary>Vectors this process wrote (the ingest summary's <c>vectors</c>).</summary>
+    /// <summary>Vectors this process wrote (the ingest summary's <c>vectors</c>), or handed to vector-sink when it writes to Kafka.</summary>
     public long VectorsWrittenCount => Interlocked.Read(ref _written);
+
+    /// <summary>False when the stage hands its vectors to the vector-sink role instead of writing the store itself.</summary>
+    public bool WritesToStore => _store.IsFinal;
 
     /// <summary>Recent per-record embed latencies (queue wait plus inference), in milliseconds.</summary>
     public LatencySamples EmbedLatencies { get; } = new();
@@ -135,26 +131,18 @@ public sealed class EmbeddingServiceStage : ConsumerStage
             }
 
             var records = Embed(window);
-            if (!await UpsertAsync(records, ct))
+            if (!await VectorWrites.UpsertWithRetryAsync(_store, records, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), _clock, Logger, ct))
             {
                 return;
             }
 
-            var now = _clock.GetUtcNow();
+            VectorWrites.Landed(_store, records, _clock.GetUtcNow(), EndToEndLatencies.Add);
             foreach (var item in window)
             {
-                if (item.IngestedAt is { } at)
-                {
-                    var seconds = Math.Max(0, (now - at).TotalSeconds);
-                    EndToEnd.Observe(seconds);
-                    EndToEndLatencies.Add(seconds * 1000);
-                }
-
                 item.Completion.Complete();
             }
 
             Interlocked.Add(ref _written, records.Count);
-            VectorsWritten.WithLabels(_store.Name).Inc(records.Count);
             Counters.RecordOut(_store.Name, records.Count);
         }
     }
@@ -188,41 +176,7 @@ public sealed class EmbeddingServiceStage : ConsumerStage
 
         return window.Select((item, i) => new VectorRecord(
             item.Post.PostId, item.Post.Platform, item.Post.Content, item.Post.EnrichedContent, item.Post.Timestamp, item.Post.EngagementCount,
-            item.Post.Hashtags, item.Post.MatchedProductIds, vectors[i])).ToList();
-    }
-
-    private async Task<bool> UpsertAsync(List<VectorRecord> records, CancellationToken ct)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                using var bound = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(2) : Timeout.InfiniteTimeSpan);
-                await _store.UpsertAsync(records, bound.Token);
-                return true;
-            }
-            catch (TransientVectorStoreException ex)
-            {
-                var wait = Backoff.Jitter(delay);
-                Logger.LogWarning("Vector store write of {Count} vectors failed (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offsets not stored",
-                    records.Count, attempt, ex.Message, wait.TotalSeconds);
-                try
-                {
-                    await Task.Delay(wait, _clock, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-
-                delay = Backoff.Grow(delay, TimeSpan.FromSeconds(30));
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return false;
-            }
-        }
+            item.Post.Hashtags, item.Post.MatchedProductIds, vectors[i]) { IngestedAt = item.IngestedAt }).ToList();
     }
 
     private sealed record Item(EnrichedPost Post, RecordCompletion Completion, long ReadAt, DateTimeOffset? IngestedAt);
