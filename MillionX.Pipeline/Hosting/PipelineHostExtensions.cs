@@ -94,6 +94,6 @@ public static class PipelineHostExtensions
             overrides[section.Key] = value;
         }
 
-        return StageSelector.Select(StageCatalog.Names, pipeline.Profiles, pipeline.Profile, pipeline.Role, overrides);
+        return StageSelector.Select(StageCatalog.Names, pipeline.Profiles, pipeline.Roles, pipeline.Profile, pipeline.Role, overrides);
     }
 }
