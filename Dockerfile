@@ -1,18 +1,29 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every pipeline stage: MILLIONX_ROLE (or --role / --profile on the command line) picks what a
-# container runs. Configuration keys are overridden with environment variables (Kafka__BootstrapServers=...).
+# One image for every pipeline stage: MILLIONX_ROLE (or --role on the command line) picks what a container runs:
+# a stage name, a role group from Pipeline:Roles (scrapers, market-sync), or several separated by commas.
+# Configuration keys are overridden with environment variables (Kafka__BootstrapServers=...).
 #
-#   docker build -t millionx/pipeline:local .
+# Two final targets share the build and model stages:
+#   runtime   (default) every stage except the browser scrapers; small: no browser.
+#             docker build -t millionx/pipeline:local .
+#   scrapers  the same application plus Debian's Chromium for Playwright (Scraping:ChromiumPath=/usr/bin/chromium),
+#             for the `scrapers` role group (tiktok-scraper, facebook-scraper).
+#             docker build --target scrapers -t millionx/pipeline-scrapers:local .
+#
 #   docker run --rm millionx/pipeline:local                      (local profile, embedded broker, development keys)
 #   docker run --rm -e MILLIONX_ROLE=dlq-monitor -e Kafka__BootstrapServers=kafka:9092 \
 #       -e Privacy__HashKey=... -e Privacy__DeadLetterKey=... millionx/pipeline:local
-#   docker run --rm -e Kafka__BootstrapServers=kafka:9092 -e Privacy__HashKey=... -e Privacy__DeadLetterKey=... \
-#       -v "$PWD/records:/input:ro" millionx/pipeline:local ingest --source shopify --file /input/orders.jsonl
+#   docker run --rm millionx/pipeline:local topics verify        (the other commands work the same way)
 #
-# The .NET 10 images are Ubuntu 24.04 (noble); Microsoft ships no Debian images for .NET 10.
+# The model: all-MiniLM-L6-v2 int8 (model_quantized.onnx of Xenova/all-MiniLM-L6-v2) is fetched at build time
+# from a pinned revision and checked with sha256sum -c against the hash the code publishes
+# (PublishedMiniLm.Int8Sha256 in Embedding/ModelLoader.cs; a test keeps the two equal). The image then never
+# downloads at start: Embedding:ModelPath points at the baked copy.
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG DOTNET_VERSION=10.0
+
+FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 WORKDIR /src
 
 # Restore from the project files alone, so this layer (and the package download) is reused until a project file
@@ -25,31 +36,40 @@ RUN dotnet restore MillionX.Pipeline/MillionX.Pipeline.csproj
 COPY . .
 RUN dotnet publish MillionX.Pipeline/MillionX.Pipeline.csproj -c Release --no-restore -o /app/publish -p:UseAppHost=false
 
-# LATER (embedding-service issue): fetch the all-MiniLM-L6-v2 ONNX model and tokenizer files in a separate stage,
-# e.g. `FROM ... AS model` that downloads and checksums them into /models, then in the runtime stage
-# `COPY --from=model /models /app/models` and point the embedding options at /app/models. Keep the download in its
-# own stage so a code change does not fetch the model again.
+
+# Its own stage, so a code change does not fetch the model again, and a wrong or truncated download fails the build.
+FROM debian:12-slim AS model
+ARG MODEL_REVISION=751bff37182d3f1213fa05d7196b954e230abad9
+ARG MODEL_SHA256=afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /models
+RUN curl -fsSL --retry 3 -o model_quantized.onnx \
+        "https://huggingface.co/Xenova/all-MiniLM-L6-v2/resolve/${MODEL_REVISION}/onnx/model_quantized.onnx" \
+    && echo "${MODEL_SHA256}  model_quantized.onnx" | sha256sum -c - \
+    && mv model_quantized.onnx "${MODEL_SHA256}.onnx"
 
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
-
-# LATER (scraper issue): Chromium for Microsoft.Playwright goes here, as root and before USER. Ubuntu's `chromium`
-# / `chromium-browser` apt packages are only snap stubs, which do not work in a container; use Playwright's own
-# browser build (its driver's `install --with-deps chromium`, at build time) or another Chromium source, and launch
-# it with --no-sandbox --disable-gpu --disable-dev-shm-usage (see the scraper options).
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
+ARG MODEL_SHA256=afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1
 
 WORKDIR /app
 COPY --from=build /app/publish .
+# Root-owned, read-only for the app user. ModelLoader still verifies the hash at start.
+COPY --from=model /models /app/models
 # The app's files stay root-owned (read-only for the app user); only data/ is writable: relative paths such as the
 # DuckDB warehouse default `data/millionx.duckdb` resolve against the working directory. Mount a volume here
 # (`-v millionx-data:/app/data`) to keep the files across containers.
 RUN mkdir -p /app/data && chown "$APP_UID" /app/data
 
-# Which stage this container runs. Empty: the stages of Pipeline:Profile (default `local`), on an embedded
+# Which stages this container runs. Empty: the stages of Pipeline:Profile (default `local`), on an embedded
 # in-memory broker unless Kafka__BootstrapServers is set. A real broker also needs the Privacy__* keys.
 ENV MILLIONX_ROLE=""
-# /metrics and /health. The app's default is loopback, which Prometheus and probes outside the container cannot
-# reach, so the image listens on all interfaces of the container's own network namespace.
+ENV Embedding__ModelPath=/app/models/${MODEL_SHA256}.onnx \
+    Embedding__ModelSha256=${MODEL_SHA256}
+# /metrics, /health and the status page. The app's default is loopback, which Prometheus and probes outside the
+# container cannot reach, so the image listens on all interfaces of the container's own network namespace.
 ENV Observability__Http__Urls=http://0.0.0.0:9464
 # The base image sets ASPNETCORE_HTTP_PORTS=8080 for typical web apps; this host's only HTTP port is 9464 above.
 ENV ASPNETCORE_HTTP_PORTS=""
@@ -64,3 +84,39 @@ USER $APP_UID
 
 # Exec form: dotnet is PID 1 and gets SIGTERM, so the host stops its stages, commits offsets and leaves its groups.
 ENTRYPOINT ["dotnet", "MillionX.Pipeline.dll"]
+
+
+# The scraper image. Microsoft ships .NET 10 images on Ubuntu only, whose `chromium` package is a snap stub that
+# cannot run in a container; Debian's chromium is a real build (the one CI tests against). So: Debian 12 with its
+# Chromium, the ASP.NET Core runtime copied from the official image, and the same application files and user.
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS dotnet-runtime
+
+FROM debian:12-slim AS scrapers
+ARG MODEL_SHA256=afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1
+ENV APP_UID=1654 \
+    DOTNET_ROOT=/usr/share/dotnet \
+    DOTNET_RUNNING_IN_CONTAINER=true
+# .NET's own dependencies (ICU, TLS, zlib, CA roots) and the browser; fonts so pages render text for the scraper.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates libicu72 libssl3 zlib1g libstdc++6 tzdata \
+        chromium fonts-noto-core \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --gid "$APP_UID" app \
+    && useradd --uid "$APP_UID" --gid "$APP_UID" --no-create-home --shell /usr/sbin/nologin app
+COPY --from=dotnet-runtime /usr/share/dotnet /usr/share/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
+
+WORKDIR /app
+COPY --from=build /app/publish .
+RUN mkdir -p /app/data && chown "$APP_UID" /app/data
+
+ENV MILLIONX_ROLE=scrapers \
+    Scraping__ChromiumPath=/usr/bin/chromium \
+    Observability__Http__Urls=http://0.0.0.0:9464
+EXPOSE 9464
+USER $APP_UID
+ENTRYPOINT ["dotnet", "MillionX.Pipeline.dll"]
+
+
+# `docker build .` without --target builds the last stage: keep the small streaming image the default.
+FROM runtime

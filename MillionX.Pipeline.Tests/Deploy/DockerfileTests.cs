@@ -1,0 +1,165 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using MillionX.Pipeline.Embedding;
+
+namespace MillionX.Pipeline.Tests.Deploy;
+
+/// <summary>The Dockerfile, parsed into its stages: model pinned and checked, non-root, the scraper target.</summary>
+public sealed partial class DockerfileTests
+{
+    /// <summary>One build stage: its FROM image, name and instructions (continuation lines joined).</summary>
+    public sealed record Stage(string From, string? Name, List<(string Op, string Args)> Instructions)
+    {
+        public IEnumerable<string> Args(string op) => Instructions.Where(i => i.Op == op).Select(i => i.Args);
+    }
+
+    public static List<Stage> Stages()
+    {
+        var text = ContinuedLine().Replace(RepoFiles.Read("Dockerfile"), " ");
+        var stages = new List<Stage>();
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var m = Instruction().Match(line);
+            Assert.True(m.Success, $"not a Dockerfile instruction: {line}");
+            var (op, args) = (m.Groups[1].Value.ToUpperInvariant(), m.Groups[2].Value.Trim());
+            if (op == "FROM")
+            {
+                var from = FromLine().Match(args);
+                stages.Add(new Stage(from.Groups[1].Value, from.Groups[2].Success ? from.Groups[2].Value : null, []));
+            }
+            else if (stages.Count > 0)
+            {
+                stages[^1].Instructions.Add((op, args));
+            }
+        }
+
+        return stages;
+    }
+
+    private static Stage Named(string name) => Stages().Single(s => s.Name == name);
+
+    /// <summary>ARG defaults of a stage.</summary>
+    private static Dictionary<string, string> ArgDefaults(Stage stage) =>
+        stage.Args("ARG").Select(a => a.Split('=', 2)).Where(a => a.Length == 2).ToDictionary(a => a[0], a => a[1], StringComparer.Ordinal);
+
+    /// <summary>The ENV a stage sets, with its ARG defaults substituted.</summary>
+    public static Dictionary<string, string> StageEnv(string name)
+    {
+        var stage = Named(name);
+        var args = ArgDefaults(stage);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in stage.Args("ENV"))
+        {
+            foreach (Match kv in EnvPair().Matches(line))
+            {
+                env[kv.Groups[1].Value] = Variable().Replace(kv.Groups[2].Value.Trim('"'), v => args.GetValueOrDefault(v.Groups[1].Value, v.Value));
+            }
+        }
+
+        return env;
+    }
+
+    [Fact]
+    public void Model_IsFetchedAtAPinnedRevisionAndCheckedAgainstTheCodesHash()
+    {
+        var model = Named("model");
+        var args = ArgDefaults(model);
+        Assert.Matches("^[0-9a-f]{40}$", args["MODEL_REVISION"]);
+        Assert.Equal(PublishedMiniLm.Int8Sha256, args["MODEL_SHA256"]);
+        Assert.Equal(PublishedMiniLm.Int8Sha256, RepoFiles.AppSettingsConfig["Embedding:ModelSha256"]);
+
+        var fetch = Assert.Single(model.Args("RUN"), r => r.StartsWith("curl ", StringComparison.Ordinal));
+        Assert.Contains("/resolve/${MODEL_REVISION}/", fetch, StringComparison.Ordinal);
+        Assert.DoesNotContain("/resolve/main/", fetch, StringComparison.Ordinal);
+        Assert.Matches(@"echo ""\$\{MODEL_SHA256\}  model_quantized\.onnx"" \| sha256sum -c -", fetch);
+        Assert.Contains("curl -f", fetch, StringComparison.Ordinal);
+
+        // The same file the code would download (the int8 export), from the same repository.
+        var codeUrl = new Uri(RepoFiles.AppSettingsConfig["Embedding:ModelUrl"]!);
+        var fileInRepo = string.Join('/', codeUrl.AbsolutePath.Split('/')[5..]);
+        Assert.EndsWith("/" + fileInRepo + "\"", UrlIn(fetch), StringComparison.Ordinal);
+        Assert.StartsWith($"\"https://huggingface.co{string.Join('/', codeUrl.AbsolutePath.Split('/')[..3])}/resolve/", UrlIn(fetch), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Images_EveryShippedStageHasEveryArgEqualToTheCodesHash()
+    {
+        foreach (var stage in Stages())
+        {
+            if (ArgDefaults(stage).TryGetValue("MODEL_SHA256", out var sha))
+            {
+                Assert.Equal(PublishedMiniLm.Int8Sha256, sha);
+            }
+        }
+    }
+
+    [Fact]
+    public void Runtime_RunsNonRootWithTheBakedModel()
+    {
+        var runtime = Named("runtime");
+        Assert.Contains(runtime.Args("COPY"), c => c == "--from=model /models /app/models");
+        var env = StageEnv("runtime");
+        Assert.Equal($"/app/models/{PublishedMiniLm.Int8Sha256}.onnx", env["Embedding__ModelPath"]);
+        Assert.Contains("mv model_quantized.onnx \"${MODEL_SHA256}.onnx\"", Named("model").Args("RUN").Single(r => r.StartsWith("curl ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Equal("$APP_UID", runtime.Args("USER").Single());
+        Assert.Equal("[\"dotnet\", \"MillionX.Pipeline.dll\"]", runtime.Args("ENTRYPOINT").Single());
+
+        // `docker build .` gives the small streaming image: the last stage is runtime, without a browser.
+        Assert.Equal("runtime", Stages()[^1].From);
+        Assert.DoesNotContain(runtime.Args("RUN"), r => r.Contains("chromium", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Scrapers_HaveDebiansChromiumAndRunNonRoot()
+    {
+        var scrapers = Named("scrapers");
+        Assert.StartsWith("debian:", scrapers.From, StringComparison.Ordinal);
+        Assert.Contains(scrapers.Args("RUN"), r => r.Contains("apt-get install", StringComparison.Ordinal) && ChromiumPackage().IsMatch(r));
+        var env = StageEnv("scrapers");
+        Assert.Equal("/usr/bin/chromium", env["Scraping__ChromiumPath"]);
+        Assert.Equal(
+            MillionX.Pipeline.Hosting.StageCatalog.Names.Where(n => n.EndsWith("-scraper", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+            RepoFiles.StagesOfRole(env["MILLIONX_ROLE"]));
+        Assert.Equal("1654", env["APP_UID"]);
+        Assert.Equal("$APP_UID", scrapers.Args("USER").Single());
+        Assert.Equal(Named("runtime").Args("ENTRYPOINT").Single(), scrapers.Args("ENTRYPOINT").Single());
+        Assert.Contains(scrapers.Args("COPY"), c => c == "--from=build /app/publish .");
+    }
+
+    [Fact]
+    public void DockerIgnore_KeepsSecretsOutOfTheBuildContext()
+    {
+        var ignored = RepoFiles.Read(".dockerignore").Split('\n').Select(l => l.Trim()).ToList();
+        Assert.Contains(".env", ignored);
+        Assert.Contains("secrets/", ignored);
+    }
+
+    private static string UrlIn(string run) => Url().Match(run).Value;
+
+    [GeneratedRegex(@"\\\r?\n")]
+    private static partial Regex ContinuedLine();
+
+    [GeneratedRegex(@"^([A-Za-z]+)\s+(.*)$")]
+    private static partial Regex Instruction();
+
+    [GeneratedRegex(@"^(\S+)(?:\s+AS\s+(\S+))?$", RegexOptions.IgnoreCase)]
+    private static partial Regex FromLine();
+
+    [GeneratedRegex(@"([A-Za-z_][A-Za-z0-9_]*)=(""[^""]*""|\S*)")]
+    private static partial Regex EnvPair();
+
+    [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
+    private static partial Regex Variable();
+
+    [GeneratedRegex(@"\bchromium\b")]
+    private static partial Regex ChromiumPackage();
+
+    [GeneratedRegex(@"""https://[^""]+""")]
+    private static partial Regex Url();
+}
