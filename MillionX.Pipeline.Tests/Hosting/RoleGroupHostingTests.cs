@@ -1,5 +1,12 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Hosting;
+using MillionX.Pipeline.Stages.DarazSync;
+using MillionX.Pipeline.Stages.ShopifySync;
+using MillionX.Pipeline.Stages.SocialScrapers;
+using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Hosting;
 
@@ -41,5 +48,33 @@ public sealed class RoleGroupHostingTests
         var ex = Assert.Throws<StageSelectionException>(() => SelectWithRole("scraper"));
 
         Assert.Contains("market-sync, scrapers", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_RoleGroupMarketSync_RegistersBothSourceStagesInOneHost()
+    {
+        var config = TestConfig.Quiet()
+            .With("Stages:shopify-sync:ShopDomain", "mystore.myshopify.com").With("Stages:shopify-sync:AccessToken", "shpat_fake")
+            .With("Stages:daraz-sync:AppKey", "501234").With("Stages:daraz-sync:MerchantId", "M-1")
+            .With("Stages:daraz-sync:AppSecret", "fake-secret").With("Stages:daraz-sync:AccessToken", "fake-token");
+
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "market-sync", "--once"]), config);
+
+        var hosted = host.Services.GetServices<IHostedService>().ToList();
+        Assert.Single(hosted.OfType<ShopifySyncStage>());
+        Assert.Single(hosted.OfType<DarazSyncStage>());
+        Assert.Equal(
+            [("daraz-sync", "role group 'market-sync'"), ("shopify-sync", "role group 'market-sync'")],
+            host.Services.GetRequiredService<StageRegistry>().All.Select(s => (s.Name, s.Reason)).OrderBy(s => s.Name, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Build_CommaSeparatedRoleFromEnvironmentStyleKey_RegistersBothScrapers()
+    {
+        using var host = RunCommand.Build(CommandLine.Parse([]), TestConfig.Quiet().With("Pipeline:Role", "tiktok-scraper, facebook-scraper"));
+
+        Assert.Equal(
+            ["facebook-scraper", "tiktok-scraper"],
+            host.Services.GetServices<IHostedService>().OfType<SocialScraperStage>().Select(s => s.Name).Order(StringComparer.Ordinal));
     }
 }
