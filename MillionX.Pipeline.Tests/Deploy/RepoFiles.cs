@@ -64,19 +64,11 @@ public static partial class RepoFiles
 
     public static IConfigurationRoot AppSettingsConfig => AppSettings.Value;
 
-    /// <summary>
-    /// Stages the coordinator is adding in parallel (`vector-sink`): deploy files may name them before they reach
-    /// StageCatalog. Once a stage is in the catalog this list has no effect on it.
-    /// </summary>
-    public static readonly IReadOnlyList<string> PendingStages = ["vector-sink"];
+    public static IReadOnlyCollection<string> DeployableStages => StageCatalog.Names;
 
-    public static IReadOnlyCollection<string> DeployableStages =>
-        StageCatalog.Names.Concat(PendingStages.Where(p => !StageCatalog.Names.Contains(p, StringComparer.OrdinalIgnoreCase))).ToList();
-
-    /// <summary>The streaming roles: every processor stage, plus pending ones.</summary>
+    /// <summary>The streaming roles: every processor stage.</summary>
     public static IReadOnlyList<string> StreamingStages =>
-        StageCatalog.All.Where(s => s.Kind == StageKind.Processor).Select(s => s.Name)
-            .Concat(PendingStages.Where(p => !StageCatalog.Names.Contains(p, StringComparer.OrdinalIgnoreCase))).ToList();
+        StageCatalog.All.Where(s => s.Kind == StageKind.Processor).Select(s => s.Name).ToList();
 
     /// <summary>The live sources (sample-source is synthetic, for development).</summary>
     public static IReadOnlyList<string> LiveSourceStages =>
