@@ -13,6 +13,10 @@ public static class VectorWrites
         "millionx_end_to_end_latency_seconds", "Source record accepted to its vector written; the plan's < 5 s.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.01, 2, 14) });
 
+    public static readonly Histogram BatchSize = Metrics.CreateHistogram(
+        "millionx_vector_write_batch_size", "Vectors per acknowledged write, by store (kafka = handed to vector-sink).",
+        new HistogramConfiguration { LabelNames = ["store"], Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] });
+
     private static readonly Counter WriteFailures = Metrics.CreateCounter(
         "millionx_vector_write_failures_total", "Transient vector-store write failures that were retried.", "store");
 
@@ -32,6 +36,7 @@ public static class VectorWrites
                 // On shutdown the last batch still gets a short, bounded chance to land.
                 using var bound = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(2) : Timeout.InfiniteTimeSpan);
                 await writer.UpsertAsync(records, bound.Token);
+                BatchSize.WithLabels(writer.Name).Observe(records.Count);
                 return true;
             }
             catch (TransientVectorStoreException ex)
