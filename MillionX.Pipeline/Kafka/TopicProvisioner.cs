@@ -4,43 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace MillionX.Pipeline.Kafka;
 
-/// <summary>What provisioning will do with one catalog topic.</summary>
-public sealed record TopicAction(string Topic, TopicActionKind Kind, string Detail);
-
-public enum TopicActionKind
-{
-    Create,
-    Ok,
-    Mismatch,
-}
-
-/// <summary>Pure: compares the catalog with what the broker has. Never plans a delete or a shrink.</summary>
-public static class TopicPlan
-{
-    public static IReadOnlyList<TopicAction> Compute(IReadOnlyDictionary<string, TopicSpec> catalog, IReadOnlyDictionary<string, int> existingPartitions)
-    {
-        var actions = new List<TopicAction>();
-        foreach (var (topic, spec) in catalog.OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            if (!existingPartitions.TryGetValue(topic, out var have))
-            {
-                actions.Add(new(topic, TopicActionKind.Create, $"{spec.Partitions} partitions, retention {(spec.RetentionDays is { } d ? $"{d} d" : "broker default")}"));
-            }
-            else if (have != spec.Partitions)
-            {
-                actions.Add(new(topic, TopicActionKind.Mismatch,
-                    $"has {have} partitions, the catalog says {spec.Partitions}; left as it is (changing partition counts moves keys between partitions)"));
-            }
-            else
-            {
-                actions.Add(new(topic, TopicActionKind.Ok, $"{have} partitions"));
-            }
-        }
-
-        return actions;
-    }
-}
-
 /// <summary>Creates missing catalog topics on a real broker, checks existing ones, and never deletes anything.</summary>
 public sealed class TopicProvisioner(KafkaClientFactory factory, IOptions<KafkaOptions> options, ILogger<TopicProvisioner> logger)
 {
@@ -53,32 +16,7 @@ public sealed class TopicProvisioner(KafkaClientFactory factory, IOptions<KafkaO
             .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
         var plan = TopicPlan.Compute(o.Topics, existing);
 
-        var toCreate = plan.Where(a => a.Kind == TopicActionKind.Create).Select(a => a.Topic).ToList();
-        if (toCreate.Count > 0)
-        {
-            var specs = toCreate.Select(t =>
-            {
-                var spec = o.Topics[t];
-                var configs = new Dictionary<string, string>();
-                if (spec.RetentionMs is { } ms)
-                {
-                    configs["retention.ms"] = ms.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-
-                return new TopicSpecification { Name = t, NumPartitions = spec.Partitions, ReplicationFactor = spec.ReplicationFactor, Configs = configs };
-            }).ToList();
-            try
-            {
-                await admin.CreateTopicsAsync(specs, new CreateTopicsOptions { RequestTimeout = o.Provisioning.Timeout, OperationTimeout = o.Provisioning.Timeout });
-            }
-            catch (CreateTopicsException ex)
-            {
-                foreach (var r in ex.Results.Where(r => r.Error.Code is not (ErrorCode.NoError or ErrorCode.TopicAlreadyExists)))
-                {
-                    throw new InvalidOperationException($"Could not create topic '{r.Topic}': {r.Error.Reason}", ex);
-                }
-            }
-        }
+        await CreateAsync(admin, plan.Where(a => a.Kind == TopicActionKind.Create).Select(a => a.Topic).ToList());
 
         foreach (var a in plan)
         {
@@ -94,6 +32,92 @@ public sealed class TopicProvisioner(KafkaClientFactory factory, IOptions<KafkaO
 
         _ = Task.Run(() => VerifyRetentionAsync(admin.Name, ct), ct);
         return plan;
+    }
+
+    /// <summary>
+    /// What the broker has for every catalog topic: partitions from metadata and, when <paramref name="withRetention"/>,
+    /// <c>retention.ms</c> from DescribeConfigs (left null, with the error returned, when the broker does not answer).
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<string, ObservedTopic> Topics, string? RetentionError)> ObserveAsync(bool withRetention)
+    {
+        var o = options.Value;
+        using var admin = new AdminClientBuilder(factory.AdminConfig()).Build();
+        var metadata = admin.GetMetadata(o.Provisioning.Timeout);
+        var partitions = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError)
+            .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
+        var retention = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? retentionError = null;
+        var describe = o.Topics.Keys.Where(partitions.ContainsKey).Select(t => new ConfigResource { Type = ResourceType.Topic, Name = t }).ToList();
+        if (withRetention && describe.Count > 0)
+        {
+            try
+            {
+                var results = await admin.DescribeConfigsAsync(describe, new DescribeConfigsOptions { RequestTimeout = o.Provisioning.Timeout });
+                foreach (var r in results)
+                {
+                    if (r.Entries.TryGetValue("retention.ms", out var entry))
+                    {
+                        retention[r.ConfigResource.Name] = entry.Value;
+                    }
+                }
+            }
+            catch (KafkaException ex)
+            {
+                retentionError = ex.Message;
+            }
+        }
+
+        var observed = partitions.ToDictionary(
+            p => p.Key, p => new ObservedTopic(p.Value, retention.TryGetValue(p.Key, out var ms) ? ms : null), StringComparer.Ordinal);
+        return (observed, retentionError);
+    }
+
+    /// <summary>Creates the catalog topics the broker lacks; returns their names. Never deletes, shrinks or alters a topic.</summary>
+    public async Task<IReadOnlyList<string>> CreateMissingAsync()
+    {
+        var o = options.Value;
+        using var admin = new AdminClientBuilder(factory.AdminConfig()).Build();
+        var existing = admin.GetMetadata(o.Provisioning.Timeout).Topics.Where(t => t.Error.Code == ErrorCode.NoError)
+            .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
+        var missing = TopicPlan.Compute(o.Topics, existing).Where(a => a.Kind == TopicActionKind.Create).Select(a => a.Topic).ToList();
+        await CreateAsync(admin, missing);
+        return missing;
+    }
+
+    private async Task CreateAsync(IAdminClient admin, IReadOnlyList<string> toCreate)
+    {
+        if (toCreate.Count == 0)
+        {
+            return;
+        }
+
+        var o = options.Value;
+        var specs = toCreate.Select(t =>
+        {
+            var spec = o.Topics[t];
+            var configs = new Dictionary<string, string>();
+            if (spec.RetentionMs is { } ms)
+            {
+                configs["retention.ms"] = ms.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return new TopicSpecification { Name = t, NumPartitions = spec.Partitions, ReplicationFactor = spec.ReplicationFactor, Configs = configs };
+        }).ToList();
+        try
+        {
+            await admin.CreateTopicsAsync(specs, new CreateTopicsOptions { RequestTimeout = o.Provisioning.Timeout, OperationTimeout = o.Provisioning.Timeout });
+        }
+        catch (CreateTopicsException ex)
+        {
+            foreach (var r in ex.Results.Where(r => r.Error.Code is not (ErrorCode.NoError or ErrorCode.TopicAlreadyExists)))
+            {
+                throw new InvalidOperationException($"Could not create topic '{r.Topic}': {r.Error.Reason}", ex);
+            }
+        }
+        catch (KafkaException ex)
+        {
+            throw new InvalidOperationException($"Could not create topics {string.Join(", ", toCreate)}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Reports retention that differs from the catalog; runs in the background so a slow broker does not delay start.</summary>
