@@ -6,14 +6,14 @@ namespace MillionX.Pipeline.Commands;
 /// </summary>
 public sealed record CommandLine(string Command, IReadOnlyDictionary<string, string> Flags, IReadOnlyList<string> ConfigArgs)
 {
-    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "search", "bench", "help"];
+    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "search", "bench", "topics", "dlq", "help"];
 
     private static readonly HashSet<string> ValueFlags = new(StringComparer.OrdinalIgnoreCase)
     {
-        "role", "profile", "address-file", "source", "file", "summary-json", "config", "top", "platform",
+        "role", "profile", "address-file", "source", "file", "summary-json", "config", "top", "platform", "topic", "reason", "samples",
     };
 
-    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help", "json", "once", "quick" };
+    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help", "json", "once", "quick", "dry-run", "skip-retention", "publish-only" };
 
     public string? Flag(string name) => Flags.TryGetValue(name, out var v) ? v : null;
 
@@ -46,6 +46,13 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
             {
                 // sql and search take their query as the one positional argument.
                 flags["query"] = a;
+                continue;
+            }
+
+            if (!a.StartsWith("--", StringComparison.Ordinal) && command is "topics" or "dlq" && !flags.ContainsKey("action"))
+            {
+                // topics create|verify, dlq inspect|replay: the action is the one positional argument.
+                flags["action"] = a.ToLowerInvariant();
                 continue;
             }
 
@@ -122,6 +129,15 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
           dotnet run --project MillionX.Pipeline -- sql "select * from ORDERS limit 5" [--json]
           dotnet run --project MillionX.Pipeline -- search "eid shari offer" [--top 5] [--platform tiktok] [--json]
           dotnet run -c Release --project MillionX.Pipeline -- bench [--quick] [--json <out.json>]
+          dotnet run --project MillionX.Pipeline -- topics create|verify [--json] [--skip-retention]
+          dotnet run --project MillionX.Pipeline -- dlq inspect [--topic <dead-letter topic>] [--reason <code>] [--samples 3] [--json]
+          dotnet run --project MillionX.Pipeline -- dlq replay [--topic <dead-letter topic>] [--reason <code>] [--dry-run] [--publish-only] [--json]
+
+        topics and dlq work on a running broker (Kafka:BootstrapServers, e.g. the broker command's address).
+        dlq decrypts social and market dead letters with Privacy:DeadLetterKey; samples never show raw personal data:
+        usernames, phones, e-mails and @mentions are replaced by keyed hashes (Privacy:HashKey) before printing.
+        dlq replay re-validates each letter, re-publishes those that now pass to their source topic (retry count + 1),
+        records them in the dead-letters-replayed ledger so a second replay skips them, and leaves the rest.
 
         Any configuration key can be overridden: --Kafka:BootstrapServers=host:9092, or env Kafka__BootstrapServers.
         The role can also come from env MILLIONX_ROLE; --config <file.json> layers another JSON file over appsettings.json.

@@ -26,6 +26,8 @@ public static class PipelineCli
                 "sql" => await SqlCommand.RunAsync(cl),
                 "search" => await SearchCommand.RunAsync(cl),
                 "bench" => await BenchCommand.RunAsync(cl),
+                "topics" => await TopicsCommand.RunAsync(cl),
+                "dlq" => await DlqCommand.RunAsync(cl),
                 _ => await RunCommand.RunAsync(cl),
             };
         }

@@ -1,0 +1,295 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.DeadLetters;
+using MillionX.Pipeline.Hosting;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Observability;
+
+namespace MillionX.Pipeline.Commands;
+
+/// <summary>
+/// <c>dlq inspect</c>: counts dead letters by topic, stage and reason and prints samples with personal data masked.
+/// <c>dlq replay</c>: re-validates dead letters and re-publishes those that now pass to their source topic, once.
+/// Both read the dead-letter topics from their start to their current end and stop.
+/// </summary>
+public static class DlqCommand
+{
+    public static readonly IReadOnlyList<string> Actions = ["inspect", "replay"];
+
+    /// <summary>The reasons dead letters are filed under: every validation code, plus what the tools themselves report.</summary>
+    public static readonly IReadOnlyList<string> Reasons = typeof(ReasonCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!)
+        .Append("unknown").Append(DeadLetterInspector.UnreadableEnvelope).ToList();
+
+    public static async Task<int> RunAsync(CommandLine cl, IEnumerable<KeyValuePair<string, string?>>? overrides = null, TextWriter? output = null, TextWriter? errors = null)
+    {
+        output ??= Console.Out;
+        errors ??= Console.Error;
+        var action = cl.Flag("action");
+        if (action is null || !Actions.Contains(action))
+        {
+            throw new ArgumentException($"dlq needs an action{(action is null ? "" : $", not '{action}'")}. Valid actions: {string.Join(", ", Actions)}.");
+        }
+
+        IReadOnlyList<string> topics = Topics.DeadLetters;
+        if (cl.Flag("topic") is { } topic)
+        {
+            topics = Topics.DeadLetters.Contains(topic)
+                ? [topic]
+                : throw new ArgumentException($"Unknown dead-letter topic '{topic}'. Valid topics: {string.Join(", ", Topics.DeadLetters)}.");
+        }
+
+        var reason = cl.Flag("reason");
+        if (reason is not null && !Reasons.Contains(reason))
+        {
+            throw new ArgumentException($"Unknown reason '{reason}'. Valid reasons: {string.Join(", ", Reasons)}.");
+        }
+
+        var samples = 3;
+        if (cl.Flag("samples") is { } n && (!int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out samples) || samples > 1000))
+        {
+            throw new ArgumentException($"--samples is '{n}'; valid values: a whole number 0..1000.");
+        }
+
+        var builder = PipelineHostFactory.CreateBuilder(cl, overrides);
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{KafkaOptions.Section}:BootstrapServers"]))
+        {
+            throw new ArgumentException(
+                "dlq works on a running broker: set Kafka:BootstrapServers (env Kafka__BootstrapServers), e.g. to the address the broker command prints. "
+                + "An embedded broker started by this command would be empty.");
+        }
+
+        var timeout = builder.Configuration.GetValue("Dlq:ReadTimeout", TimeSpan.FromSeconds(30));
+        var replay = action == "replay";
+        var dryRun = cl.Flag("dry-run") is not null;
+        var runStages = replay && !dryRun && cl.Flag("publish-only") is null;
+        builder.AddPipelineObservability(logsToStdErr: true, http: false, progress: runStages);
+        builder.AddPipelineCore();
+        builder.Services.AddSingleton<TopicSnapshotReader>();
+        builder.Services.AddSingleton<DeadLetterMasking>();
+        builder.Services.AddSingleton<DeadLetterInspector>();
+        builder.Services.AddSingleton<DeadLetterRevalidation>();
+        builder.Services.AddSingleton<DeadLetterReplayer>();
+        if (runStages)
+        {
+            builder.AddPipelineStages(d => d.Kind != StageKind.Source);
+            builder.Services.AddSingleton<CatchUp>();
+        }
+
+        using var host = builder.Build();
+        var json = cl.Flag("json") is not null;
+        try
+        {
+            if (!replay)
+            {
+                var reader = host.Services.GetRequiredService<TopicSnapshotReader>();
+                var report = host.Services.GetRequiredService<DeadLetterInspector>()
+                    .Inspect(reader.ReadToEnd(topics, timeout).Select(DeadLetterReading.Parse), reason, samples);
+                await output.WriteLineAsync(json ? InspectJson(report) : InspectText(report));
+                return 0;
+            }
+
+            if (runStages)
+            {
+                await host.StartAsync();
+            }
+
+            var summary = await host.Services.GetRequiredService<DeadLetterReplayer>().ReplayAsync(topics, reason, dryRun, timeout);
+            var stages = host.Services.GetServices<IHostedService>().OfType<ConsumerStage>().ToList();
+            var caughtUp = true;
+            if (runStages)
+            {
+                caughtUp = await host.Services.GetRequiredService<CatchUp>()
+                    .WaitAsync(stages, builder.Configuration.GetValue("Ingest:CatchUpTimeout", TimeSpan.FromMinutes(5)), CancellationToken.None);
+                await host.StopAsync();
+            }
+
+            var rows = stages.OfType<Stages.WarehouseSink.WarehouseSinkStage>().FirstOrDefault()?.RowsByTable;
+            await output.WriteLineAsync(json
+                ? ReplayJson(summary, stages.Select(s => s.Name).ToList(), caughtUp, rows)
+                : ReplayText(summary, stages.Select(s => s.Name).ToList(), caughtUp, rows));
+            return summary.PublishFailures == 0 && summary.LedgerFailures == 0 && caughtUp ? 0 : 1;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or KafkaException)
+        {
+            await errors.WriteLineAsync("error: " + ex.Message);
+            return 1;
+        }
+    }
+
+    private static string InspectText(InspectReport r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"dead letters read {r.Read}, matching {r.Matched}");
+        if (r.Counts.Count > 0)
+        {
+            var rows = r.Counts.Select(c => new[] { c.Topic, c.Stage, c.Reason, c.Count.ToString(CultureInfo.InvariantCulture) }).ToList();
+            string[] names = ["topic", "stage", "reason", "count"];
+            var widths = names.Select((h, i) => rows.Select(x => x[i].Length).Append(h.Length).Max()).ToArray();
+            string Line(IReadOnlyList<string> cells) => string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
+            sb.AppendLine(Line(names));
+            sb.AppendLine(string.Join("-+-", widths.Select(w => new string('-', w))));
+            foreach (var row in rows)
+            {
+                sb.AppendLine(Line(row));
+            }
+        }
+
+        if (r.Samples.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("samples (personal data replaced by keyed hashes: USER_/PHONE_/EMAIL_/CONTACT_<hash>):");
+            foreach (var s in r.Samples)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture,
+                    $"- {s.Id}  reason {s.Reason}  stage {s.Stage}  source {s.SourceTopic ?? "-"}  origin {s.Origin ?? "-"}  failed {s.FailedAt?.ToString("O", CultureInfo.InvariantCulture) ?? "-"}  retry {s.RetryCount}");
+                foreach (var e in s.Errors)
+                {
+                    sb.AppendLine(CultureInfo.InvariantCulture, $"    {e.Path} {e.Code}: {e.Message}");
+                }
+
+                sb.AppendLine("    payload: " + s.MaskedPayload);
+            }
+        }
+
+        return sb.ToString().TrimEnd();
+    }
+
+    private static string InspectJson(InspectReport r) => Json(json =>
+    {
+        json.WriteNumber("read", r.Read);
+        json.WriteNumber("matched", r.Matched);
+        json.WriteStartArray("counts");
+        foreach (var c in r.Counts)
+        {
+            json.WriteStartObject();
+            json.WriteString("topic", c.Topic);
+            json.WriteString("stage", c.Stage);
+            json.WriteString("reason", c.Reason);
+            json.WriteNumber("count", c.Count);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("samples");
+        foreach (var s in r.Samples)
+        {
+            json.WriteStartObject();
+            json.WriteString("id", s.Id);
+            json.WriteString("topic", s.Topic);
+            json.WriteString("stage", s.Stage);
+            json.WriteString("reason", s.Reason);
+            json.WriteString("source_topic", s.SourceTopic);
+            json.WriteString("origin", s.Origin);
+            json.WriteString("failed_at", s.FailedAt?.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteNumber("retry_count", s.RetryCount);
+            json.WriteStartArray("errors");
+            foreach (var e in s.Errors)
+            {
+                json.WriteStartObject();
+                json.WriteString("path", e.Path);
+                json.WriteString("code", e.Code);
+                json.WriteString("message", e.Message);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteString("masked_payload", s.MaskedPayload);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    });
+
+    private static string ReplayText(ReplaySummary s, IReadOnlyList<string> stages, bool caughtUp, IReadOnlyDictionary<string, long>? rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(s.DryRun ? "dlq replay (dry run: nothing published)" : "dlq replay");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  read              {s.Read}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  selected          {s.Selected}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  already_replayed  {s.AlreadyReplayed}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  {(s.DryRun ? "would_replay    " : "replayed        ")}  {s.Replayed}");
+        foreach (var (topic, count) in s.ReplayedByTopic)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"    {topic,-26}{count}");
+        }
+
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  left              {s.Left}");
+        foreach (var (reason, count) in s.LeftByReason)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"    {reason,-26}{count}");
+        }
+
+        if (s.PublishFailures > 0)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  NOT DELIVERED     {s.PublishFailures}");
+        }
+
+        if (s.LedgerFailures > 0)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  NOT IN LEDGER     {s.LedgerFailures} (the next replay re-publishes them)");
+        }
+
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  downstream        {(stages.Count == 0 ? "(none run)" : string.Join(", ", stages))}{(caughtUp ? "" : " DID NOT CATCH UP")}");
+        foreach (var (table, n) in rows ?? new Dictionary<string, long>())
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  warehouse {table,-16}{n} rows");
+        }
+
+        return sb.ToString().TrimEnd();
+    }
+
+    private static string ReplayJson(ReplaySummary s, IReadOnlyList<string> stages, bool caughtUp, IReadOnlyDictionary<string, long>? rows) => Json(json =>
+    {
+        json.WriteBoolean("dry_run", s.DryRun);
+        json.WriteNumber("read", s.Read);
+        json.WriteNumber("selected", s.Selected);
+        json.WriteNumber("already_replayed", s.AlreadyReplayed);
+        json.WriteNumber("replayed", s.Replayed);
+        WriteCounts(json, "replayed_by_topic", s.ReplayedByTopic);
+        json.WriteNumber("left", s.Left);
+        WriteCounts(json, "left_by_reason", s.LeftByReason);
+        json.WriteNumber("publish_failures", s.PublishFailures);
+        json.WriteNumber("ledger_failures", s.LedgerFailures);
+        json.WriteStartArray("downstream_stages");
+        foreach (var stage in stages)
+        {
+            json.WriteStringValue(stage);
+        }
+
+        json.WriteEndArray();
+        json.WriteBoolean("downstream_caught_up", caughtUp);
+        if (rows is not null)
+        {
+            WriteCounts(json, "warehouse_rows", rows);
+        }
+    });
+
+    private static void WriteCounts(Utf8JsonWriter json, string name, IReadOnlyDictionary<string, long> counts)
+    {
+        json.WriteStartObject(name);
+        foreach (var (k, v) in counts)
+        {
+            json.WriteNumber(k, v);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static string Json(Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            body(json);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Hosting;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Observability;
+
+namespace MillionX.Pipeline.Commands;
+
+/// <summary>
+/// <c>topics create|verify [--json] [--skip-retention]</c>: creates the catalog's missing topics on a running broker
+/// (<c>create</c>) and checks every catalog topic's partitions and retention (both). Never deletes, shrinks or alters
+/// a topic. Exit 0 when the broker matches the catalog, 1 with one message per problem otherwise.
+/// </summary>
+public static class TopicsCommand
+{
+    public static readonly IReadOnlyList<string> Actions = ["create", "verify"];
+
+    public static async Task<int> RunAsync(CommandLine cl, IEnumerable<KeyValuePair<string, string?>>? overrides = null, TextWriter? output = null, TextWriter? errors = null)
+    {
+        output ??= Console.Out;
+        errors ??= Console.Error;
+        var action = cl.Flag("action");
+        if (action is null || !Actions.Contains(action))
+        {
+            throw new ArgumentException($"topics needs an action{(action is null ? "" : $", not '{action}'")}. Valid actions: {string.Join(", ", Actions)}.");
+        }
+
+        var builder = PipelineHostFactory.CreateBuilder(cl, overrides);
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{KafkaOptions.Section}:BootstrapServers"]))
+        {
+            throw new ArgumentException(
+                "topics works on a running broker: set Kafka:BootstrapServers (env Kafka__BootstrapServers). "
+                + "The embedded broker is created with the catalog already and lives only inside its own process.");
+        }
+
+        builder.AddPipelineObservability(logsToStdErr: true, http: false, progress: false);
+        builder.Services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Topics.Count > 0, "Kafka:Topics (the topic catalog) is empty.");
+        builder.Services.AddSingleton<KafkaCluster>();
+        builder.Services.AddSingleton<KafkaClientFactory>();
+        builder.Services.AddSingleton<TopicProvisioner>();
+        using var host = builder.Build();
+        var options = host.Services.GetRequiredService<IOptions<KafkaOptions>>().Value;
+        var provisioner = host.Services.GetRequiredService<TopicProvisioner>();
+
+        IReadOnlyList<string> created = [];
+        string? createError = null;
+        if (action == "create")
+        {
+            try
+            {
+                created = await provisioner.CreateMissingAsync();
+            }
+            catch (InvalidOperationException ex)
+            {
+                createError = ex.Message;
+            }
+        }
+
+        var checkRetention = cl.Flag("skip-retention") is null;
+        var (observed, retentionError) = await provisioner.ObserveAsync(checkRetention);
+        var checks = TopicPlan.Verify(options.Topics, observed, checkRetention);
+        var ok = createError is null && checks.All(c => c.IsOk);
+
+        if (cl.Flag("json") is not null)
+        {
+            await output.WriteLineAsync(Json(checks, created, createError, retentionError, checkRetention, ok));
+        }
+        else
+        {
+            await output.WriteLineAsync(Table(checks, created, checkRetention));
+        }
+
+        if (createError is not null)
+        {
+            await errors.WriteLineAsync("error: " + createError);
+        }
+
+        if (retentionError is not null)
+        {
+            await errors.WriteLineAsync($"error: the broker did not describe topic configs ({retentionError}); --skip-retention checks partitions only");
+        }
+
+        foreach (var c in checks.Where(c => !c.IsOk))
+        {
+            await errors.WriteLineAsync("problem: " + c.Message);
+        }
+
+        return ok ? 0 : 1;
+    }
+
+    public static string StatusName(TopicCheckStatus status) => status switch
+    {
+        TopicCheckStatus.Ok => "ok",
+        TopicCheckStatus.Missing => "missing",
+        TopicCheckStatus.PartitionsDiffer => "partitions_differ",
+        TopicCheckStatus.RetentionDiffers => "retention_differs",
+        _ => "retention_unverified",
+    };
+
+    private static string Table(IReadOnlyList<TopicCheck> checks, IReadOnlyList<string> created, bool checkRetention)
+    {
+        var rows = checks.Select(c => new[]
+        {
+            c.Topic,
+            $"{(c.HavePartitions is { } p ? p.ToString(CultureInfo.InvariantCulture) : "-")}/{c.WantPartitions.ToString(CultureInfo.InvariantCulture)}",
+            !checkRetention ? "not checked" : $"{c.HaveRetentionMs ?? "-"}/{c.WantRetentionMs?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
+            StatusName(c.Status) + (created.Contains(c.Topic) ? " (created)" : ""),
+        }).ToList();
+        string[] names = ["topic", "partitions have/want", "retention.ms have/want", "status"];
+        var widths = names.Select((n, i) => rows.Select(r => r[i].Length).Append(n.Length).Max()).ToArray();
+        string Line(IReadOnlyList<string> cells) => string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
+        var sb = new StringBuilder();
+        sb.AppendLine(Line(names));
+        sb.AppendLine(string.Join("-+-", widths.Select(w => new string('-', w))));
+        foreach (var r in rows)
+        {
+            sb.AppendLine(Line(r));
+        }
+
+        var problems = checks.Count(c => !c.IsOk);
+        sb.Append(CultureInfo.InvariantCulture, $"{checks.Count} catalog topics, {created.Count} created, {problems} problem{(problems == 1 ? "" : "s")}");
+        return sb.ToString();
+    }
+
+    private static string Json(IReadOnlyList<TopicCheck> checks, IReadOnlyList<string> created, string? createError, string? retentionError, bool checkRetention, bool ok)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteBoolean("ok", ok);
+            json.WriteBoolean("retention_checked", checkRetention);
+            json.WriteStartArray("created");
+            foreach (var t in created)
+            {
+                json.WriteStringValue(t);
+            }
+
+            json.WriteEndArray();
+            json.WriteString("create_error", createError);
+            json.WriteString("retention_error", retentionError);
+            json.WriteStartArray("topics");
+            foreach (var c in checks)
+            {
+                json.WriteStartObject();
+                json.WriteString("topic", c.Topic);
+                json.WriteString("status", StatusName(c.Status));
+                json.WriteNumber("want_partitions", c.WantPartitions);
+                if (c.HavePartitions is { } p)
+                {
+                    json.WriteNumber("partitions", p);
+                }
+                else
+                {
+                    json.WriteNull("partitions");
+                }
+
+                if (c.WantRetentionMs is { } w)
+                {
+                    json.WriteNumber("want_retention_ms", w);
+                }
+                else
+                {
+                    json.WriteNull("want_retention_ms");
+                }
+
+                json.WriteString("retention_ms", c.HaveRetentionMs);
+                json.WriteString("message", c.Message);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
