@@ -189,6 +189,23 @@ public sealed class DlqCommandTests : IDisposable
         Assert.DoesNotContain("1712", output.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Replay_BrokerWithoutLedgerTopic_FailsNamingTheTopic()
+    {
+        using var bare = EmbeddedBroker.Start(1);
+        foreach (var topic in Topics.All)
+        {
+            bare.CreateTopic(topic, TestConfig.CatalogPartitions()[topic]);
+        }
+
+        var errors = new StringWriter();
+        var exit = await DlqCommand.RunAsync(CommandLine.Parse(["dlq", "replay", "--publish-only"]), TestConfig.Quiet(bootstrap: bare.BootstrapServers), new StringWriter(), errors);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"Topic '{ReplayLedger.Topic}' does not exist", errors.ToString(), StringComparison.Ordinal);
+        Assert.Contains("topics verify", errors.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("inspect --topic dead-letters-misc", "dead-letters-social, dead-letters-market, dead-letters-weather")]
     [InlineData("replay --reason bad_vibes", "out_of_range")]

@@ -29,9 +29,11 @@ public sealed class TopicSnapshotReader(KafkaClientFactory clients)
         using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config).Build();
         var ends = new Dictionary<TopicPartition, long>();
         var starts = new List<TopicPartitionOffset>();
+        // Metadata of all topics: asking for one by name lets a broker with auto-creation create it.
+        var metadata = admin.GetMetadata(timeout);
         foreach (var topic in topics)
         {
-            var meta = admin.GetMetadata(topic, timeout).Topics.SingleOrDefault(t => t.Topic == topic);
+            var meta = metadata.Topics.SingleOrDefault(t => t.Topic == topic);
             if (meta is null || meta.Error.Code != ErrorCode.NoError)
             {
                 throw new InvalidOperationException($"Topic '{topic}' does not exist on the broker ({meta?.Error.Reason ?? "no metadata"}); `topics verify` lists what is missing.");
