@@ -42,6 +42,9 @@ public sealed partial class DeadLetterMasking(PiiScrubber scrubber)
         return masked.Length > MaxChars ? masked[..MaxChars] + $"... ({masked.Length} chars)" : masked;
     }
 
+    /// <summary>Masks free text that should hold no personal data (an origin), in case it does.</summary>
+    public string MaskPlain(string? text) => text is null ? "" : scrubber.Scrub(text);
+
     private JsonNode MaskNode(JsonNode node, string? field)
     {
         switch (node)
