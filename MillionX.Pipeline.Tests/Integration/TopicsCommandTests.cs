@@ -116,6 +116,22 @@ public sealed class TopicsCommandTests : IDisposable
         Assert.Contains($"{TestConfig.CatalogPartitions().Count} catalog topics, 0 created, 0 problems", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Verify_BrokerUnreachable_Exit1WithMessage()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var errors = new StringWriter();
+
+        var exit = await TopicsCommand.RunAsync(CommandLine.Parse(["topics", "verify"]),
+            TestConfig.Quiet(bootstrap: $"127.0.0.1:{port}").With("Kafka:Provisioning:Timeout", "00:00:02"), new StringWriter(), errors);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"error: cannot read the cluster metadata from 127.0.0.1:{port}", errors.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "topics" }, "create, verify")]
     [InlineData(new[] { "topics", "delete" }, "create, verify")]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Kafka;
@@ -57,10 +58,26 @@ public static class TopicsCommand
             {
                 createError = ex.Message;
             }
+            catch (KafkaException ex)
+            {
+                await errors.WriteLineAsync($"error: cannot read the cluster metadata from {options.BootstrapServers}: {ex.Message}");
+                return 1;
+            }
         }
 
         var checkRetention = cl.Flag("skip-retention") is null;
-        var (observed, retentionError) = await provisioner.ObserveAsync(checkRetention);
+        IReadOnlyDictionary<string, ObservedTopic> observed;
+        string? retentionError;
+        try
+        {
+            (observed, retentionError) = await provisioner.ObserveAsync(checkRetention);
+        }
+        catch (KafkaException ex)
+        {
+            await errors.WriteLineAsync($"error: cannot read the cluster metadata from {options.BootstrapServers}: {ex.Message}");
+            return 1;
+        }
+
         var checks = TopicPlan.Verify(options.Topics, observed, checkRetention);
         var ok = createError is null && checks.All(c => c.IsOk);
 
