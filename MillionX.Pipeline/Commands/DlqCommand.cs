@@ -82,6 +82,7 @@ public static class DlqCommand
 
         using var host = builder.Build();
         var json = cl.Flag("json") is not null;
+        var started = false;
         try
         {
             if (!replay)
@@ -96,6 +97,7 @@ public static class DlqCommand
             if (runStages)
             {
                 await host.StartAsync();
+                started = true;
             }
 
             var summary = await host.Services.GetRequiredService<DeadLetterReplayer>().ReplayAsync(topics, reason, dryRun, timeout);
@@ -105,7 +107,6 @@ public static class DlqCommand
             {
                 caughtUp = await host.Services.GetRequiredService<CatchUp>()
                     .WaitAsync(stages, builder.Configuration.GetValue("Ingest:CatchUpTimeout", TimeSpan.FromMinutes(5)), CancellationToken.None);
-                await host.StopAsync();
             }
 
             var rows = stages.OfType<Stages.WarehouseSink.WarehouseSinkStage>().FirstOrDefault()?.RowsByTable;
@@ -118,6 +119,14 @@ public static class DlqCommand
         {
             await errors.WriteLineAsync("error: " + ex.Message);
             return 1;
+        }
+        finally
+        {
+            if (started)
+            {
+                // Stages commit their offsets and leave their groups.
+                await host.StopAsync();
+            }
         }
     }
 
