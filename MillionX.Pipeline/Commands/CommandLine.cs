@@ -123,7 +123,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
         MillionX.Pipeline: social, market and weather data into Kafka, a warehouse and a vector store.
 
         Usage:
-          dotnet run --project MillionX.Pipeline [-- run] [--profile local|ingest|stream|sinks] [--role <stage>] [--once]
+          dotnet run --project MillionX.Pipeline [-- run] [--profile local|ingest|stream|sinks] [--role <stage|group>[,...]] [--once]
           dotnet run --project MillionX.Pipeline -- broker [--address-file <path>]
           dotnet run --project MillionX.Pipeline -- ingest --source tiktok|facebook|shopify|daraz|weather --file <records.jsonl> [--summary-json <out.json>]
           dotnet run --project MillionX.Pipeline -- sql "select * from ORDERS limit 5" [--json]
@@ -140,6 +140,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
         records them in the dead-letters-replayed ledger so a second replay skips them, and leaves the rest.
 
         Any configuration key can be overridden: --Kafka:BootstrapServers=host:9092, or env Kafka__BootstrapServers.
-        The role can also come from env MILLIONX_ROLE; --config <file.json> layers another JSON file over appsettings.json.
+        A role is a stage, a group of Pipeline:Roles (scrapers, market-sync) or a comma list; also env MILLIONX_ROLE.
+        --config <file.json> layers another JSON file over appsettings.json.
         """;
 }
