@@ -158,7 +158,8 @@ public abstract class ConsumerStage : BackgroundService
                     Counters.RecordIn();
                     var offsets = _tracker.For(record.TopicPartition);
                     offsets.Begin(record.Offset.Value);
-                    var completion = new RecordCompletion(this, offsets, record);
+                    var span = PipelineTracing.StartProcess(Name, GroupId, record);
+                    var completion = new RecordCompletion(this, offsets, record, span);
                     try
                     {
                         Handle(record, completion);
@@ -166,6 +167,10 @@ public abstract class ConsumerStage : BackgroundService
                     catch (RecordRejectedException ex)
                     {
                         completion.DeadLetter(ex.Errors);
+                    }
+                    finally
+                    {
+                        PipelineTracing.Detach(span);
                     }
                 }
 
@@ -298,13 +303,16 @@ public sealed class RecordCompletion
     private readonly ConsumerStage _stage;
     private readonly PartitionOffsets _offsets;
     private readonly ConsumeResult<byte[]?, byte[]> _record;
+    private readonly System.Diagnostics.Activity? _span;
+    private string? _deadLetterReason;
     private int _done;
 
-    internal RecordCompletion(ConsumerStage stage, PartitionOffsets offsets, ConsumeResult<byte[]?, byte[]> record)
+    internal RecordCompletion(ConsumerStage stage, PartitionOffsets offsets, ConsumeResult<byte[]?, byte[]> record, System.Diagnostics.Activity? span = null)
     {
         _stage = stage;
         _offsets = offsets;
         _record = record;
+        _span = span;
     }
 
     /// <summary>The record's output is durable: its offset may be committed.</summary>
@@ -312,18 +320,28 @@ public sealed class RecordCompletion
     {
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {
+            PipelineTracing.EndProcess(_span, _deadLetterReason);
             _stage.OnCompleted(_offsets, _record.Offset.Value);
         }
     }
 
     /// <summary>Sends the record to its dead-letter topic; completes when the dead letter is acknowledged.</summary>
-    public void DeadLetter(IReadOnlyList<ValidationError> errors) => _stage.DeadLetter(_record, errors, this);
+    public void DeadLetter(IReadOnlyList<ValidationError> errors)
+    {
+        if (_span is not null)
+        {
+            _deadLetterReason = errors.Count > 0 ? errors[0].Code : "rejected";
+        }
+
+        _stage.DeadLetter(_record, errors, this);
+    }
 
     /// <summary>An unrecoverable failure: the offset is not stored and the stage stops the host.</summary>
     public void Fail(Exception ex)
     {
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {
+            PipelineTracing.EndProcess(_span, _deadLetterReason, ex);
             _stage.OnFatal(ex);
         }
     }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
 using Confluent.Kafka;
 
 namespace MillionX.Pipeline.Kafka;
@@ -20,4 +22,35 @@ public static class PipelineHeaders
         headers is not null && headers.TryGetLastBytes(IngestedAt, out var b) && b.Length == 8
             ? DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(b))
             : null;
+
+    /// <summary>W3C Trace Context: the span that produced the record (<c>00-traceid-spanid-flags</c>).</summary>
+    public const string TraceParent = "traceparent";
+
+    /// <summary>W3C Trace Context vendor state, carried along when present.</summary>
+    public const string TraceState = "tracestate";
+
+    /// <summary>Replaces the record's trace context with <paramref name="activity"/>'s.</summary>
+    public static void SetTraceContext(Headers headers, Activity activity)
+    {
+        headers.Remove(TraceParent);
+        headers.Remove(TraceState);
+        headers.Add(TraceParent, Encoding.ASCII.GetBytes(activity.Id!));
+        if (activity.TraceStateString is { Length: > 0 } state)
+        {
+            headers.Add(TraceState, Encoding.ASCII.GetBytes(state));
+        }
+    }
+
+    /// <summary>Reads the W3C trace context of a record; false when it has none or it is malformed.</summary>
+    public static bool TryGetTraceContext(Headers? headers, out ActivityContext context)
+    {
+        context = default;
+        if (headers is null || !headers.TryGetLastBytes(TraceParent, out var parent) || parent.Length is 0 or > 128)
+        {
+            return false;
+        }
+
+        var state = headers.TryGetLastBytes(TraceState, out var s) && s.Length <= 512 ? Encoding.ASCII.GetString(s) : null;
+        return ActivityContext.TryParse(Encoding.ASCII.GetString(parent), state, isRemote: true, out context);
+    }
 }

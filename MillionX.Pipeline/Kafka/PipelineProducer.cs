@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using MillionX.Pipeline.Observability;
 
 namespace MillionX.Pipeline.Kafka;
 
@@ -35,6 +36,12 @@ public sealed class PipelineProducer : IDisposable
     /// <summary>Queues a message; <paramref name="onDelivered"/> runs on the producer's delivery thread.</summary>
     public void Produce(string topic, byte[]? key, byte[] value, Headers? headers, Action<DeliveryReport<byte[]?, byte[]>> onDelivered)
     {
+        var span = PipelineTracing.StartSend(topic, ref headers);
+        if (span is not null)
+        {
+            onDelivered = PipelineTracing.EndSendOnDelivery(span, onDelivered);
+        }
+
         var message = new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers };
         while (true)
         {

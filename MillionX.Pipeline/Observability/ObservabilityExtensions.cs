@@ -5,24 +5,31 @@ namespace MillionX.Pipeline.Observability;
 
 public static class ObservabilityExtensions
 {
+    /// <summary>The text log line; <c>TraceIds</c> (" trace_id=... span_id=...") is there only inside a span.</summary>
+    internal const string TextTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext:l}: {Message:lj}{TraceIds}{NewLine}{Exception}";
+
     /// <summary>Serilog (text or compact JSON), the HTTP endpoint for /metrics and /health, and the progress line.</summary>
     /// <param name="logsToStdErr">Commands whose stdout is their result (ingest, broker) log to stderr.</param>
     public static IHostApplicationBuilder AddPipelineObservability(this IHostApplicationBuilder builder, bool logsToStdErr = false, bool http = true, bool progress = true)
     {
         builder.Services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var format = builder.Configuration[$"{ObservabilityOptions.Section}:LogFormat"] ?? "text";
-        builder.Services.AddSerilog((_, lc) =>
+        builder.AddPipelineTracing();
+        builder.Services.AddSingleton<RecentErrors>();
+        var text = !string.Equals(format, "json", StringComparison.OrdinalIgnoreCase);
+        builder.Services.AddSerilog((sp, lc) =>
         {
-            lc.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
+            lc.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext().Enrich.With(new TraceContextEnricher(text))
+                .WriteTo.Sink(sp.GetRequiredService<RecentErrors>(), Serilog.Events.LogEventLevel.Warning);
             var errorFrom = logsToStdErr ? Serilog.Events.LogEventLevel.Verbose : (Serilog.Events.LogEventLevel?)null;
-            if (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+            if (!text)
             {
                 lc.WriteTo.Console(new CompactJsonFormatter(), standardErrorFromLevel: errorFrom);
             }
             else
             {
                 lc.WriteTo.Console(
-                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext:l}: {Message:lj}{NewLine}{Exception}",
+                    outputTemplate: TextTemplate,
                     standardErrorFromLevel: errorFrom,
                     formatProvider: System.Globalization.CultureInfo.InvariantCulture);
             }

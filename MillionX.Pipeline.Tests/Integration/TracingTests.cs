@@ -1,0 +1,140 @@
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MillionX.Pipeline.Commands;
+using MillionX.Pipeline.Observability;
+using MillionX.Pipeline.Tests.Support;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+/// <summary>Spans across stages through the real embedded broker, exported in memory and over OTLP/HTTP.</summary>
+[Collection(TracingCollection.Name)]
+public sealed class TracingTests
+{
+    private static readonly string[] Chain =
+    [
+        "process embedding-service", "send enriched.weaviate.vectors", "process context-enricher",
+        "send sink.weaviate.vectors", "process privacy-shield",
+    ];
+
+    [Fact]
+    public async Task Record_ThroughEmbeddedBroker_OneTraceFromSourceToEmbedding()
+    {
+        var spans = new LockedList<Activity>();
+        using var provider = Sdk.CreateTracerProviderBuilder().AddSource(PipelineTracing.SourceName).AddInMemoryExporter(spans).Build();
+        using var broker = new TestBroker();
+        var prefix = $"t{Guid.NewGuid():N}-";
+        var config = broker.Config(prefix)
+            .With("Stages:sample-source:RatePerSecond", "40")
+            .With("Stages:sample-source:InvalidShare", "0.2");
+        using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
+        await host.StartAsync();
+
+        Activity? embedded = null;
+        Assert.True(await TestConfig.Eventually(
+            () => (embedded = spans.Snapshot().FirstOrDefault(a => a.DisplayName == "process embedding-service"
+                && (a.GetTagItem("messaging.consumer.group.name") as string)?.StartsWith(prefix, StringComparison.Ordinal) == true)) is not null,
+            TimeSpan.FromSeconds(40)), "no embedding-service span was exported");
+
+        // Walk from the embedding span up its parents: every hop is a real span of the same trace.
+        var trace = spans.Snapshot().Where(a => a.TraceId == embedded!.TraceId).ToDictionary(a => a.SpanId);
+        var names = new List<string>();
+        var current = embedded!;
+        while (true)
+        {
+            names.Add(current.DisplayName);
+            Assert.Equal(embedded!.TraceId, current.TraceId);
+            if (current.ParentSpanId == default)
+            {
+                break;
+            }
+
+            Assert.True(trace.TryGetValue(current.ParentSpanId, out var parent), $"parent of {current.DisplayName} was not exported");
+            current = parent!;
+        }
+
+        Assert.Equal(Chain, names.Take(Chain.Length));
+        Assert.Equal(Chain.Length + 1, names.Count);
+        Assert.Matches("^send source\\.social\\.(tiktok|facebook)$", names[^1]);
+        Assert.Equal(ActivityKind.Producer, current.Kind);
+        Assert.Equal(ActivityKind.Consumer, embedded!.Kind);
+        Assert.Equal("enriched.weaviate.vectors", embedded.GetTagItem("messaging.destination.name"));
+        Assert.Equal("kafka", embedded.GetTagItem("messaging.system"));
+
+        // A warning logged inside a span carries its trace id into the recent-errors ring the status page shows.
+        using (var span = PipelineTracing.Source.StartActivity("test span"))
+        {
+            host.Services.GetRequiredService<ILogger<TracingTests>>().LogWarning("Logged inside a span");
+            var logged = host.Services.GetRequiredService<RecentErrors>().Snapshot().First(e => e.Message == "Logged inside a span");
+            Assert.Equal(span!.TraceId.ToHexString(), logged.TraceId);
+        }
+
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task OtlpEndpoint_Configured_ExporterPostsProtobufSpansToV1Traces()
+    {
+        await using var collector = new FakeOtlpCollector();
+        await collector.StartAsync();
+        using var broker = new TestBroker();
+        var config = broker.Config()
+            .With("Tracing:OtlpEndpoint", collector.Address)
+            .With("Stages:sample-source:RatePerSecond", "40");
+        var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
+        try
+        {
+            await host.StartAsync();
+            var embedding = host.Services.GetRequiredService<PipelineMetrics>().Stage("embedding-service");
+            Assert.True(await TestConfig.Eventually(() => embedding.Out >= 3, TimeSpan.FromSeconds(40)));
+            await host.StopAsync();
+        }
+        finally
+        {
+            host.Dispose(); // disposes the tracer provider, which flushes the batch exporter
+        }
+
+        var requests = collector.Requests.ToList();
+        Assert.NotEmpty(requests);
+        Assert.All(requests, r => Assert.Equal("/v1/traces", r.Path));
+        Assert.All(requests, r => Assert.Equal("application/x-protobuf", r.ContentType));
+        Assert.Contains("service.name=millionx-pipeline", collector.ResourceStrings());
+
+        var spans = collector.Spans();
+        var embeddingSpans = spans.Where(s => s.Name == "process embedding-service").ToList();
+        Assert.NotEmpty(embeddingSpans);
+        Assert.All(embeddingSpans, s => Assert.Equal(5, s.Kind)); // SPAN_KIND_CONSUMER
+        Assert.All(embeddingSpans, s => Assert.Matches("^[0-9a-f]{32}$", s.TraceId));
+        // At least one exported trace runs from the source's send span to the embedding stage.
+        var sources = spans.Where(s => s.Name.StartsWith("send source.social.", StringComparison.Ordinal) && s.ParentSpanId.Length == 0).ToList();
+        Assert.All(sources, s => Assert.Equal(4, s.Kind)); // SPAN_KIND_PRODUCER
+        Assert.Contains(embeddingSpans, e => sources.Any(s => s.TraceId == e.TraceId));
+        Assert.Contains(spans, s => s.Name == "process privacy-shield" && s.ParentSpanId.Length == 16);
+    }
+
+    /// <summary>The in-memory exporter adds from the exporting thread while the test reads.</summary>
+    private sealed class LockedList<T> : Collection<T>
+    {
+        private readonly Lock _gate = new();
+
+        public T[] Snapshot()
+        {
+            lock (_gate)
+            {
+                return [.. Items];
+            }
+        }
+
+        protected override void InsertItem(int index, T item)
+        {
+            lock (_gate)
+            {
+                base.InsertItem(index, item);
+            }
+        }
+    }
+}
