@@ -1,3 +1,8 @@
+using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Hosting;
+using MillionX.Pipeline.Privacy;
+using MillionX.Pipeline.Stages.DeadLetterMonitor;
+using MillionX.Pipeline.VectorStore;
 using Serilog;
 using Serilog.Formatting.Compact;
 
@@ -38,6 +43,13 @@ public static class ObservabilityExtensions
         if (http && builder.Configuration.GetValue($"{ObservabilityOptions.Section}:Http:Enabled", true))
         {
             builder.Services.AddSingleton<HttpEndpoint>();
+            builder.Services.AddSingleton(sp => new StatusReporter(
+                sp.GetRequiredService<StageRegistry>(), sp.GetRequiredService<PipelineMetrics>(), sp.GetRequiredService<RecentErrors>(),
+                sp.GetRequiredService<PiiScrubber>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<DeadLetterLedger>(),
+                StatusEndpoints.SearchAvailable(sp)
+                    ? new SearchAvailability(true, sp.GetService<IOptions<VectorStoreOptions>>()?.Value.Store, null)
+                    : new SearchAvailability(false, null, "this process runs no embedding stage, so it has no vector store or model")));
+            builder.Services.AddSingleton<IEndpointContributor, StatusEndpoints>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpEndpoint>());
         }
 
