@@ -84,7 +84,8 @@ public sealed class StatusReporter(
             rows,
             rows.Sum(r => r.Lag),
             summary,
-            errors.Snapshot(),
+            // Log lines are written without personal data; masking them again costs little and guards against a slip.
+            errors.Snapshot().Select(e => e with { Message = scrubber.Scrub(e.Message), Exception = e.Exception is null ? null : scrubber.Scrub(e.Exception) }).ToList(),
             search ?? new SearchAvailability(false, null, "no vector store in this process"));
     }
 

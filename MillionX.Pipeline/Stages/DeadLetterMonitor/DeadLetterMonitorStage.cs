@@ -54,13 +54,16 @@ public sealed class DeadLetterMonitorStage(StageServices services, DeadLetterLed
 public sealed class DeadLetterLedger
 {
     private const int ExamplesPerReason = 5;
+
+    // Reasons are whatever the envelopes say: a buggy or hostile writer could invent endless ones; examples stay bounded.
+    internal const int MaxReasonsWithExamples = 200;
     private readonly ConcurrentDictionary<(string Topic, string Stage, string Reason), long> _counts = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<DeadLetterEnvelope>> _examples = new(StringComparer.Ordinal);
 
     public void Add(string topic, string stage, string reason, DeadLetterEnvelope? envelope)
     {
         _counts.AddOrUpdate((topic, stage, reason), 1, (_, c) => c + 1);
-        if (envelope is not null)
+        if (envelope is not null && (_examples.ContainsKey(reason) || _examples.Count < MaxReasonsWithExamples))
         {
             var q = _examples.GetOrAdd(reason, _ => new());
             q.Enqueue(envelope);
