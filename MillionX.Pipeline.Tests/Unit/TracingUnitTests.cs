@@ -153,6 +153,17 @@ public sealed class TracingUnitTests
     }
 
     [Fact]
+    public async Task AddPipelineTracing_EndpointNotAnAddress_HostStopsAtStartNamingTheKey()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Tracing:OtlpEndpoint"] = "collector:4318" });
+        builder.AddPipelineTracing();
+        using var host = builder.Build();
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Tracing:OtlpEndpoint 'collector:4318'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TextLogLine_InsideASpan_CarriesTraceAndSpanIds()
     {
         using var listener = new ActivityListener

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace MillionX.Pipeline.Observability;
 
 /// <summary>The <c>Tracing</c> section: OpenTelemetry spans across stages, exported over OTLP.</summary>
-public sealed class TracingOptions
+public sealed class TracingOptions : IValidatableObject
 {
     public const string Section = "Tracing";
 
@@ -27,4 +27,13 @@ public sealed class TracingOptions
     /// <summary>The <c>service.name</c> resource attribute.</summary>
     [Required]
     public string ServiceName { get; set; } = "millionx-pipeline";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(OtlpEndpoint)
+            && !(Uri.TryCreate(OtlpEndpoint.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            yield return new ValidationResult($"Tracing:OtlpEndpoint '{OtlpEndpoint}' is not an absolute http(s) address such as http://127.0.0.1:4318.");
+        }
+    }
 }
