@@ -76,6 +76,7 @@ public sealed class TracingUnitTests
             Assert.Null(Activity.Current);
             PipelineTracing.EndProcess(consumed, deadLetterReason: "too_short");
             PipelineTracing.EndSend(span, new Error(ErrorCode.NoError));
+            Assert.Null(Activity.Current); // the ending thread is not left inside a finished span's parent
             Assert.Equal(2, exported.Count);
             Assert.Equal("too_short", exported.Single(a => a.DisplayName == "process privacy-shield").GetTagItem("millionx.dead_letter.reason"));
             await host.StopAsync();

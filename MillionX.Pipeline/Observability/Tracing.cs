@@ -69,7 +69,7 @@ public static class PipelineTracing
             activity.SetStatus(ActivityStatusCode.Error, error.Code.ToString());
         }
 
-        activity.Stop();
+        Stop(activity);
     }
 
     /// <summary>
@@ -125,6 +125,17 @@ public static class PipelineTracing
             activity.SetStatus(ActivityStatusCode.Error, error.Message);
         }
 
+        Stop(activity);
+    }
+
+    /// <summary>
+    /// Spans end on delivery and worker threads: Stop would make the span's predecessor current there, and that thread
+    /// would go on (to other records' callbacks) inside a stale span. The thread keeps the context it had.
+    /// </summary>
+    private static void Stop(Activity activity)
+    {
+        var current = Activity.Current;
         activity.Stop();
+        Activity.Current = current == activity ? null : current;
     }
 }
