@@ -95,6 +95,11 @@ public sealed class StatusPageTests(ITestOutputHelper output)
             Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
             Assert.Equal(0, await page.Locator("#dead-letters script, #dlq-examples script, #dlq-examples img").CountAsync());
 
+            // Recent warnings: the stand-in model's warning came through the Serilog sink.
+            var recent = await page.Locator("#recent-errors tbody tr").EvaluateAllAsync<string[][]>(
+                "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent))");
+            Assert.Contains(recent, r => r[1] == "Warning" && r[3].Contains("is not a published all-MiniLM-L6-v2 export", StringComparison.Ordinal));
+
             // Search box: the embedding stage's store and model answer.
             await page.FillAsync("#search-query", "eid shari offer");
             await page.ClickAsync("#search-button");

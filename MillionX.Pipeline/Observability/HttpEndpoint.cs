@@ -52,7 +52,8 @@ public sealed class HttpEndpoint(
 
         await app.StartAsync(cancellationToken);
         _app = app;
-        logger.LogInformation("Metrics on {Url}/metrics, health on {Url}/health", string.Join(", ", Addresses), string.Join(", ", Addresses));
+        var urls = string.Join(", ", Addresses);
+        logger.LogInformation("Metrics on {Url}/metrics, health on {Url}/health, status page on {Url}/status", urls, urls, urls);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
