@@ -127,6 +127,7 @@ public abstract class ConsumerStage : BackgroundService
         status.Running();
         _logger.LogInformation("Stage {Stage} consuming {Topics} as group {Group}", Name, string.Join(", ", Topics), GroupId);
         var nextLag = DateTime.UtcNow;
+        var groupId = GroupId;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -158,7 +159,7 @@ public abstract class ConsumerStage : BackgroundService
                     Counters.RecordIn();
                     var offsets = _tracker.For(record.TopicPartition);
                     offsets.Begin(record.Offset.Value);
-                    var span = PipelineTracing.StartProcess(Name, GroupId, record);
+                    var span = PipelineTracing.StartProcess(Name, groupId, record);
                     var completion = new RecordCompletion(this, offsets, record, span);
                     try
                     {
