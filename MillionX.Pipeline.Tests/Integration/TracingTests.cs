@@ -40,27 +40,11 @@ public sealed class TracingTests
                 && (a.GetTagItem("messaging.consumer.group.name") as string)?.StartsWith(prefix, StringComparison.Ordinal) == true)) is not null,
             TimeSpan.FromSeconds(40)), "no embedding-service span was exported");
 
-        // Walk from the embedding span up its parents: every hop is a real span of the same trace.
-        var trace = spans.Snapshot().Where(a => a.TraceId == embedded!.TraceId).ToDictionary(a => a.SpanId);
-        var names = new List<string>();
-        var current = embedded!;
-        while (true)
-        {
-            names.Add(current.DisplayName);
-            Assert.Equal(embedded!.TraceId, current.TraceId);
-            if (current.ParentSpanId == default)
-            {
-                break;
-            }
-
-            Assert.True(trace.TryGetValue(current.ParentSpanId, out var parent), $"parent of {current.DisplayName} was not exported");
-            current = parent!;
-        }
-
+        var names = Ancestry(spans, embedded!);
         Assert.Equal(Chain, names.Take(Chain.Length));
         Assert.Equal(Chain.Length + 1, names.Count);
         Assert.Matches("^send source\\.social\\.(tiktok|facebook)$", names[^1]);
-        Assert.Equal(ActivityKind.Producer, current.Kind);
+        Assert.Equal(ActivityKind.Producer, spans.Snapshot().Single(a => a.TraceId == embedded!.TraceId && a.ParentSpanId == default).Kind);
         Assert.Equal(ActivityKind.Consumer, embedded!.Kind);
         Assert.Equal("enriched.weaviate.vectors", embedded.GetTagItem("messaging.destination.name"));
         Assert.Equal("kafka", embedded.GetTagItem("messaging.system"));
@@ -74,6 +58,53 @@ public sealed class TracingTests
         }
 
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task EmbeddingHandsOverToVectorSink_TheTraceContinuesThroughEnrichedEmbeddings()
+    {
+        var spans = new LockedList<Activity>();
+        using var provider = Sdk.CreateTracerProviderBuilder().AddSource(PipelineTracing.SourceName).AddInMemoryExporter(spans).Build();
+        using var broker = new TestBroker();
+        var prefix = $"t{Guid.NewGuid():N}-";
+        var config = broker.Config(prefix)
+            .With("Stages:sample-source:RatePerSecond", "40")
+            .With("Stages:embedding-service:Output", "kafka")
+            .With("Stages:vector-sink:Enabled", "true");
+        using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
+        await host.StartAsync();
+
+        Activity? landed = null;
+        Assert.True(await TestConfig.Eventually(
+            () => (landed = spans.Snapshot().FirstOrDefault(a => a.DisplayName == "process vector-sink"
+                && (a.GetTagItem("messaging.consumer.group.name") as string)?.StartsWith(prefix, StringComparison.Ordinal) == true
+                && a.ParentSpanId != default)) is not null,
+            TimeSpan.FromSeconds(40)), "no vector-sink span with a parent was exported");
+
+        var names = Ancestry(spans, landed!);
+        Assert.Equal(["process vector-sink", "send enriched.embeddings", .. Chain], names.Take(Chain.Length + 2));
+        Assert.Matches("^send source\\.social\\.(tiktok|facebook)$", names[^1]);
+        await host.StopAsync();
+    }
+
+    /// <summary>Names from <paramref name="leaf"/> up its parents; every hop must be an exported span of the same trace.</summary>
+    private static List<string> Ancestry(LockedList<Activity> spans, Activity leaf)
+    {
+        var trace = spans.Snapshot().Where(a => a.TraceId == leaf.TraceId).ToDictionary(a => a.SpanId);
+        var names = new List<string>();
+        var current = leaf;
+        while (true)
+        {
+            names.Add(current.DisplayName);
+            Assert.Equal(leaf.TraceId, current.TraceId);
+            if (current.ParentSpanId == default)
+            {
+                return names;
+            }
+
+            Assert.True(trace.TryGetValue(current.ParentSpanId, out var parent), $"parent of {current.DisplayName} was not exported");
+            current = parent!;
+        }
     }
 
     [Fact]

@@ -316,6 +316,9 @@ public sealed class RecordCompletion
         _span = span;
     }
 
+    /// <summary>The record's process span while tracing is on (null otherwise): work done later on another thread can parent on it.</summary>
+    public System.Diagnostics.Activity? Span => _span;
+
     /// <summary>The record's output is durable: its offset may be committed.</summary>
     public void Complete()
     {

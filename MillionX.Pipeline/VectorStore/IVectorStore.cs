@@ -14,6 +14,9 @@ public sealed record VectorRecord(
 {
     /// <summary>When the source record entered the pipeline (its ingested-at header), if known: end-to-end latency ends where the vector lands.</summary>
     public DateTimeOffset? IngestedAt { get; init; }
+
+    /// <summary>The embedding stage's span for this post, when tracing: the hand-over to vector-sink continues its trace.</summary>
+    public System.Diagnostics.Activity? Trace { get; init; }
 }
 
 /// <summary>A search result: the post and its cosine similarity to the query (1 = same direction).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using MillionX.Pipeline.Kafka;
@@ -30,6 +31,10 @@ public sealed class KafkaVectorForwarder(PipelineProducer producer) : IVectorWri
         foreach (var record in records)
         {
             var headers = record.IngestedAt is { } at ? PipelineHeaders.WithIngestedAt(at) : null;
+
+            // The send span (and the traceparent header) continues the post's trace, not the batch worker's context.
+            var outer = Activity.Current;
+            Activity.Current = record.Trace;
             producer.Produce(Topics.EnrichedEmbeddings, Encoding.UTF8.GetBytes(record.PostId), EmbeddedVectorCodec.Serialize(record), headers, report =>
             {
                 if (report.Error.IsError)
@@ -42,6 +47,7 @@ public sealed class KafkaVectorForwarder(PipelineProducer producer) : IVectorWri
                     done.TrySetResult();
                 }
             });
+            Activity.Current = outer;
         }
 
         await done.Task.WaitAsync(ct);

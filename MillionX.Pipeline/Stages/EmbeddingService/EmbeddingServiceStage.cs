@@ -176,7 +176,7 @@ public sealed class EmbeddingServiceStage : ConsumerStage
 
         return window.Select((item, i) => new VectorRecord(
             item.Post.PostId, item.Post.Platform, item.Post.Content, item.Post.EnrichedContent, item.Post.Timestamp, item.Post.EngagementCount,
-            item.Post.Hashtags, item.Post.MatchedProductIds, vectors[i]) { IngestedAt = item.IngestedAt }).ToList();
+            item.Post.Hashtags, item.Post.MatchedProductIds, vectors[i]) { IngestedAt = item.IngestedAt, Trace = item.Completion.Span }).ToList();
     }
 
     private sealed record Item(EnrichedPost Post, RecordCompletion Completion, long ReadAt, DateTimeOffset? IngestedAt);
