@@ -147,4 +147,28 @@ public sealed class OnnxEmbeddingTests(StandInEmbedderFixture fixture, ITestOutp
         output.WriteLine($"batch 32 (padded to {longest} tokens): median {batched[2]:F1} ms = {32 / batched[2] * 1000:F0} texts/s");
         Assert.All(single, ms => Assert.True(ms > 0));
     }
+
+    [Fact]
+    public void EmbedTokens_SameIdsAsTokenize_SameVectorsAsEmbedTexts()
+    {
+        var ids = MixedLengths.Select(_embedder.Tokenize).ToList();
+        Assert.Equal(MixedLengths.Select(_embedder.CountTokens), ids.Select(i => i.Length));
+
+        var fromTexts = _embedder.Embed(MixedLengths);
+        var fromIds = _embedder.EmbedTokens(ids);
+
+        Assert.Equal(fromTexts.Length, fromIds.Length);
+        for (var i = 0; i < fromTexts.Length; i++)
+        {
+            // Same ids, same batch: the same computation, so the same bits.
+            Assert.Equal(fromTexts[i], fromIds[i]);
+        }
+    }
+
+    [Fact]
+    public void EmbedTokens_NotATokenisedText_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => _embedder.EmbedTokens(new List<int[]> { new[] { 101 } }));
+        Assert.Throws<ArgumentException>(() => _embedder.EmbedTokens(new List<int[]> { new int[_embedder.Tokenizer.MaxTokens + 1] }));
+    }
 }

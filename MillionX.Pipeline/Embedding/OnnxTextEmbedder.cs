@@ -26,7 +26,7 @@ public sealed class OnnxTextEmbedder : ITextEmbedder
     private readonly Lock _gate = new();
     private long[] _ids = [], _mask = [], _types = [];
 
-    public OnnxTextEmbedder(string modelPath, MiniLmTokenizer tokenizer, int intraOpThreads = 2)
+    public OnnxTextEmbedder(string modelPath, MiniLmTokenizer tokenizer, int intraOpThreads = 2, bool intraOpSpinning = false)
     {
         _tokenizer = tokenizer;
         using var sessionOptions = new Microsoft.ML.OnnxRuntime.SessionOptions
@@ -36,6 +36,7 @@ public sealed class OnnxTextEmbedder : ITextEmbedder
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", intraOpSpinning ? "1" : "0");
         try
         {
             _session = new InferenceSession(modelPath, sessionOptions);
@@ -85,7 +86,7 @@ public sealed class OnnxTextEmbedder : ITextEmbedder
 
     /// <summary>Loads the resolved model with the options' threads and token limit.</summary>
     public static OnnxTextEmbedder Create(ResolvedModel model, EmbeddingOptions options) =>
-        new(model.ModelPath, new MiniLmTokenizer(model.VocabPath, options.MaxTokens), options.IntraOpThreads);
+        new(model.ModelPath, new MiniLmTokenizer(model.VocabPath, options.MaxTokens), options.IntraOpThreads, options.IntraOpSpinning);
 
     public int Dimensions { get; private set; }
 
@@ -93,31 +94,49 @@ public sealed class OnnxTextEmbedder : ITextEmbedder
 
     public int CountTokens(string text) => _tokenizer.CountTokens(text);
 
+    public int[] Tokenize(string text) => _tokenizer.Encode(text);
+
     public float[][] Embed(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        if (texts.Count == 0)
+        var encoded = new int[texts.Count][];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            encoded[i] = _tokenizer.Encode(texts[i]);
+        }
+
+        return EmbedTokens(encoded);
+    }
+
+    public float[][] EmbedTokens(IReadOnlyList<int[]> tokenIds)
+    {
+        ArgumentNullException.ThrowIfNull(tokenIds);
+        if (tokenIds.Count == 0)
         {
             return [];
         }
 
-        var encoded = new int[texts.Count][];
         int longest = 0;
-        for (int i = 0; i < texts.Count; i++)
+        for (int i = 0; i < tokenIds.Count; i++)
         {
-            encoded[i] = _tokenizer.Encode(texts[i]);
-            longest = Math.Max(longest, encoded[i].Length);
+            var ids = tokenIds[i];
+            if (ids is null || ids.Length < 2 || ids.Length > _tokenizer.MaxTokens)
+            {
+                throw new ArgumentException($"Token sequence {i} is not a tokenised text (1 to {_tokenizer.MaxTokens - 2} pieces between [CLS] and [SEP]).", nameof(tokenIds));
+            }
+
+            longest = Math.Max(longest, ids.Length);
         }
 
         lock (_gate)
         {
-            return Run(encoded, longest);
+            return Run(tokenIds, longest);
         }
     }
 
-    private float[][] Run(int[][] encoded, int sequence)
+    private float[][] Run(IReadOnlyList<int[]> encoded, int sequence)
     {
-        int batch = encoded.Length, size = batch * sequence;
+        int batch = encoded.Count, size = batch * sequence;
         if (_ids.Length < size)
         {
             // Grown once to the largest batch seen, as ORT's own arena is.

@@ -41,6 +41,7 @@ public sealed class EmbeddingServiceStage : ConsumerStage
     private readonly EmbeddingOptions _options;
     private readonly TimeProvider _clock;
     private long _written;
+    private long _batches;
 
     public EmbeddingServiceStage(StageServices services, ITextEmbedder embedder, IVectorWriter store, IOptions<EmbeddingOptions> options, TimeProvider clock)
         : base(StageName, services)
@@ -60,8 +61,17 @@ public sealed class EmbeddingServiceStage : ConsumerStage
     /// <summary>False when the stage hands its vectors to the vector-sink role instead of writing the store itself.</summary>
     public bool WritesToStore => _store.IsFinal;
 
+    /// <summary>Inference batches this process ran.</summary>
+    public long BatchesRun => Interlocked.Read(ref _batches);
+
     /// <summary>Recent per-record embed latencies (queue wait plus inference), in milliseconds.</summary>
     public LatencySamples EmbedLatencies { get; } = new();
+
+    /// <summary>The queue-wait part of <see cref="EmbedLatencies"/>: read to its batch starting inference, in milliseconds.</summary>
+    public LatencySamples QueueWaits { get; } = new();
+
+    /// <summary>The inference part of <see cref="EmbedLatencies"/>: its batch's inference time, in milliseconds.</summary>
+    public LatencySamples Inferences { get; } = new();
 
     /// <summary>Recent per-record end-to-end latencies (ingested-at header to vector written), in milliseconds.</summary>
     public LatencySamples EndToEndLatencies { get; } = new();
@@ -77,7 +87,12 @@ public sealed class EmbeddingServiceStage : ConsumerStage
     protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
     {
         var post = AnonymisedParsing.ParseEnriched(record.Message.Value ?? []);
-        _queue.Writer.WriteBlocking(new Item(post, completion, Stopwatch.GetTimestamp(), PipelineHeaders.IngestedAtOf(record.Message.Headers)));
+        var readAt = Stopwatch.GetTimestamp();
+
+        // Tokenised here, on the consumer thread, once: the ids both order the batch and feed the model, and the
+        // inference thread never waits for the tokenizer.
+        var tokens = _embedder.Tokenize(post.EnrichedContent);
+        _queue.Writer.WriteBlocking(new Item(post, tokens, completion, readAt, PipelineHeaders.IngestedAtOf(record.Message.Headers)));
     }
 
     private async Task EmbedLoop(CancellationToken ct)
@@ -150,15 +165,15 @@ public sealed class EmbeddingServiceStage : ConsumerStage
     /// <summary>Sorts the window by token count and runs it in sub-batches whose padding stays small.</summary>
     private List<VectorRecord> Embed(List<Item> window)
     {
-        var texts = window.Select(i => i.Post.EnrichedContent).ToList();
-        var tokens = texts.Select(_embedder.CountTokens).ToArray();
+        var tokens = window.Select(i => i.Tokens.Length).ToArray();
         var vectors = new float[window.Count][];
         foreach (var batch in EmbeddingBatcher.Plan(tokens, _options.MaxBatchSize))
         {
             var started = Stopwatch.GetTimestamp();
-            var output = _embedder.Embed(batch.Select(i => texts[i]).ToList());
+            var output = _embedder.EmbedTokens(batch.Select(i => window[i].Tokens).ToList());
             var inference = Stopwatch.GetElapsedTime(started).TotalSeconds;
             BatchSize.Observe(batch.Count);
+            Interlocked.Increment(ref _batches);
             var longest = batch.Max(i => tokens[i]);
             var real = batch.Sum(i => tokens[i]);
             PaddingWaste.Observe(((double)longest * batch.Count / real) - 1);
@@ -171,6 +186,8 @@ public sealed class EmbeddingServiceStage : ConsumerStage
                 Inference.Observe(inference);
                 Latency.Observe(queued + inference);
                 EmbedLatencies.Add((queued + inference) * 1000);
+                QueueWaits.Add(queued * 1000);
+                Inferences.Add(inference * 1000);
             }
         }
 
@@ -179,5 +196,5 @@ public sealed class EmbeddingServiceStage : ConsumerStage
             item.Post.Hashtags, item.Post.MatchedProductIds, vectors[i]) { IngestedAt = item.IngestedAt, Trace = item.Completion.Span }).ToList();
     }
 
-    private sealed record Item(EnrichedPost Post, RecordCompletion Completion, long ReadAt, DateTimeOffset? IngestedAt);
+    private sealed record Item(EnrichedPost Post, int[] Tokens, RecordCompletion Completion, long ReadAt, DateTimeOffset? IngestedAt);
 }
