@@ -34,7 +34,7 @@ public static class EmbeddingRegistration
             }
 
             logger.LogInformation("Embedding model {Path} ({Variant}), {Threads} intra-op threads", model.ModelPath, model.PublishedVariant ?? "unpublished", options.IntraOpThreads);
-            return new OnnxTextEmbedder(model.ModelPath, new MiniLmTokenizer(model.VocabPath, options.MaxTokens), options.IntraOpThreads);
+            return new OnnxTextEmbedder(model.ModelPath, new MiniLmTokenizer(model.VocabPath, options.MaxTokens), options.IntraOpThreads, options.IntraOpSpinning);
         });
         return builder;
     }
@@ -124,6 +124,7 @@ public static class EmbeddingRegistration
         CacheDirectory = o.CacheDirectory,
         MaxTokens = o.MaxTokens,
         IntraOpThreads = o.IntraOpThreads,
+        IntraOpSpinning = o.IntraOpSpinning,
         MaxBatchSize = o.MaxBatchSize,
         MaxBatchWait = o.MaxBatchWait,
         QueueCapacity = o.QueueCapacity,
