@@ -130,4 +130,31 @@ public sealed class PiiScrubberTests
         Assert.Equal(3 + PiiHasher.HexChars, Hasher.HashPhone("8801712345678").Length);
         Assert.Matches("^k1_[0-9a-f]{24}$", Hasher.HashEmail("a@b.com"));
     }
+
+    [Theory]
+    [InlineData("price 1250 taka, order 55 pcs, size 42", true)] // 10 digits: too few for any number, returned as is
+    [InlineData("no contact here, just #eid and #offer", true)]
+    [InlineData("017১২৩৪৫৬৭৮ e call", false)] // mixed scripts, 11 digits
+    [InlineData("call 01712345678", false)]
+    [InlineData("mail me a@b.com", false)]
+    [InlineData("ask @rahim_bd", false)]
+    public void Scrub_FastPaths_SkipOnlyTextsThatCannotHoldPii(string text, bool unchanged)
+    {
+        var scrubbed = Scrubber.Scrub(text);
+        Assert.Equal(unchanged, ReferenceEquals(text, scrubbed));
+        if (!unchanged)
+        {
+            Assert.Matches("(PHONE|EMAIL|USER)_k1_[0-9a-f]{24}", scrubbed);
+        }
+    }
+
+    [Fact]
+    public void CountDigits_EveryScript_CountedAsThePatternsDigitClassDoes()
+    {
+        // The pattern's \d matches any decimal digit, so the pre-check counts them all and never skips a text the
+        // pattern could match.
+        Assert.Equal(11, PiiScrubber.CountDigits("০১৭১২৩৪৫৬৭৮"));
+        Assert.Equal(8, PiiScrubber.CountDigits("\u0968\u0969\u096A\u096B\u096C\u096D\u096E\u096F"));
+        Assert.Equal(3, PiiScrubber.CountDigits("a1b2c3 ½ Ⅻ"));
+    }
 }

@@ -35,10 +35,31 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
             return text;
         }
 
-        var s = EmailPattern().Replace(text, m => "EMAIL_" + hasher.HashEmail(m.Value));
-        s = ScrubPhones(s);
-        s = MentionPattern().Replace(s, m => "USER_" + hasher.HashUser(m.Groups[1].Value));
+        // Most texts hold no PII at all. E-mails and mentions need an '@' and a phone at least eleven digits, so those
+        // cheap scans skip the regexes (which cost ~10 us a text, the privacy stage's largest per-record cost).
+        var s = text.Contains('@') ? EmailPattern().Replace(text, m => "EMAIL_" + hasher.HashEmail(m.Value)) : text;
+        s = CountDigits(s) >= MinPhoneDigits ? ScrubPhones(s) : s;
+        s = s.Contains('@') ? MentionPattern().Replace(s, m => "USER_" + hasher.HashUser(m.Groups[1].Value)) : s;
         return s;
+    }
+
+    // The shortest number PhonePattern matches: the national 0, 1, [3-9] and eight more digits.
+    private const int MinPhoneDigits = 11;
+
+    /// <summary>Decimal digits of any script in <paramref name="s"/>.</summary>
+    internal static int CountDigits(ReadOnlySpan<char> s)
+    {
+        var n = 0;
+        foreach (var c in s)
+        {
+            // Any Unicode decimal digit: the pattern's \d matches those too, Bengali included.
+            if (char.IsDigit(c))
+            {
+                n++;
+            }
+        }
+
+        return n;
     }
 
     /// <summary>Hashes a field that holds one phone number (or, failing that, an e-mail or other contact).</summary>
