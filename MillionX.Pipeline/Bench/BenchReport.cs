@@ -50,6 +50,11 @@ public sealed record BenchReport
     public double? EmbeddingVsModel { get; set; }
     public double? EmbedLatencyP50Ms { get; set; }
     public double? EmbedLatencyP95Ms { get; set; }
+
+    /// <summary>The parts of <see cref="EmbedLatencyP95Ms"/>: waiting for a batch to start, and that batch's inference.</summary>
+    public double? EmbedQueueWaitP95Ms { get; set; }
+    public double? EmbedInferenceP95Ms { get; set; }
+    public double? EmbedAvgBatch { get; set; }
     public double? WarehouseRowsPerS { get; set; }
     public double? AppenderRowsPerS { get; set; }
     public double? WarehouseVsAppender { get; set; }
@@ -91,6 +96,9 @@ public sealed record BenchReport
         Row("embedding_stage_per_s", EmbeddingStagePerS, "texts/s", EmbeddingVsModel, "vs model");
         Row("embed_latency_p50_ms", EmbedLatencyP50Ms, "ms");
         Row("embed_latency_p95_ms", EmbedLatencyP95Ms, "ms");
+        Row("  (queue wait p95)", EmbedQueueWaitP95Ms, "ms");
+        Row("  (inference p95)", EmbedInferenceP95Ms, "ms");
+        Row("  (texts per inference)", EmbedAvgBatch, "texts");
         Row("warehouse_rows_per_s", WarehouseRowsPerS, "rows/s", WarehouseVsAppender, "vs appender");
         Row("  (raw DuckDB appender)", AppenderRowsPerS, "rows/s");
         Row("warehouse_avg_batch_rows", WarehouseAvgBatchRows, "rows");

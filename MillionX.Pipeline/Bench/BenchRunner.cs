@@ -303,7 +303,7 @@ public sealed class BenchRunner(
     private Task ModelOnly(List<BenchRecord> enriched, BenchReport report)
     {
         var texts = enriched.Select(r => JsonSerializer.Deserialize(r.Value, ContractJson.Default.EnrichedPost)!.EnrichedContent).ToList();
-        using var embedder = new OnnxTextEmbedder(model.ModelPath, new MiniLmTokenizer(model.VocabPath, embedding.MaxTokens), embedding.IntraOpThreads);
+        using var embedder = new OnnxTextEmbedder(model.ModelPath, new MiniLmTokenizer(model.VocabPath, embedding.MaxTokens), embedding.IntraOpThreads, embedding.IntraOpSpinning);
         var batches = texts.OrderBy(embedder.CountTokens).Chunk(embedding.MaxBatchSize).ToList();
         report.EmbedAvgTokens = Math.Round(texts.Average(embedder.CountTokens), 1);
         WarmUp(embedder, texts);
@@ -367,6 +367,10 @@ public sealed class BenchRunner(
         report.EmbedLatencySamples = samples.Length;
         report.EmbedLatencyP50Ms = Math.Round(Percentiles.Of(samples, 0.50), 2);
         report.EmbedLatencyP95Ms = Math.Round(Percentiles.Of(samples, 0.95), 2);
+        report.EmbedQueueWaitP95Ms = Math.Round(Percentiles.Of(stage.QueueWaits.Snapshot(), 0.95), 2);
+        var inferences = stage.Inferences.Snapshot();
+        report.EmbedInferenceP95Ms = Math.Round(Percentiles.Of(inferences, 0.95), 2);
+        report.EmbedAvgBatch = Math.Round(stage.BatchesRun == 0 ? 0 : inferences.Length / (double)stage.BatchesRun, 1);
     }
 
     private async Task EndToEndAsync(BenchKafka kafka, string bootstrap, BenchWorkload workload, double rate, BenchReport report, CancellationToken ct)
