@@ -27,6 +27,10 @@ public sealed class PiiScrubberTests
     [InlineData("০১৭১২৩৪৫৬৭৮")]
     [InlineData("+৮৮০১৭১২৩৪৫৬৭৮")]
     [InlineData("০১৭১২-৩৪৫৬৭৮")]
+    [InlineData("०१७१२३४५६७८")]
+    [InlineData("٠١٧١٢٣٤٥٦٧٨")]
+    [InlineData("０１７１２３４５６７８")]
+    [InlineData("01712৩৪৫৬৭৮")]
     public void Scrub_EveryWrittenFormOfOneNumber_YieldsTheSameToken(string phone)
     {
         var text = $"amar number {phone} e call koren";
@@ -156,5 +160,20 @@ public sealed class PiiScrubberTests
         Assert.Equal(11, PiiScrubber.CountDigits("০১৭১২৩৪৫৬৭৮"));
         Assert.Equal(8, PiiScrubber.CountDigits("\u0968\u0969\u096A\u096B\u096C\u096D\u096E\u096F"));
         Assert.Equal(3, PiiScrubber.CountDigits("a1b2c3 ½ Ⅻ"));
+    }
+
+    [Theory]
+    [InlineData("०१७१२३४५६७८")]
+    [InlineData("٠١٧١٢٣٤٥٦٧٨")]
+    [InlineData("０１７１２３４５６７８")]
+    public void HashContact_DigitsOfAnyScript_HashAsTheAsciiNumberDoes(string phone) =>
+        Assert.Equal(Scrubber.HashContact("01712345678"), Scrubber.HashContact(phone));
+
+    [Fact]
+    public void AsciiDigits_MapsEveryScriptsDigitsOneToOne_AndLeavesTheRest()
+    {
+        Assert.Equal("0123456789 x 0123456789 ক", PiiScrubber.AsciiDigits("০১২৩৪৫৬৭৮৯ x ०१२३४५६७८९ ক"));
+        var plain = "no digits here ক খ";
+        Assert.Same(plain, PiiScrubber.AsciiDigits(plain));
     }
 }

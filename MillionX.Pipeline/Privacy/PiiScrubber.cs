@@ -114,21 +114,40 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
         return sb.Append(s, last, s.Length - last).ToString();
     }
 
-    /// <summary>Bengali digits ০-৯ (U+09E6..U+09EF) to ASCII, everything else unchanged, same length.</summary>
+    /// <summary>
+    /// Decimal digits of every script (Bengali ০-৯ above all, but also Devanagari, Arabic-Indic, full-width, ...) to
+    /// ASCII, everything else unchanged, same length. The phone pattern's <c>\d</c> matches any script's digits, so
+    /// a number written in any of them is found and canonicalised instead of slipping through or breaking the hash.
+    /// </summary>
     public static string AsciiDigits(string s)
     {
-        if (s.AsSpan().IndexOfAnyInRange('\u09E6', '\u09EF') < 0)
+        var span = s.AsSpan();
+        var first = span.IndexOfAnyExceptInRange('\0', '\u007F');
+        if (first < 0 || !HasNonAsciiDigit(span[first..]))
         {
             return s;
         }
 
-        return string.Create(s.Length, s, (span, src) =>
+        return string.Create(s.Length, s, (dst, src) =>
         {
             for (var i = 0; i < src.Length; i++)
             {
                 var c = src[i];
-                span[i] = c is >= '\u09E6' and <= '\u09EF' ? (char)('0' + (c - '\u09E6')) : c;
+                dst[i] = c > '\u007F' && char.IsDigit(c) ? (char)('0' + (int)char.GetNumericValue(c)) : c;
             }
         });
+    }
+
+    private static bool HasNonAsciiDigit(ReadOnlySpan<char> s)
+    {
+        foreach (var c in s)
+        {
+            if (c > '\u007F' && char.IsDigit(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
