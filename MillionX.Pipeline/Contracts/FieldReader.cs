@@ -42,7 +42,11 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
             return null;
         }
 
-        var s = el.GetString()!;
+        if (!TryText(name, el, out var s))
+        {
+            return null;
+        }
+
         if (!singleLine)
         {
             s = StripInvisible(s);
@@ -129,7 +133,7 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
 
         if (el.ValueKind != JsonValueKind.Number)
         {
-            var nanText = el.ValueKind == JsonValueKind.String && IsNonFiniteText(el.GetString());
+            var nanText = el.ValueKind == JsonValueKind.String && IsNonFiniteText(TextOrNull(el));
             Add(name, nanText ? ReasonCodes.NonFinite : ReasonCodes.WrongType,
                 nanText ? $"'{name}' must be a finite number" : $"'{name}' must be a number, got {Describe(el.ValueKind)}");
             return null;
@@ -159,7 +163,7 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
 
         if (el.ValueKind != JsonValueKind.Number)
         {
-            var nanText = el.ValueKind == JsonValueKind.String && IsNonFiniteText(el.GetString());
+            var nanText = el.ValueKind == JsonValueKind.String && IsNonFiniteText(TextOrNull(el));
             Add(name, nanText ? ReasonCodes.NonFinite : ReasonCodes.WrongType,
                 nanText ? $"'{name}' must be a finite number" : $"'{name}' must be a number, got {Describe(el.ValueKind)}");
             return null;
@@ -217,7 +221,11 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
         }
         else if (el.ValueKind == JsonValueKind.String)
         {
-            var s = el.GetString()!;
+            if (!TryText(name, el, out var s))
+            {
+                return null;
+            }
+
             if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out ts) || !HasExplicitOffset(s))
             {
                 Add(name, ReasonCodes.InvalidTimestamp, $"'{name}' must be an RFC 3339 timestamp with a UTC offset, e.g. 2026-11-24T10:00:00Z");
@@ -271,7 +279,12 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
                 continue;
             }
 
-            var s = item.GetString()!.Trim();
+            if (!TryText(path, item, out var s))
+            {
+                continue;
+            }
+
+            s = s.Trim();
             if (s.Length == 0)
             {
                 continue;
@@ -311,6 +324,35 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
         d.Length == 10 && d[4] == '-' && d[7] == '-'
         && char.IsAsciiDigit(d[0]) && char.IsAsciiDigit(d[1]) && char.IsAsciiDigit(d[2]) && char.IsAsciiDigit(d[3])
         && char.IsAsciiDigit(d[5]) && char.IsAsciiDigit(d[6]) && char.IsAsciiDigit(d[8]) && char.IsAsciiDigit(d[9]);
+
+    /// <summary>
+    /// JSON escapes can spell an unpaired UTF-16 surrogate (<c>\ud800</c>) in valid UTF-8; such a value is not text and
+    /// System.Text.Json refuses to materialise it (InvalidOperationException). That is a bad record, not a crashed stage.
+    /// </summary>
+    private bool TryText(string name, JsonElement el, out string text)
+    {
+        if (TextOrNull(el) is { } s)
+        {
+            text = s;
+            return true;
+        }
+
+        text = "";
+        Add(name, ReasonCodes.InvalidValue, $"'{name}' contains an unpaired UTF-16 surrogate escape, which is not text");
+        return false;
+    }
+
+    private static string? TextOrNull(JsonElement el)
+    {
+        try
+        {
+            return el.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     private static bool IsNonFiniteText(string? s) =>
         s is not null && (s.Equals("NaN", StringComparison.OrdinalIgnoreCase) || s.Contains("Infinity", StringComparison.OrdinalIgnoreCase));

@@ -185,6 +185,11 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
                 _ => "malformed JSON" + where,
             })];
         }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-key check unescapes property names; an unpaired surrogate escape (\udc00) in a name is not text.
+            return [new("$", ReasonCodes.MalformedJson, "malformed JSON: a property name holds an unpaired UTF-16 surrogate escape")];
+        }
 
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {
