@@ -84,6 +84,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly Lock _lock = new();
     private readonly Queue<FakeReply> _script = new();
+    private FakeReply? _outage;
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<string> _violations = [];
     private readonly Dictionary<Guid, int> _attempts = [];
@@ -111,6 +112,29 @@ public sealed class FakeSnowflake : IAsyncDisposable
         (fake._app, var address) = await LoopbackServer.StartAsync(fake.HandleAsync);
         fake.Url = new Uri(address);
         return fake;
+    }
+
+    /// <summary>
+    /// While set, every statement POST gets this reply (a 500, a 429, a hang) and the script waits: an outage that lasts
+    /// as long as the test holds it, rather than a number of requests.
+    /// </summary>
+    public FakeReply? Outage
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _outage;
+            }
+        }
+
+        set
+        {
+            lock (_lock)
+            {
+                _outage = value;
+            }
+        }
     }
 
     /// <summary>Replies for the next POSTs, in order.</summary>
@@ -346,7 +370,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
         FakeReply reply;
         lock (_lock)
         {
-            reply = _script.Count > 0 ? _script.Dequeue() : FakeReply.Ok();
+            reply = _outage ?? (_script.Count > 0 ? _script.Dequeue() : FakeReply.Ok());
             var rid = requestId!.Value;
             var attempts = _attempts.GetValueOrDefault(rid);
             if (attempts == 0 && retryParameter == "true")

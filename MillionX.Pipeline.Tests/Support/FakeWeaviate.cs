@@ -35,6 +35,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     private readonly string? _apiKey;
     private readonly Lock _gate = new();
     private readonly List<Fault> _faults = [];
+    private Fault? _outage;
     private readonly Dictionary<string, int> _objectFailures = [];
 
     private FakeWeaviate(WebApplication app, string? apiKey)
@@ -86,6 +87,26 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         lock (_gate)
         {
             _faults.Add(new Fault(pathPrefix, times, null, null));
+        }
+    }
+
+    /// <summary>
+    /// From now until <see cref="EndOutage"/>, every request gets <paramref name="status"/> (500, 429 with
+    /// <paramref name="retryAfterSeconds"/>, ...) or, with null, no answer at all: an outage that lasts as long as the test wants.
+    /// </summary>
+    public void StartOutage(int? status, int? retryAfterSeconds = null)
+    {
+        lock (_gate)
+        {
+            _outage = new Fault("/", int.MaxValue, status, retryAfterSeconds);
+        }
+    }
+
+    public void EndOutage()
+    {
+        lock (_gate)
+        {
+            _outage = null;
         }
     }
 
@@ -192,6 +213,11 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     {
         lock (_gate)
         {
+            if (_outage is not null)
+            {
+                return _outage;
+            }
+
             var fault = _faults.FirstOrDefault(f => f.Remaining > 0 && path.StartsWith(f.PathPrefix, StringComparison.Ordinal));
             if (fault is not null)
             {
