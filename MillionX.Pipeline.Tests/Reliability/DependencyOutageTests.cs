@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using MillionX.Pipeline.Commands;
+using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Tests.Support;
+using Xunit.Abstractions;
+using static MillionX.Pipeline.Tests.Reliability.ReliabilitySupport;
+
+namespace MillionX.Pipeline.Tests.Reliability;
+
+public enum Outage
+{
+    /// <summary>Every request answered 500.</summary>
+    ServerError,
+
+    /// <summary>Every request answered 429 (no Retry-After, so the client's own backoff paces it).</summary>
+    Throttled,
+
+    /// <summary>Requests are received and never answered.</summary>
+    Hang,
+
+    /// <summary>The port is closed: connects fail with ECONNREFUSED.</summary>
+    Refused,
+}
+
+/// <summary>
+/// The production stages in the host (RunCommand.Build with overrides pointing at the fakes) while Snowflake, Weaviate or
+/// Redis is down for a while: the stage backs off (bounded request count, no hot loop), stores no offsets during the
+/// outage (the group's committed offsets do not move), recovers by itself, and every record lands.
+/// </summary>
+[Collection(SerialReliabilityCollection.Name)]
+public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposable
+{
+    private const string Account = "XY12345";
+    private const string User = "LOADER";
+
+    /// <summary>How long each outage is held once the stage has noticed it.</summary>
+    private static readonly TimeSpan OutageLength = TimeSpan.FromSeconds(6);
+
+    /// <summary>
+    /// Most requests (or retried failures) tolerated during one outage. With the backoffs configured below a stage makes
+    /// about 10-20 in 6 s; a hot loop makes thousands.
+    /// </summary>
+    private const int MaxRequestsDuringOutage = 40;
+
+    private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
+    private readonly TestBroker _broker = new();
+
+    public void Dispose() => _broker.Dispose();
+
+    [Theory]
+    [InlineData(Outage.ServerError)]
+    [InlineData(Outage.Throttled)]
+    [InlineData(Outage.Hang)]
+    [InlineData(Outage.Refused)]
+    public async Task WarehouseSink_SnowflakeOutage_BacksOffStoresNoOffsetsRecoversAndLosesNothing(Outage outage)
+    {
+        using var key = RSA.Create(2048);
+        await using var snowflake = await FakeSnowflake.StartAsync(key.ExportSubjectPublicKeyInfo(), $"{Account}.{User}");
+        using var gate = new TcpGate(snowflake.Url);
+        var prefix = $"t{Guid.NewGuid():N}-";
+        var group = prefix + "warehouse-sink";
+        var config = _broker.Config(prefix)
+            .With("Warehouse:Writer", "snowflake")
+            .With("Warehouse:Snowflake:AccountUrl", gate.Url)
+            .With("Warehouse:Snowflake:Account", Account)
+            .With("Warehouse:Snowflake:User", User)
+            .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
+            .With("Warehouse:Snowflake:MaxAttempts", "2")
+            .With("Warehouse:Snowflake:InitialBackoff", "00:00:00.100")
+            .With("Warehouse:Snowflake:MaxBackoff", "00:00:00.400")
+            .With("Warehouse:Snowflake:PollInterval", "00:00:00.100")
+            .With("Warehouse:Snowflake:HttpTimeout", "00:00:01")
+            .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.200")
+            .With("Stages:warehouse-sink:RetryInitialDelay", "00:00:00.200")
+            .With("Stages:warehouse-sink:RetryMaxDelay", "00:00:02");
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
+        await host.StartAsync();
+
+        ProduceOrders(0, 40);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
+        var committedBefore = Committed(_broker.Bootstrap, group, Topics.SinkOrders, 4);
+        Assert.Equal(40, committedBefore);
+
+        var requests = () => outage == Outage.Refused
+            ? (long)Metric("millionx_warehouse_flush_failures_total", "writer=\"snowflake\"")
+            : snowflake.Posts.Count;
+        var atStart = requests();
+        Begin(outage, gate, () => snowflake.Outage = outage switch
+        {
+            Outage.ServerError => FakeReply.ServerError(500),
+            Outage.Throttled => FakeReply.Throttled(),
+            _ => FakeReply.Hang(),
+        });
+        ProduceOrders(40, 60);
+        await HoldOutage(() => requests() > atStart, () => Committed(_broker.Bootstrap, group, Topics.SinkOrders, 4), committedBefore);
+        var during = requests() - atStart;
+        snowflake.Outage = null;
+        gate.Accept();
+        output.WriteLine($"{outage}: {during} {(outage == Outage.Refused ? "failed batches" : "requests")} during {OutageLength.TotalSeconds:0} s of outage");
+
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
+        Assert.InRange(during, 1, MaxRequestsDuringOutage);
+        var landed = snowflake.Posts
+            .Where(p => p.Answer == 200 && p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal))
+            .SelectMany(p => p.Bindings).ToHashSet(StringComparer.Ordinal);
+        Assert.All(Enumerable.Range(0, 100), i => Assert.Contains($"OUT-{i}", landed));
+        Assert.Empty(snowflake.Violations);
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData(Outage.ServerError)]
+    [InlineData(Outage.Throttled)]
+    [InlineData(Outage.Hang)]
+    [InlineData(Outage.Refused)]
+    public async Task EmbeddingService_WeaviateOutage_BacksOffStoresNoOffsetsRecoversAndLosesNothing(Outage outage)
+    {
+        await using var weaviate = await FakeWeaviate.StartAsync();
+        using var gate = new TcpGate(new Uri(weaviate.Url));
+        var prefix = $"t{Guid.NewGuid():N}-";
+        var group = prefix + "embedding-service";
+        var config = _broker.Config(prefix)
+            .With("VectorStore:Store", "weaviate")
+            .With("VectorStore:Weaviate:Url", gate.Url)
+            .With("VectorStore:Weaviate:MaxAttempts", "2")
+            .With("VectorStore:Weaviate:InitialBackoff", "00:00:00.100")
+            .With("VectorStore:Weaviate:MaxBackoff", "00:00:00.400")
+            .With("VectorStore:Weaviate:HttpTimeout", "00:00:01");
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "embedding-service"]), config);
+        await host.StartAsync();
+
+        ProducePosts(0, 20);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.EnrichedVectors, 6), TimeSpan.FromSeconds(60)), "no vectors before the outage");
+        var committedBefore = Committed(_broker.Bootstrap, group, Topics.EnrichedVectors, 6);
+        Assert.Equal(20, committedBefore);
+
+        var batches = () => (long)weaviate.BatchRequests.Count;
+        var atStart = batches();
+        var connectionsAtStart = gate.Connections;
+        Begin(outage, gate, () => weaviate.StartOutage(outage switch
+        {
+            Outage.ServerError => 500,
+            Outage.Throttled => 429,
+            _ => null,
+        }));
+        ProducePosts(20, 30);
+
+        // A refused connect reaches no server, so nothing counts it: the gate's closed port is noticed by waiting out the
+        // first backoff; the bound is then the recovery itself plus the unchanged offsets.
+        var refusedNoticed = Stopwatch.StartNew();
+        await HoldOutage(outage == Outage.Refused ? () => refusedNoticed.Elapsed > TimeSpan.FromSeconds(1) : () => batches() > atStart,
+            () => Committed(_broker.Bootstrap, group, Topics.EnrichedVectors, 6), committedBefore);
+        var during = batches() - atStart;
+        weaviate.EndOutage();
+        gate.Accept();
+        output.WriteLine($"{outage}: {during} batch requests during {OutageLength.TotalSeconds:0} s of outage");
+
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.EnrichedVectors, 6), TimeSpan.FromSeconds(90)), "did not recover");
+        if (outage == Outage.Refused)
+        {
+            Assert.Equal(0, during);
+            Assert.True(gate.Connections > connectionsAtStart, "no connection after the port reopened");
+        }
+        else
+        {
+            Assert.InRange(during, 1, MaxRequestsDuringOutage);
+        }
+
+        Assert.Equal(50, weaviate.Count("SocialPost"));
+        Assert.All(Enumerable.Range(0, 50), i => Assert.Contains(("SocialPost", FakeWeaviate.ExpectedId($"OUT-{i}")), weaviate.Objects.Keys));
+        Assert.Empty(weaviate.Violations);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ContextEnricher_RedisDown_BacksOffStoresNoOffsetsRecoversAndLosesNothing()
+    {
+        using var redis = new RedisServer();
+        var prefix = $"t{Guid.NewGuid():N}-";
+        var group = prefix + "context-enricher";
+        var config = _broker.Config(prefix)
+            .With("Stages:context-enricher:Store", "redis")
+            .With("Stages:context-enricher:RedisConnection", redis.Connection)
+            .With("Stages:context-enricher:RedisKeyPrefix", prefix)
+            .With("Stages:context-enricher:MaxStaleness", "00:00:00")
+            .With("Stages:context-enricher:RetryInitialDelay", "00:00:00.200")
+            .With("Stages:context-enricher:RetryMaxDelay", "00:00:01");
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config);
+        await host.StartAsync();
+        Produce(_broker.Bootstrap, Topics.SinkOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        {
+            Platform = "daraz", OrderId = "O-1", MerchantId = "M", ProductId = "P-1", ProductName = "Jamdani Shari", Quantity = 1, Price = 4500,
+            Currency = "BDT", OrderStatus = "paid", Timestamp = T0, HashKeyId = "k1",
+        }, ContractJson.Default.AnonymisedOrder))]);
+        ProduceAnonymisedPosts(0, 10);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkVectors, 6), TimeSpan.FromSeconds(60)), "no posts before the outage");
+        var committedBefore = Committed(_broker.Bootstrap, group, Topics.SinkVectors, 6);
+
+        var failures = () => (long)Metric("millionx_catalogue_store_failures_total");
+        var atStart = failures();
+        redis.Stop();
+        ProduceAnonymisedPosts(10, 20);
+        await HoldOutage(() => failures() > atStart, () => Committed(_broker.Bootstrap, group, Topics.SinkVectors, 6), committedBefore);
+        var during = failures() - atStart;
+        redis.Start();
+        output.WriteLine($"redis down: {during} retried store failures during {OutageLength.TotalSeconds:0} s");
+
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkVectors, 6), TimeSpan.FromSeconds(60)), "did not recover");
+        Assert.InRange(during, 1, MaxRequestsDuringOutage);
+        var enriched = _broker.ReadAll(Topics.EnrichedVectors)
+            .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.EnrichedPost)!)
+            .GroupBy(p => p.PostId).ToDictionary(g => g.Key, g => g.Last());
+        Assert.Equal(30, enriched.Count);
+        Assert.All(Enumerable.Range(0, 30), i => Assert.Equal(["P-1"], enriched[$"OUT-{i}"].MatchedProductIds));
+        await host.StopAsync();
+    }
+
+    private static void Begin(Outage outage, TcpGate gate, Action startFakeOutage)
+    {
+        if (outage == Outage.Refused)
+        {
+            gate.Refuse();
+        }
+        else
+        {
+            startFakeOutage();
+        }
+    }
+
+    /// <summary>
+    /// Waits until the stage has run into the outage, then keeps it down for <see cref="OutageLength"/>, checking all
+    /// along that the group's committed offsets stay where they were.
+    /// </summary>
+    private static async Task HoldOutage(Func<bool> noticed, Func<long> committed, long committedBefore)
+    {
+        Assert.True(await TestConfig.Eventually(noticed, TimeSpan.FromSeconds(60)), "the stage never ran into the outage");
+        var held = Stopwatch.StartNew();
+        while (held.Elapsed < OutageLength)
+        {
+            Assert.Equal(committedBefore, committed());
+            await Task.Delay(500);
+        }
+
+        Assert.Equal(committedBefore, committed());
+    }
+
+    private void ProduceOrders(int from, int count) => Produce(_broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(from, count).Select(i =>
+        ($"OUT-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        {
+            Platform = "shopify", OrderId = $"OUT-{i}", MerchantId = "M-1", ProductId = $"P-{i % 7}", ProductName = "Cotton Panjabi", Quantity = 1,
+            Price = 1000 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
+        }, ContractJson.Default.AnonymisedOrder))));
+
+    private void ProducePosts(int from, int count) => Produce(_broker.Bootstrap, Topics.EnrichedVectors, Enumerable.Range(from, count).Select(i =>
+        ($"OUT-{i}", JsonSerializer.SerializeToUtf8Bytes(new EnrichedPost
+        {
+            Platform = "tiktok", PostId = $"OUT-{i}", AuthorUsernameHash = "k1_abc", Content = $"Eid er notun shari collection #{i}",
+            EngagementCount = i, Timestamp = T0.AddMinutes(i), HashKeyId = "k1", EnrichedContent = $"Eid er notun shari collection #{i}",
+        }, ContractJson.Default.EnrichedPost))));
+
+    private void ProduceAnonymisedPosts(int from, int count) => Produce(_broker.Bootstrap, Topics.SinkVectors, Enumerable.Range(from, count).Select(i =>
+        ($"OUT-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
+        {
+            Platform = "tiktok", PostId = $"OUT-{i}", AuthorUsernameHash = "k1_abc", Content = $"Notun shari collection eseche #{i}",
+            EngagementCount = i, Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
+        }, ContractJson.Default.AnonymisedPost))));
+}
