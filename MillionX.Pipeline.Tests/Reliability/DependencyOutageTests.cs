@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Contracts;
@@ -196,6 +197,10 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
             Platform = "daraz", OrderId = "O-1", MerchantId = "M", ProductId = "P-1", ProductName = "Jamdani Shari", Quantity = 1, Price = 4500,
             Currency = "BDT", OrderStatus = "paid", Timestamp = T0, HashKeyId = "k1",
         }, ContractJson.Default.AnonymisedOrder))]);
+
+        // Orders and posts are different topics with no order between them: posts wait until the catalogue knows P-1.
+        var enricher = host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>();
+        Assert.True(await TestConfig.Eventually(() => enricher.Catalogue.Count == 1, TimeSpan.FromSeconds(30)), "the order never reached the catalogue");
         ProduceAnonymisedPosts(0, 10);
         Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkVectors, 6), TimeSpan.FromSeconds(60)), "no posts before the outage");
         var committedBefore = Committed(_broker.Bootstrap, group, Topics.SinkVectors, 6);
