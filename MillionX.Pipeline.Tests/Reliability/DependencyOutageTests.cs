@@ -25,6 +25,9 @@ public enum Outage
 
     /// <summary>The port is closed: connects fail with ECONNREFUSED.</summary>
     Refused,
+
+    /// <summary>The port accepts and at once resets every connection (counted by the gate).</summary>
+    Reset,
 }
 
 /// <summary>
@@ -57,6 +60,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
     [InlineData(Outage.Throttled)]
     [InlineData(Outage.Hang)]
     [InlineData(Outage.Refused)]
+    [InlineData(Outage.Reset)]
     public async Task WarehouseSink_SnowflakeOutage_BacksOffStoresNoOffsetsRecoversAndLosesNothing(Outage outage)
     {
         using var key = RSA.Create(2048);
@@ -86,9 +90,12 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         var committedBefore = Committed(_broker.Bootstrap, group, Topics.SinkOrders, 4);
         Assert.Equal(40, committedBefore);
 
-        var requests = () => outage == Outage.Refused
-            ? (long)Metric("millionx_warehouse_flush_failures_total", "writer=\"snowflake\"")
-            : snowflake.Posts.Count;
+        var requests = () => outage switch
+        {
+            Outage.Refused => (long)Metric("millionx_warehouse_flush_failures_total", "writer=\"snowflake\""),
+            Outage.Reset => gate.Resets,
+            _ => snowflake.Posts.Count,
+        };
         var atStart = requests();
         Begin(outage, gate, () => snowflake.Outage = outage switch
         {
@@ -101,7 +108,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         var during = requests() - atStart;
         snowflake.Outage = null;
         gate.Accept();
-        output.WriteLine($"{outage}: {during} {(outage == Outage.Refused ? "failed batches" : "requests")} during {OutageLength.TotalSeconds:0} s of outage");
+        output.WriteLine($"{outage}: {during} {outage switch { Outage.Refused => "failed batches", Outage.Reset => "connections reset", _ => "requests" }} during {OutageLength.TotalSeconds:0} s of outage");
 
         Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
         Assert.InRange(during, 1, MaxRequestsDuringOutage);
@@ -118,6 +125,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
     [InlineData(Outage.Throttled)]
     [InlineData(Outage.Hang)]
     [InlineData(Outage.Refused)]
+    [InlineData(Outage.Reset)]
     public async Task EmbeddingService_WeaviateOutage_BacksOffStoresNoOffsetsRecoversAndLosesNothing(Outage outage)
     {
         await using var weaviate = await FakeWeaviate.StartAsync();
@@ -139,7 +147,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         var committedBefore = Committed(_broker.Bootstrap, group, Topics.EnrichedVectors, 6);
         Assert.Equal(20, committedBefore);
 
-        var batches = () => (long)weaviate.BatchRequests.Count;
+        var batches = () => outage == Outage.Reset ? gate.Resets : weaviate.BatchRequests.Count;
         var atStart = batches();
         var connectionsAtStart = gate.Connections;
         Begin(outage, gate, () => weaviate.StartOutage(outage switch
@@ -158,7 +166,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         var during = batches() - atStart;
         weaviate.EndOutage();
         gate.Accept();
-        output.WriteLine($"{outage}: {during} batch requests during {OutageLength.TotalSeconds:0} s of outage");
+        output.WriteLine($"{outage}: {during} {(outage == Outage.Reset ? "connections reset" : "batch requests")} during {OutageLength.TotalSeconds:0} s of outage");
 
         Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.EnrichedVectors, 6), TimeSpan.FromSeconds(90)), "did not recover");
         if (outage == Outage.Refused)
@@ -229,6 +237,10 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         if (outage == Outage.Refused)
         {
             gate.Refuse();
+        }
+        else if (outage == Outage.Reset)
+        {
+            gate.Reset();
         }
         else
         {

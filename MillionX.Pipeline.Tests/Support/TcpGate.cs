@@ -6,7 +6,8 @@ namespace MillionX.Pipeline.Tests.Support;
 /// <summary>
 /// A TCP forwarder on a fixed loopback port in front of a test server, so a dependency can be made to refuse connections
 /// (the port closed: the client's connect fails with ECONNREFUSED, as when the server is down) and come back on the same
-/// address. Connections open at <see cref="Refuse"/> are cut.
+/// address. Connections open at <see cref="Refuse"/> are cut. <see cref="Reset"/> keeps the port open but answers every
+/// new connection with a TCP reset, which a test can count (a refused connect reaches no one and cannot be counted).
 /// </summary>
 public sealed class TcpGate : IDisposable
 {
@@ -15,6 +16,8 @@ public sealed class TcpGate : IDisposable
     private readonly List<TcpClient> _open = [];
     private TcpListener? _listener;
     private long _connections;
+    private long _resets;
+    private volatile bool _resetting;
 
     public TcpGate(Uri target)
     {
@@ -33,6 +36,24 @@ public sealed class TcpGate : IDisposable
     /// <summary>Connections accepted and forwarded so far.</summary>
     public long Connections => Interlocked.Read(ref _connections);
 
+    /// <summary>Connections answered with a reset since <see cref="Reset"/>.</summary>
+    public long Resets => Interlocked.Read(ref _resets);
+
+    /// <summary>From now until <see cref="Accept"/>, every new connection is accepted and at once reset (RST).</summary>
+    public void Reset()
+    {
+        _resetting = true;
+        lock (_lock)
+        {
+            foreach (var c in _open)
+            {
+                c.Dispose();
+            }
+
+            _open.Clear();
+        }
+    }
+
     public bool IsRefusing
     {
         get
@@ -47,6 +68,7 @@ public sealed class TcpGate : IDisposable
     /// <summary>Listens again on the same port.</summary>
     public void Accept()
     {
+        _resetting = false;
         lock (_lock)
         {
             if (_listener is not null)
@@ -92,6 +114,14 @@ public sealed class TcpGate : IDisposable
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
             {
                 return;
+            }
+
+            if (_resetting)
+            {
+                Interlocked.Increment(ref _resets);
+                inbound.LingerState = new LingerOption(true, 0);
+                inbound.Dispose();
+                continue;
             }
 
             Interlocked.Increment(ref _connections);
