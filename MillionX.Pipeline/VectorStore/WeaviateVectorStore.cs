@@ -296,8 +296,9 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
 
             throw new WeaviateRequestException($"Weaviate rejected {method} /{path}: HTTP {status} {ErrorText(body)}".TrimEnd(), response.StatusCode);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException or IOException)
         {
+            // A reset right after the TCP handshake can surface as a bare SocketException (ENOTCONN), a cut body as an IOException.
             return new(null, ex.Message, null);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

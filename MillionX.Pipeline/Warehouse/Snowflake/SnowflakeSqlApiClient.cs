@@ -64,7 +64,7 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
                             $"Snowflake rejected the statement: HTTP {(int)response.StatusCode} {error?.Code} {error?.Message}".TrimEnd(), response.StatusCode, error?.Code);
                 }
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (IsNetworkFailure(ex))
             {
                 failure = ex.Message;
             }
@@ -83,6 +83,13 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
             await Task.Delay(delay, clock, ct);
         }
     }
+
+    /// <summary>
+    /// A failure of the connection, retried like an HTTP 5xx. Besides HttpRequestException, a peer that resets right after
+    /// the TCP handshake can surface from HttpClient as a bare SocketException (ENOTCONN from the connect path), and a cut
+    /// answer as an IOException.
+    /// </summary>
+    private static bool IsNetworkFailure(Exception ex) => ex is HttpRequestException or System.Net.Sockets.SocketException or IOException;
 
     /// <summary>Exponential backoff with jitter, capped.</summary>
     internal TimeSpan Backoff(int attempt) => Hosting.Backoff.ForAttempt(attempt, options.InitialBackoff, options.MaxBackoff);
@@ -103,13 +110,17 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
             {
                 response = await http.SendAsync(request, timeout.Token);
             }
-            catch (Exception ex) when ((ex is HttpRequestException || (ex is OperationCanceledException && !ct.IsCancellationRequested)) && ++failures < options.MaxAttempts)
+            catch (Exception ex) when ((IsNetworkFailure(ex) || (ex is OperationCanceledException && !ct.IsCancellationRequested)) && ++failures < options.MaxAttempts)
             {
                 continue;
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
                 throw new TransientWarehouseException($"Snowflake status polling got no answer within {options.HttpTimeout.TotalSeconds:0} s");
+            }
+            catch (Exception ex) when (IsNetworkFailure(ex))
+            {
+                throw new TransientWarehouseException($"Snowflake status polling failed {failures} times: {ex.Message}");
             }
 
             using (response)
