@@ -116,7 +116,12 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
             .Where(p => p.Answer == 200 && p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal))
             .SelectMany(p => p.Bindings).ToHashSet(StringComparer.Ordinal);
         Assert.All(Enumerable.Range(0, 100), i => Assert.Contains($"OUT-{i}", landed));
-        Assert.Empty(snowflake.Violations);
+
+        // When the first attempt never reached the server (refused or reset at connect), the fake sees the retry first,
+        // with retry=true. The client cannot tell in general whether an attempt arrived, and Snowflake runs a retry=true
+        // request it has not seen, so that is no breach here; anything else is.
+        Assert.DoesNotContain(snowflake.Violations, v => !(outage is Outage.Refused or Outage.Reset
+            && v.StartsWith("retry=true on the first submission", StringComparison.Ordinal)));
         await host.StopAsync();
     }
 
