@@ -18,6 +18,8 @@ namespace MillionX.Pipeline.Tests.Reliability;
 /// store hold exactly the unique valid records, and the dead-letter topics exactly the invalid ones.
 /// (Integration/CrashSafetyTests covers the orders-only case with kills mid-batch.)
 /// </summary>
+/// <remarks>Alone after the parallel tests: its four processes would otherwise crowd other tests' timing on two cores.</remarks>
+[Collection(SerialReliabilityCollection.Name)]
 public sealed partial class MixedCrashSafetyTests(ITestOutputHelper output)
 {
     // Sized by the slow stages: posts by the stand-in model (~80/s idle), orders by the enricher, which commits its
