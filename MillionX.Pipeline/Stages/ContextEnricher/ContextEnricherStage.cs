@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Contracts;
@@ -12,7 +13,8 @@ namespace MillionX.Pipeline.Stages.ContextEnricher;
 /// <summary>
 /// Learns the product catalogue from <c>sink.snowflake.orders</c> and enriches anonymised posts from
 /// <c>sink.weaviate.vectors</c> with the products they mention, to <c>enriched.weaviate.vectors</c>. An unreachable
-/// catalogue store is a transient failure: the record waits (with backoff) and its offset is not stored.
+/// catalogue store is a transient failure: the record waits (with backoff) and its offset is not stored. Orders are
+/// learnt in micro-batches (one store write per batch, not per order) on a worker beside the consumer.
 /// </summary>
 public sealed class ContextEnricherStage(
     StageServices services,
@@ -32,34 +34,42 @@ public sealed class ContextEnricherStage(
         "millionx_catalogue_store_failures_total", "Transient failures of the catalogue store (retried).");
 
     private readonly ProductMatcher _matcher = new(options.Value.KeywordsOrDefault(), options.Value.MaxMatches);
+    private const int MaxOrderBatch = 1000;
+
+    private static readonly TimeSpan MaxOrderBatchAge = TimeSpan.FromMilliseconds(50);
+
     private readonly Dictionary<string, CatalogueProduct> _cache = new(StringComparer.Ordinal);
+    private readonly Lock _cacheLock = new();
+    private readonly Channel<(AnonymisedOrder Order, RecordCompletion Completion)> _orders =
+        Channel.CreateBounded<(AnonymisedOrder, RecordCompletion)>(new BoundedChannelOptions(MaxOrderBatch * 4) { SingleReader = true, SingleWriter = true });
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
     private CancellationToken _stopping;
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.SinkVectors];
 
     /// <summary>The catalogue as this replica sees it.</summary>
-    public IReadOnlyCollection<CatalogueProduct> Catalogue => _cache.Values;
+    public IReadOnlyCollection<CatalogueProduct> Catalogue
+    {
+        get
+        {
+            lock (_cacheLock)
+            {
+                return _cache.Values.ToList();
+            }
+        }
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        return base.ExecuteAsync(stoppingToken);
+        return RunWithWorkerAsync(LearnOrders, () => _orders.Writer.TryComplete(), stoppingToken);
     }
 
     protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
     {
         if (record.Topic == Kafka.Topics.SinkOrders)
         {
-            var order = AnonymisedParsing.ParseOrder(record.Message.Value ?? []);
-            if (!Retry(() => store.UpsertAsync([order], _stopping)))
-            {
-                return;
-            }
-
-            _cache[$"{order.Platform}:{order.ProductId}"] = CatalogueProduct.Merge(_cache.GetValueOrDefault($"{order.Platform}:{order.ProductId}"), order);
-            CatalogueSize.Set(_cache.Count);
-            completion.Complete();
+            _orders.Writer.WriteBlocking((AnonymisedParsing.ParseOrder(record.Message.Value ?? []), completion));
             return;
         }
 
@@ -69,7 +79,12 @@ public sealed class ContextEnricherStage(
             return;
         }
 
-        var matches = _matcher.Match(post, _cache.Values);
+        IReadOnlyList<CatalogueProduct> matches;
+        lock (_cacheLock)
+        {
+            matches = _matcher.Match(post, _cache.Values);
+        }
+
         Matches.WithLabels(matches.Count > 0 ? "true" : "false").Inc();
         var enriched = ProductMatcher.Enrich(post, matches);
         var value = JsonSerializer.SerializeToUtf8Bytes(enriched, ContractJson.Default.EnrichedPost);
@@ -95,26 +110,62 @@ public sealed class ContextEnricherStage(
             return false;
         }
 
-        _cache.Clear();
-        foreach (var p in loaded!)
+        lock (_cacheLock)
         {
-            _cache[p.Key] = p;
+            _cache.Clear();
+            foreach (var p in loaded!)
+            {
+                _cache[p.Key] = p;
+            }
+
+            CatalogueSize.Set(_cache.Count);
         }
 
-        CatalogueSize.Set(_cache.Count);
         _loadedAt = clock.GetUtcNow();
         return true;
     }
 
+    /// <summary>Learns orders in batches: one store write per batch, then the replica's cache, then the offsets.</summary>
+    private async Task LearnOrders(CancellationToken ct)
+    {
+        var batch = new List<(AnonymisedOrder Order, RecordCompletion Completion)>(MaxOrderBatch);
+        while (await ChannelBatches.ReadAsync(_orders.Reader, batch, MaxOrderBatch, MaxOrderBatchAge, ct))
+        {
+            var orders = batch.Select(b => b.Order).ToList();
+            if (!await RetryAsync(() => store.UpsertAsync(orders, ct), ct))
+            {
+                return; // stopping before the store had them: their offsets stay unstored and they are read again
+            }
+
+            lock (_cacheLock)
+            {
+                foreach (var order in orders)
+                {
+                    var key = $"{order.Platform}:{order.ProductId}";
+                    _cache[key] = CatalogueProduct.Merge(_cache.GetValueOrDefault(key), order);
+                }
+
+                CatalogueSize.Set(_cache.Count);
+            }
+
+            foreach (var (_, completion) in batch)
+            {
+                completion.Complete();
+            }
+        }
+    }
+
+    private bool Retry(Func<Task> action) => RetryAsync(action, _stopping).GetAwaiter().GetResult();
+
     /// <summary>Retries a transient store failure with backoff until it works or the stage stops (then false: no offset stored).</summary>
-    private bool Retry(Func<Task> action)
+    private async Task<bool> RetryAsync(Func<Task> action, CancellationToken ct)
     {
         var delay = options.Value.RetryInitialDelay;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                action().GetAwaiter().GetResult();
+                await action();
                 return true;
             }
             catch (TransientCatalogueException ex)
@@ -122,14 +173,18 @@ public sealed class ContextEnricherStage(
                 StoreFailures.Inc();
                 var wait = Backoff.Jitter(delay);
                 Logger.LogWarning("Catalogue store unavailable (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offset not stored", attempt, ex.Message, wait.TotalSeconds);
-                if (_stopping.WaitHandle.WaitOne(wait))
+                try
+                {
+                    await Task.Delay(wait, clock, ct);
+                }
+                catch (OperationCanceledException)
                 {
                     return false;
                 }
 
                 delay = Backoff.Grow(delay, options.Value.RetryMaxDelay);
             }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return false;
             }
