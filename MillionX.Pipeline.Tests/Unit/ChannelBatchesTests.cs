@@ -38,7 +38,7 @@ public sealed class ChannelBatchesTests
     }
 
     [Fact]
-    public async Task Shutdown_HandsBackWhatIsQueuedOnce_ThenStops()
+    public async Task Shutdown_HandsBackWhatIsQueuedAndWhatStillArrives_UntilTheQueueCompletes()
     {
         var channel = Channel.CreateUnbounded<int>();
         channel.Writer.TryWrite(1);
@@ -49,6 +49,17 @@ public sealed class ChannelBatchesTests
 
         Assert.True(await ChannelBatches.ReadAsync(channel.Reader, batch, 10, TimeSpan.FromMinutes(5), stopped.Token));
         Assert.Equal([1, 2], batch);
-        Assert.False(await ChannelBatches.ReadAsync(channel.Reader, batch, 10, TimeSpan.FromMinutes(5), stopped.Token));
+
+        // The consumer hands over one more record it had already read, then completes the queue.
+        var next = ChannelBatches.ReadAsync(channel.Reader, batch, 10, TimeSpan.FromMinutes(5), stopped.Token);
+        Assert.False(next.IsCompleted);
+        channel.Writer.TryWrite(3);
+        Assert.True(await next);
+        Assert.Equal([3], batch);
+
+        var last = ChannelBatches.ReadAsync(channel.Reader, batch, 10, TimeSpan.FromMinutes(5), stopped.Token);
+        channel.Writer.Complete();
+        Assert.False(await last);
+        Assert.Empty(batch);
     }
 }

@@ -53,6 +53,10 @@ public static class PipelineHostFactory
         {
             o.ShutdownTimeout = builder.Configuration.GetValue("Pipeline:ShutdownTimeout", TimeSpan.FromSeconds(4));
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+
+            // Stages stop side by side: each may wait up to 3 s for its in-flight records, and one after another those
+            // waits added up past ShutdownTimeout, so the host disposed the broker and stores under running consumers.
+            o.ServicesStopConcurrently = true;
         });
         return builder;
     }

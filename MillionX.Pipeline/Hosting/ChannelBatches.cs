@@ -7,9 +7,9 @@ public static class ChannelBatches
 {
     /// <summary>
     /// Clears <paramref name="batch"/> and fills it: waits for a first item, then takes more until <paramref name="max"/>
-    /// items or <paramref name="maxAge"/> after the first. When <paramref name="ct"/> is cancelled, what is already queued
-    /// (up to <paramref name="max"/>) is still returned once, so it can get a bounded last write. False when there is
-    /// nothing more: the queue completed, or shutdown with nothing queued.
+    /// items or <paramref name="maxAge"/> after the first. When <paramref name="ct"/> is cancelled, what is queued or still
+    /// arrives (up to <paramref name="max"/> at a time) is returned without waiting for age, so it can get a bounded
+    /// last write, until the writer completes the queue. False when there is nothing more: completed and empty.
     /// </summary>
     public static async Task<bool> ReadAsync<T>(ChannelReader<T> reader, List<T> batch, int max, TimeSpan maxAge, CancellationToken ct)
     {
@@ -23,6 +23,13 @@ public static class ChannelBatches
         }
         catch (OperationCanceledException)
         {
+            // Stopping: the consumer may still hand over records it already read (it waits a bounded grace for them),
+            // so keep taking them until it completes the queue; each batch then gets one bounded last write.
+            if (!await reader.WaitToReadAsync(CancellationToken.None))
+            {
+                return false;
+            }
+
             Drain(reader, batch, max);
             return batch.Count > 0;
         }

@@ -132,7 +132,11 @@ public sealed class ContextEnricherStage(
         while (await ChannelBatches.ReadAsync(_orders.Reader, batch, MaxOrderBatch, MaxOrderBatchAge, ct))
         {
             var orders = batch.Select(b => b.Order).ToList();
-            if (!await RetryAsync(() => store.UpsertAsync(orders, ct), ct))
+
+            // On shutdown the last batches still get a short, bounded chance to land.
+            using var bound = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(2) : Timeout.InfiniteTimeSpan);
+            var token = ct.IsCancellationRequested ? bound.Token : ct;
+            if (!await RetryAsync(() => store.UpsertAsync(orders, token), ct))
             {
                 return; // stopping before the store had them: their offsets stay unstored and they are read again
             }

@@ -42,6 +42,7 @@ public sealed class EmbeddingServiceStage : ConsumerStage
     private readonly TimeProvider _clock;
     private long _written;
     private long _batches;
+    private volatile bool _closed;
 
     public EmbeddingServiceStage(StageServices services, ITextEmbedder embedder, IVectorWriter store, IOptions<EmbeddingOptions> options, TimeProvider clock)
         : base(StageName, services)
@@ -81,7 +82,11 @@ public sealed class EmbeddingServiceStage : ConsumerStage
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await _store.EnsureSchemaAsync(stoppingToken);
-        await RunWithWorkerAsync(EmbedLoop, () => _queue.Writer.TryComplete(), stoppingToken);
+        await RunWithWorkerAsync(EmbedLoop, () =>
+        {
+            _closed = true;
+            _queue.Writer.TryComplete();
+        }, stoppingToken);
     }
 
     protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
@@ -110,6 +115,16 @@ public sealed class EmbeddingServiceStage : ConsumerStage
                 }
             }
             catch (OperationCanceledException)
+            {
+                // Stopping: what the consumer already handed over is still embedded, so its offsets can be stored and
+                // the stop does not wait out the consumer's in-flight grace; once the consumer is done, this returns.
+                if (!await reader.WaitToReadAsync(CancellationToken.None) || _closed)
+                {
+                    return;
+                }
+            }
+
+            if (_closed)
             {
                 return;
             }
