@@ -102,64 +102,12 @@ public sealed class EmbeddingServiceStage : ConsumerStage
 
     private async Task EmbedLoop(CancellationToken ct)
     {
-        var reader = _queue.Reader;
+        // A window closes after MaxBatchWait or at MaxBatchSize. When stopping, what the consumer already handed over
+        // is still embedded, so its offsets can be stored and the stop does not wait out the consumer's in-flight
+        // grace; once the consumer is done (the queue closed), what is left is read again after a restart.
         var window = new List<Item>(_options.MaxBatchSize);
-        while (true)
+        while (await ChannelBatches.ReadAsync(_queue.Reader, window, _options.MaxBatchSize, _options.MaxBatchWait, ct) && !_closed)
         {
-            window.Clear();
-            try
-            {
-                if (!await reader.WaitToReadAsync(ct))
-                {
-                    return;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping: what the consumer already handed over is still embedded, so its offsets can be stored and
-                // the stop does not wait out the consumer's in-flight grace; once the consumer is done, this returns.
-                if (!await reader.WaitToReadAsync(CancellationToken.None) || _closed)
-                {
-                    return;
-                }
-            }
-
-            if (_closed)
-            {
-                return;
-            }
-
-            // Collect for at most MaxBatchWait after the first record, or until the batch is full.
-            var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxBatchWait.TotalSeconds * Stopwatch.Frequency);
-            while (window.Count < _options.MaxBatchSize)
-            {
-                if (reader.TryRead(out var item))
-                {
-                    window.Add(item);
-                    continue;
-                }
-
-                var left = deadline - Stopwatch.GetTimestamp();
-                if (left <= 0)
-                {
-                    break;
-                }
-
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                wait.CancelAfter(TimeSpan.FromSeconds((double)left / Stopwatch.Frequency));
-                try
-                {
-                    if (!await reader.WaitToReadAsync(wait.Token))
-                    {
-                        break;
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-
             var records = Embed(window);
             if (!await VectorWrites.UpsertWithRetryAsync(_store, records, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), _clock, Logger, ct))
             {
