@@ -24,9 +24,7 @@ public sealed class BenchCommandTests : IDisposable
         var json = Path.Combine(_dir, "bench.json");
         var overrides = new Dictionary<string, string?>
         {
-            ["Embedding:ModelPath"] = TestModels.StandInModel,
-            ["Embedding:ModelSha256"] = "",
-            ["Embedding:VocabPath"] = TestModels.Vocab,
+            ["Embedding:CacheDirectory"] = TestConfig.PreparedModelCache,
         };
         var output = new StringWriter();
         var progress = new StringWriter();

@@ -16,13 +16,15 @@ public sealed class ModelLoaderTests : IDisposable
 
     private string Cache => Path.Combine(_dir, "cache");
 
-    private EmbeddingOptions Options(string? path = null, string? sha = null, string? url = null, string? vocab = null) => new()
+    /// <summary>fp32 unless asked: most tests here are about finding and verifying the file, not about quantising it.</summary>
+    private EmbeddingOptions Options(string? path = null, string? sha = null, string? url = null, string? vocab = null, string precision = EmbeddingOptions.Fp32Precision) => new()
     {
         ModelPath = path,
         ModelSha256 = sha,
         ModelUrl = url,
         VocabPath = vocab ?? TestModels.Vocab,
         CacheDirectory = Cache,
+        Precision = precision,
     };
 
     private static Task<ResolvedModel> Resolve(EmbeddingOptions options) => new ModelLoader(options, Http).ResolveAsync();
@@ -71,7 +73,7 @@ public sealed class ModelLoaderTests : IDisposable
         var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(path: Path.Combine(_dir, "absent.onnx"))));
 
         Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Embedding:ModelUrl", e.Message, StringComparison.Ordinal);
+        Assert.Contains("packaged all-MiniLM-L6-v2", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -84,11 +86,108 @@ public sealed class ModelLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ResolveAsync_NothingConfigured_Throws()
+    public async Task ResolveAsync_NothingConfigured_ExtractsThePackagedModelOnceThenReadsTheCache()
     {
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options()));
+        var first = await Resolve(Options());
+        var extractedAt = File.GetLastWriteTimeUtc(first.ModelPath);
+        var second = await Resolve(Options());
+
+        Assert.Equal(ModelOrigin.Package, first.Origin);
+        Assert.Equal(Path.Combine(Cache, PackagedMiniLm.Sha256 + ".onnx"), first.ModelPath);
+        Assert.Equal(PackagedMiniLm.Bytes, new FileInfo(first.ModelPath).Length);
+        Assert.Equal(PackagedMiniLm.Sha256, first.ModelSha256);
+        Assert.Equal("fp32", first.PublishedVariant);
+        Assert.Equal(ModelOrigin.Cache, second.Origin);
+        Assert.Equal(extractedAt, File.GetLastWriteTimeUtc(second.ModelPath));
+        Assert.Empty(Directory.GetFiles(Cache, "*.part"));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_PackagedAssemblyDamaged_ThrowsAndCachesNothing()
+    {
+        var bytes = await File.ReadAllBytesAsync(PackagedMiniLm.AssemblyPath);
+        bytes[bytes.Length / 2] ^= 0xFF; // one flipped byte inside the embedded model
+        var damaged = WriteFile("damaged.dll", bytes);
+
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => PackagedMiniLm.ExtractAsync(damaged, Path.Combine(Cache, "m.onnx"), CancellationToken.None));
+
+        Assert.Contains(PackagedMiniLm.Sha256, e.Message, StringComparison.Ordinal);
+        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Cache));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_PackagedAssemblyMissing_ThrowsNamingTheBuildAndTheSetting()
+    {
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => PackagedMiniLm.ExtractAsync(Path.Combine(_dir, "absent.dll"), Path.Combine(Cache, "m.onnx"), CancellationToken.None));
+
+        Assert.Contains("dotnet build", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_Int8_QuantisedOnceGatedAndReusedFromTheRecord()
+    {
+        var first = await Resolve(Options(precision: EmbeddingOptions.Int8Precision));
+        var record = QuantisationRecord.TryRead(Path.Combine(Cache, PackagedMiniLm.Sha256 + ".int8.json"));
+        var madeAt = File.GetLastWriteTimeUtc(first.ModelPath);
+        var second = await Resolve(Options(precision: EmbeddingOptions.Int8Precision));
+
+        Assert.Equal("int8", first.Precision);
+        Assert.Equal(Path.Combine(Cache, PackagedMiniLm.Sha256 + ".int8.onnx"), first.ModelPath);
+        Assert.NotNull(record);
+        Assert.True(record.Passed);
+        Assert.Equal(first.ModelSha256, record.Int8Sha256);
+        Assert.Equal(first with { Origin = ModelOrigin.Cache }, second);
+        Assert.Equal(madeAt, File.GetLastWriteTimeUtc(second.ModelPath));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_Int8GateFailedBefore_RunsFp32AndSaysWhy()
+    {
+        Directory.CreateDirectory(Cache);
+        new QuantisationRecord(PackagedMiniLm.Sha256, new string('0', 64), ModelLoader.QuantizerVersion, Passed: false, "lowest int8/fp32 cosine 0.9700", DateTimeOffset.UtcNow)
+            .Write(Path.Combine(Cache, PackagedMiniLm.Sha256 + ".int8.json"));
+
+        var model = await Resolve(Options(precision: EmbeddingOptions.Int8Precision));
+
+        Assert.Equal("fp32", model.Precision);
+        Assert.Equal(PackagedMiniLm.Sha256, model.ModelSha256);
+        Assert.Contains("int8 gate failed", model.PrecisionNote, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Cache, PackagedMiniLm.Sha256 + ".int8.onnx")));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_Int8OfAnAlreadyQuantisedModel_UsedAsItIs()
+    {
+        var model = await Resolve(Options(path: TestModels.StandInModel, precision: EmbeddingOptions.Int8Precision));
+
+        Assert.Equal(TestModels.StandInModel, model.ModelPath);
+        Assert.Equal("int8", model.Precision);
+        Assert.Contains("no float MatMul weights", model.PrecisionNote, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_Int8OfAFileThatIsNotOnnx_ThrowsNamingTheSettings()
+    {
+        var path = WriteFile("model.onnx", FakeModel().Bytes);
+
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(path: path, precision: EmbeddingOptions.Int8Precision)));
 
         Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Embedding:Precision", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_CacheDirectoryIsAFile_ThrowsNamingCacheDirectory()
+    {
+        var notADirectory = WriteFile("cache-file", [1]);
+        var options = Options();
+        options.CacheDirectory = notADirectory;
+
+        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(options));
+
+        Assert.Contains("Embedding:CacheDirectory", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,16 +22,17 @@ public static class TestConfig
 
     /// <summary>
     /// Environment for a pipeline process joined to a broker: that counts as production, so it needs the privacy
-    /// keys and an explicit model (the stand-in; the development fallback is for the embedded broker only).
+    /// keys; the model is the product's default (the packaged all-MiniLM-L6-v2, int8), from the tests' shared cache.
     /// </summary>
     public static Dictionary<string, string> BrokerClientEnvironment => new()
     {
         ["Privacy__HashKey"] = Convert.ToBase64String(HashKey),
         ["Privacy__DeadLetterKey"] = Convert.ToBase64String(DeadLetterKey),
-        ["Embedding__ModelPath"] = TestModels.StandInModel,
-        ["Embedding__ModelSha256"] = "",
-        ["Embedding__VocabPath"] = TestModels.Vocab,
+        ["Embedding__CacheDirectory"] = PreparedModelCache,
     };
+
+    /// <summary>The shared model cache, after the real int8 model was made in it once (so child processes only load it).</summary>
+    public static string PreparedModelCache => TestModels.RealInt8 is not null ? TestModels.ModelCache : "";
 
     /// <summary>No HTTP port (tests run in parallel), no progress line, a unique consumer-group prefix.</summary>
     public static Dictionary<string, string?> Quiet(string? groupPrefix = null, string? bootstrap = null)
@@ -43,9 +44,7 @@ public static class TestConfig
             ["Kafka:GroupIdPrefix"] = groupPrefix ?? $"t{Guid.NewGuid():N}-",
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Warehouse:DuckDb:Path"] = TempDuckDb(),
-            ["Embedding:ModelPath"] = TestModels.StandInModel,
-            ["Embedding:ModelSha256"] = "",
-            ["Embedding:VocabPath"] = TestModels.Vocab,
+            ["Embedding:CacheDirectory"] = PreparedModelCache,
             ["Privacy:HashKey"] = Convert.ToBase64String(HashKey),
             ["Privacy:DeadLetterKey"] = Convert.ToBase64String(DeadLetterKey),
         };

