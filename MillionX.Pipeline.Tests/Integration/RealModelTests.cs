@@ -73,6 +73,19 @@ public sealed class RealModelTests(RealModelFixture fixture, ITestOutputHelper o
         Assert.True(verdict.MinCosine < QuantisationGate.MinCosine, verdict.Detail);
     }
 
+    [Fact]
+    public void Embed_Int8_VectorOfATextDoesNotDependOnItsBatch()
+    {
+        // Dynamic quantisation picks one activation scale per tensor: in a padded batch, batch-mates would move it.
+        string[] batch = [MiniLmReference.CommerceTexts[0], .. MiniLmReference.Corpus, string.Join(' ', Enumerable.Repeat("long text with many words", 40))];
+
+        var alone = fixture.Quantised.Embed([batch[0]])[0];
+        var together = fixture.Quantised.Embed(batch)[0];
+
+        Assert.True(fixture.Quantised.OneTextPerRun);
+        Assert.Equal(alone, together);
+    }
+
     private void AssertDocumentationTable(ITextEmbedder embedder, double tolerance)
     {
         var corpus = embedder.Embed(MiniLmReference.Corpus);

@@ -46,6 +46,7 @@ public sealed class StatusPageTests(ITestOutputHelper output)
             var ledger = host.Services.GetRequiredService<DeadLetterLedger>();
             Assert.True(await TestConfig.Eventually(
                 () => metrics.Stage("embedding-service").Out >= 5 && ledger.Counts.Keys.Any(k => k.Reason == HostileReason)
+                    && ledger.Counts.Keys.Any(k => k.Reason == "unreadable_envelope")
                     && ledger.Counts.Keys.Any(k => k.Reason != HostileReason),
                 TimeSpan.FromSeconds(60)), "no vectors or dead letters arrived");
 
@@ -95,10 +96,10 @@ public sealed class StatusPageTests(ITestOutputHelper output)
             Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
             Assert.Equal(0, await page.Locator("#dead-letters script, #dlq-examples script, #dlq-examples img").CountAsync());
 
-            // Recent warnings: the stand-in model's warning came through the Serilog sink.
+            // Recent warnings: dlq-monitor's warning about the unreadable dead letter came through the Serilog sink.
             var recent = await page.Locator("#recent-errors tbody tr").EvaluateAllAsync<string[][]>(
                 "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent))");
-            Assert.Contains(recent, r => r[1] == "Warning" && r[3].Contains("is not a published all-MiniLM-L6-v2 export", StringComparison.Ordinal));
+            Assert.Contains(recent, r => r[1] == "Warning" && r[3].Contains("Unreadable dead letter at \"dead-letters-weather\"", StringComparison.Ordinal));
 
             // Search box: the embedding stage's store and model answer.
             await page.FillAsync("#search-query", "eid shari offer");
@@ -170,6 +171,9 @@ public sealed class StatusPageTests(ITestOutputHelper output)
         };
         using var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = bootstrap }).Build();
         producer.Produce("dead-letters-weather", new Message<byte[]?, byte[]> { Value = JsonSerializer.SerializeToUtf8Bytes(envelope, ContractJson.Default.DeadLetterEnvelope) });
+
+        // And one that is no envelope at all: dlq-monitor logs a warning for it, which the status page shows.
+        producer.Produce("dead-letters-weather", new Message<byte[]?, byte[]> { Value = "not an envelope"u8.ToArray() });
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
     }
 }

@@ -4,7 +4,7 @@ using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
-/// <summary>Posts through privacy shield, enricher and embedding (stand-in model) into the DuckDB vector store, then search.</summary>
+/// <summary>Posts through privacy shield, enricher and embedding (the real all-MiniLM-L6-v2, int8) into the DuckDB vector store, then search.</summary>
 public sealed class VectorPipelineTests : IDisposable
 {
     private readonly TestBroker _broker = new();

@@ -25,6 +25,7 @@ public sealed class PipelineProcess : IDisposable
 
         psi.Environment["Observability__Http__Enabled"] = "false";
         psi.Environment["Warehouse__DuckDb__Path"] = TestConfig.TempDuckDb();
+        psi.Environment["Embedding__CacheDirectory"] = TestConfig.PreparedModelCache;
         foreach (var (k, v) in env ?? new Dictionary<string, string>())
         {
             psi.Environment[k] = v;

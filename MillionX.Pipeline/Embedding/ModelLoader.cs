@@ -97,7 +97,7 @@ public static class PublishedMiniLm
 public sealed class ModelLoader(EmbeddingOptions options, HttpClient http, ILogger? logger = null)
 {
     /// <summary>Bumped whenever <see cref="Int8Quantizer"/> writes a different graph, so caches are rebuilt.</summary>
-    internal const string QuantizerVersion = "per-column-symmetric-v1";
+    internal const string QuantizerVersion = "per-column-symmetric-v2-early-ffn-down-fp32";
 
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -223,7 +223,7 @@ public sealed class ModelLoader(EmbeddingOptions options, HttpClient http, ILogg
             var int8Sha = await Sha256OfFileAsync(temp, ct);
             QuantisationVerdict verdict;
             using (var fp32Embedder = new OnnxTextEmbedder(sourcePath, new MiniLmTokenizer(options.VocabPath, options.MaxTokens), options.IntraOpThreads, options.IntraOpSpinning))
-            using (var int8Embedder = new OnnxTextEmbedder(temp, new MiniLmTokenizer(options.VocabPath, options.MaxTokens), options.IntraOpThreads, options.IntraOpSpinning))
+            using (var int8Embedder = new OnnxTextEmbedder(temp, new MiniLmTokenizer(options.VocabPath, options.MaxTokens), options.IntraOpThreads, options.IntraOpSpinning, oneTextPerRun: true))
             {
                 verdict = QuantisationGate.Check(fp32Embedder, int8Embedder);
             }
