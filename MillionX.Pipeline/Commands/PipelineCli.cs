@@ -28,6 +28,7 @@ public static class PipelineCli
                 "bench" => await BenchCommand.RunAsync(cl),
                 "topics" => await TopicsCommand.RunAsync(cl),
                 "dlq" => await DlqCommand.RunAsync(cl),
+                "model" => await ModelCommand.RunAsync(cl),
                 _ => await RunCommand.RunAsync(cl),
             };
         }
