@@ -21,6 +21,38 @@ public sealed class ProcessTests
         Assert.Contains(expected, p.AllOutput, StringComparison.Ordinal);
     }
 
+    /// <summary>Start-up mistakes the README names: one line naming the setting, exit 2, no stack trace (that is for Debug).</summary>
+    [Theory]
+    [InlineData("--Embedding:ModelPath=/nonexistent/model.onnx", "error: Embedding:ModelPath '/nonexistent/model.onnx' does not exist")]
+    [InlineData("--Embedding:CacheDirectory=/proc/millionx-models", "error: Cannot write the model cache Embedding:CacheDirectory '/proc/millionx-models'")]
+    [InlineData("--Embedding:Precision=fp16", "Embedding:Precision must be int8 or fp32")]
+    [InlineData("--Privacy:HashKey=not-base64!", "error: Privacy:HashKey must be base64")]
+    [InlineData("--Observability:Http:Urls=http://127.0.0.1:{busy}", "error: Observability:Http:Urls 'http://127.0.0.1:{busy}' cannot be bound")]
+    public void Run_StartupMistake_OneLineNamingTheSettingExit2(string arg, string expected)
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var p = new PipelineProcess([arg.Replace("{busy}", port, StringComparison.Ordinal)], new Dictionary<string, string> { ["Observability__Http__Enabled"] = "true" });
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "process did not exit");
+
+        Assert.Equal(2, p.ExitCode);
+        Assert.Contains(expected.Replace("{busy}", port, StringComparison.Ordinal), p.AllOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(p.AllOutput.Split('\n'), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain("Exception", p.AllOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_StartupMistakeAtDebug_AlsoPrintsTheStackTrace()
+    {
+        using var p = new PipelineProcess(["--Embedding:ModelPath=/nonexistent/model.onnx", "--Serilog:MinimumLevel:Default=Debug"]);
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "process did not exit");
+
+        Assert.Equal(2, p.ExitCode);
+        Assert.Contains("error: Embedding:ModelPath", p.AllOutput, StringComparison.Ordinal);
+        Assert.Contains(p.AllOutput.Split('\n'), l => l.TrimStart().StartsWith("at MillionX.Pipeline.Embedding.ModelLoader", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Run_RoleFromEnvironment_RunsThatStageOnly()
     {

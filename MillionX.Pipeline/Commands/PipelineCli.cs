@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.Commands;
@@ -32,9 +31,14 @@ public static class PipelineCli
                 _ => await RunCommand.RunAsync(cl),
             };
         }
-        catch (Exception ex) when (ex is ArgumentException or StageSelectionException or OptionsValidationException or Embedding.ModelLoadException)
+        catch (Exception ex) when (StartupFailures.IsConfigurationMistake(ex))
         {
             await Console.Error.WriteLineAsync("error: " + ex.Message);
+            if (StartupFailures.WantsStackTraces(args))
+            {
+                await Console.Error.WriteLineAsync(ex.ToString());
+            }
+
             return UsageError;
         }
     }

@@ -258,10 +258,10 @@ public sealed class ModelLoader(EmbeddingOptions options, HttpClient http, ILogg
             Directory.CreateDirectory(options.CacheDirectory);
             await write();
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException && e is not FileNotFoundException)
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             throw new ModelLoadException(
-                $"Cannot write the model cache Embedding:CacheDirectory '{options.CacheDirectory}': {e.Message}. Point Embedding:CacheDirectory at a writable folder.", e);
+                $"Cannot write the model cache Embedding:CacheDirectory '{options.CacheDirectory}': {e.Message.TrimEnd('.')}. Point Embedding:CacheDirectory at a writable folder.", e);
         }
     }
 

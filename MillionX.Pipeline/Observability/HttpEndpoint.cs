@@ -50,7 +50,17 @@ public sealed class HttpEndpoint(
             c.Map(app);
         }
 
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync();
+            throw new StartupException(
+                $"Observability:Http:Urls '{options.Value.Http.Urls}' cannot be bound: {e.Message.TrimEnd('.')}. Choose a free port (0 picks one), or set Observability:Http:Enabled=false.", e);
+        }
+
         _app = app;
         var urls = string.Join(", ", Addresses);
         logger.LogInformation("Metrics on {Url}/metrics, health on {Url}/health, status page on {Url}/status", urls, urls, urls);

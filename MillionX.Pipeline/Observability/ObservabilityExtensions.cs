@@ -25,6 +25,11 @@ public static class ObservabilityExtensions
         builder.Services.AddSerilog((sp, lc) =>
         {
             lc.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext().Enrich.With(new TraceContextEnricher(text))
+                // A configuration mistake at start is printed once, as one line, by the command line (with its stack trace
+                // only at Debug); the host's own "Hosting failed to start" event would repeat it with a stack trace.
+                .Filter.ByExcluding(e => e.Exception is { } ex && StartupFailures.IsConfigurationMistake(ex) && !e.Level.Equals(Serilog.Events.LogEventLevel.Fatal)
+                    && e.Properties.TryGetValue("SourceContext", out var source) && source.ToString() == "\"Microsoft.Extensions.Hosting.Internal.Host\""
+                    && !StartupFailures.WantsStackTraces(Environment.GetCommandLineArgs()))
                 .WriteTo.Sink(sp.GetRequiredService<RecentErrors>(), Serilog.Events.LogEventLevel.Warning);
             var errorFrom = logsToStdErr ? Serilog.Events.LogEventLevel.Verbose : (Serilog.Events.LogEventLevel?)null;
             if (!text)
