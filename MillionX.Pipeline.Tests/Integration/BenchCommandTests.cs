@@ -12,6 +12,7 @@ public sealed class BenchCommandTests : IDisposable
         "broker_passthrough_msgs_per_s", "privacy_stage_msgs_per_s", "privacy_vs_passthrough", "embed_model_only_per_s",
         "embedding_stage_per_s", "embedding_vs_model", "embed_latency_p50_ms", "embed_latency_p95_ms", "warehouse_rows_per_s",
         "warehouse_vs_appender", "warehouse_avg_batch_rows", "e2e_latency_p50_ms", "e2e_latency_p95_ms", "peak_rss_mb",
+        "embed_fp32_model_only_per_s", "embed_int8_vs_fp32",
     ];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("bench-").FullName;
@@ -53,6 +54,12 @@ public sealed class BenchCommandTests : IDisposable
         AssertRatio(root, "privacy_vs_passthrough", "privacy_stage_msgs_per_s", "broker_passthrough_msgs_per_s");
         AssertRatio(root, "embedding_vs_model", "embedding_stage_per_s", "embed_model_only_per_s");
         AssertRatio(root, "warehouse_vs_appender", "warehouse_rows_per_s", "appender_rows_per_s");
+        AssertRatio(root, "embed_int8_vs_fp32", "embed_model_only_per_s", "embed_fp32_model_only_per_s");
+
+        // The figures measure the model the pipeline runs by default: the real all-MiniLM-L6-v2, int8 made from the packaged fp32.
+        Assert.Equal("int8", root.GetProperty("embed_model_precision").GetString());
+        Assert.Equal(TestModels.RealInt8.ModelSha256, root.GetProperty("embed_model_sha256").GetString());
+        Assert.StartsWith("all-MiniLM-L6-v2 int8", root.GetProperty("model").GetString(), StringComparison.Ordinal);
         Assert.True(root.GetProperty("embed_latency_p50_ms").GetDouble() <= root.GetProperty("embed_latency_p95_ms").GetDouble());
         Assert.True(root.GetProperty("e2e_latency_p50_ms").GetDouble() <= root.GetProperty("e2e_latency_p95_ms").GetDouble());
         Assert.Contains("broker_passthrough_msgs_per_s", output.ToString(), StringComparison.Ordinal);

@@ -40,12 +40,20 @@ public sealed record BenchReport
     public long? E2eLatencySamples { get; set; }
     public required IReadOnlyDictionary<string, int> Partitions { get; init; }
     public string? Model { get; init; }
+
+    /// <summary><c>int8</c> or <c>fp32</c>: the precision of the model the pipeline runs (what every embedding figure measures).</summary>
+    public string? EmbedModelPrecision { get; init; }
+    public string? EmbedModelSha256 { get; init; }
     public double? EmbedAvgTokens { get; set; }
 
     public double? BrokerPassthroughMsgsPerS { get; set; }
     public double? PrivacyStageMsgsPerS { get; set; }
     public double? PrivacyVsPassthrough { get; set; }
     public double? EmbedModelOnlyPerS { get; set; }
+
+    /// <summary>The fp32 model the int8 one was made from, same texts, same run (null when fp32 runs).</summary>
+    public double? EmbedFp32ModelOnlyPerS { get; set; }
+    public double? EmbedInt8VsFp32 { get; set; }
     public double? EmbeddingStagePerS { get; set; }
     public double? EmbeddingVsModel { get; set; }
     public double? EmbedLatencyP50Ms { get; set; }
@@ -70,6 +78,7 @@ public sealed record BenchReport
     {
         PrivacyVsPassthrough = Ratio(PrivacyStageMsgsPerS, BrokerPassthroughMsgsPerS);
         EmbeddingVsModel = Ratio(EmbeddingStagePerS, EmbedModelOnlyPerS);
+        EmbedInt8VsFp32 = EmbedModelPrecision == "int8" ? Ratio(EmbedModelOnlyPerS, EmbedFp32ModelOnlyPerS) : null;
         WarehouseVsAppender = Ratio(WarehouseRowsPerS, AppenderRowsPerS);
     }
 
@@ -86,13 +95,15 @@ public sealed record BenchReport
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"machine: {Machine.Cores} cores, {Machine.RamMb:N0} MiB RAM, {Machine.Os}, {Machine.Runtime}, load average {Machine.LoadAvg1mAtStart:0.##} at start, {Machine.LoadAvg1mAtEnd:0.##} at end");
         sb.AppendLine(CultureInfo.InvariantCulture, $"model: {Model}, enriched texts {EmbedAvgTokens:0.#} tokens on average");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"embed_model_precision: {EmbedModelPrecision}, embed_model_sha256: {EmbedModelSha256}");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"records: passthrough/privacy {PassthroughRecords:N0}, embeddings {EmbeddingRecords:N0}, warehouse rows {WarehouseRows:N0}, latency windows {LatencyWindowS:0.#} s at {OfferedLoadPerS?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-"}/s");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"  {"figure",-34}{"value",12} {"unit",-9}ratio");
         Row("broker_passthrough_msgs_per_s", BrokerPassthroughMsgsPerS, "msg/s");
         Row("privacy_stage_msgs_per_s", PrivacyStageMsgsPerS, "msg/s", PrivacyVsPassthrough, "vs passthrough");
-        Row("embed_model_only_per_s", EmbedModelOnlyPerS, "texts/s");
+        Row("embed_model_only_per_s", EmbedModelOnlyPerS, "texts/s", EmbedInt8VsFp32, "int8 vs fp32");
+        Row("  (fp32 model only)", EmbedFp32ModelOnlyPerS, "texts/s");
         Row("embedding_stage_per_s", EmbeddingStagePerS, "texts/s", EmbeddingVsModel, "vs model");
         Row("embed_latency_p50_ms", EmbedLatencyP50Ms, "ms");
         Row("embed_latency_p95_ms", EmbedLatencyP95Ms, "ms");

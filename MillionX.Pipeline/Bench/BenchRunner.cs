@@ -26,6 +26,7 @@ public sealed class BenchRunner(
     IReadOnlyDictionary<string, string?> baseOverrides,
     EmbeddingOptions embedding,
     ResolvedModel model,
+    ResolvedModel? fp32Source,
     ValidationLimits limits,
     IReadOnlyDictionary<string, int> catalog,
     TextWriter progress)
@@ -79,7 +80,9 @@ public sealed class BenchRunner(
             WarehouseRows = orders.Count,
             LatencyWindowS = sizes.LatencyWindow.TotalSeconds,
             Partitions = new SortedDictionary<string, int>(partitions.ToDictionary(), StringComparer.Ordinal),
-            Model = $"{model.ModelPath} ({model.PublishedVariant ?? "not a published all-MiniLM-L6-v2 export"})",
+            Model = model.Describe(),
+            EmbedModelPrecision = model.Precision,
+            EmbedModelSha256 = model.ModelSha256,
         };
 
         using var broker = EmbeddedBroker.Start(1);
@@ -300,10 +303,22 @@ public sealed class BenchRunner(
         return Rate(rows.Count, t0, t1);
     }
 
+    /// <summary>The model alone, as the pipeline loads it, over the enriched texts in length-sorted batches; then the fp32 source.</summary>
     private Task ModelOnly(List<BenchRecord> enriched, BenchReport report)
     {
         var texts = enriched.Select(r => JsonSerializer.Deserialize(r.Value, ContractJson.Default.EnrichedPost)!.EnrichedContent).ToList();
-        using var embedder = new OnnxTextEmbedder(model.ModelPath, new MiniLmTokenizer(model.VocabPath, embedding.MaxTokens), embedding.IntraOpThreads, embedding.IntraOpSpinning);
+        report.EmbedModelOnlyPerS = ModelRate(model, texts, report);
+        if (fp32Source is not null && model.Precision == EmbeddingOptions.Int8Precision)
+        {
+            report.EmbedFp32ModelOnlyPerS = ModelRate(fp32Source, texts, report);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private double ModelRate(ResolvedModel resolved, List<string> texts, BenchReport report)
+    {
+        using var embedder = OnnxTextEmbedder.Create(resolved, embedding);
         var batches = texts.OrderBy(embedder.CountTokens).Chunk(embedding.MaxBatchSize).ToList();
         report.EmbedAvgTokens = Math.Round(texts.Average(embedder.CountTokens), 1);
         WarmUp(embedder, texts);
@@ -312,11 +327,10 @@ public sealed class BenchRunner(
         var t1 = Stopwatch.GetTimestamp();
         if (vectors != texts.Count)
         {
-            throw new BenchFailedException($"model: {texts.Count} texts in, {vectors} vectors out");
+            throw new BenchFailedException($"model {resolved.Precision}: {texts.Count} texts in, {vectors} vectors out");
         }
 
-        report.EmbedModelOnlyPerS = Rate(texts.Count, t0, t1);
-        return Task.CompletedTask;
+        return Rate(texts.Count, t0, t1);
     }
 
     private async Task EmbeddingStageAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> enriched, BenchReport report, CancellationToken ct)

@@ -34,6 +34,7 @@ public static class BenchCommand
             .ToDictionary(t => t.Key, t => int.Parse(t["Partitions"] ?? "1", CultureInfo.InvariantCulture), StringComparer.Ordinal);
 
         ResolvedModel model;
+        ResolvedModel? fp32Source;
         using (var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter(l => l >= LogLevel.Warning)
             .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace)))
@@ -41,10 +42,19 @@ public static class BenchCommand
         {
             // The pipeline's own resolution: the bench measures the model the pipeline would run.
             model = EmbeddingRegistration.ResolveModel(embedding, http, loggers.CreateLogger("MillionX.Pipeline.Bench"));
+
+            // embed_int8_vs_fp32: the fp32 model the int8 one was made from (from the same cache), in the same run.
+            fp32Source = null;
+            if (model.Precision == EmbeddingOptions.Int8Precision && model.SourceSha256 != model.ModelSha256)
+            {
+                var fp32 = EmbeddingRegistration.Resolved(embedding);
+                fp32.Precision = EmbeddingOptions.Fp32Precision;
+                fp32Source = await new ModelLoader(fp32, http).ResolveAsync();
+            }
         }
 
         var baseOverrides = overrideList.ToDictionary(o => o.Key, o => o.Value, StringComparer.OrdinalIgnoreCase);
-        var runner = new BenchRunner(BenchSizes.For(quick, scale), cl.ConfigArgs, baseOverrides, embedding, model, limits, catalog, progress);
+        var runner = new BenchRunner(BenchSizes.For(quick, scale), cl.ConfigArgs, baseOverrides, embedding, model, fp32Source, limits, catalog, progress);
         var report = await runner.RunAsync(quick, CancellationToken.None);
 
         await output.WriteLineAsync(report.FormatTable());
