@@ -98,4 +98,35 @@ public sealed class ContextEnricherTests : IDisposable
         Assert.Equal(0, second.Services.GetRequiredService<Observability.PipelineMetrics>().Stage("context-enricher").In - 1);
         await second.StopAsync();
     }
+
+    [Fact]
+    public async Task Enricher_SemanticMatching_FindsAProductByMeaningOnlyWhenOn()
+    {
+        Order("P-S", "Sunscreen SPF 50", 650, 1);
+        Order("P-L", "Gaming Laptop RTX 4060", 145000, 2);
+
+        // No keyword, name or id of either product in the post: only its meaning points at the sunscreen.
+        var keywordsOnly = _broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00").With("Stages:context-enricher:SemanticMatching", "false");
+        using (var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), keywordsOnly))
+        {
+            await host.StartAsync();
+            Assert.Null(host.Services.GetService<Stages.ContextEnricher.SemanticCatalogue>());
+            Assert.True(await TestConfig.Eventually(() => host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>().Catalogue.Count == 2, TimeSpan.FromSeconds(20)));
+            Post("s1", "cream to protect my skin from the sun");
+            Assert.True(await TestConfig.Eventually(() => Enriched().ContainsKey("s1"), TimeSpan.FromSeconds(20)));
+            Assert.Empty(Enriched()["s1"].MatchedProductIds);
+            await host.StopAsync();
+        }
+
+        var semantic = _broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00");
+        using var second = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), semantic);
+        await second.StartAsync();
+        var names = second.Services.GetRequiredService<Stages.ContextEnricher.SemanticCatalogue>();
+        Assert.True(await TestConfig.Eventually(() => names.Embedded == 2 && names.Pending == 0, TimeSpan.FromSeconds(30)), "product names not embedded");
+        Post("s2", "cream to protect my skin from the sun");
+        Assert.True(await TestConfig.Eventually(() => Enriched().ContainsKey("s2"), TimeSpan.FromSeconds(20)));
+        Assert.Equal(["P-S"], Enriched()["s2"].MatchedProductIds);
+        Assert.Contains("| Product: Sunscreen SPF 50, price 650 BDT", Enriched()["s2"].EnrichedContent, StringComparison.Ordinal);
+        await second.StopAsync();
+    }
 }

@@ -10,6 +10,12 @@ public static class EmbeddingRegistration
     /// </summary>
     public static IHostApplicationBuilder AddEmbedder(this IHostApplicationBuilder builder)
     {
+        // Several stages of one process (embedding-service, context-enricher) share one model session.
+        if (builder.Services.Any(d => d.ServiceType == typeof(ITextEmbedder)))
+        {
+            return builder;
+        }
+
         builder.Services.AddOptions<EmbeddingOptions>().BindConfiguration(EmbeddingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpClient("model-download", c => c.Timeout = TimeSpan.FromMinutes(10));
         builder.Services.AddSingleton<ITextEmbedder>(sp =>

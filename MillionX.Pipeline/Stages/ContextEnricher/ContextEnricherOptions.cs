@@ -25,6 +25,16 @@ public sealed class ContextEnricherOptions : IValidatableObject
     [Range(1, 20)]
     public int MaxMatches { get; set; } = 3;
 
+    /// <summary>
+    /// Match posts to products by embedding similarity as well as by keywords: product names are embedded once when
+    /// learnt, each post once (an inference of the embedding model per post, in this stage).
+    /// </summary>
+    public bool SemanticMatching { get; set; } = true;
+
+    /// <summary>Least cosine similarity between a post and a product name for a match by meaning alone.</summary>
+    [Range(0.0, 1.0, ErrorMessage = "Stages:context-enricher:SemanticThreshold must be between 0 and 1.")]
+    public double SemanticThreshold { get; set; } = 0.45;
+
     public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(15);

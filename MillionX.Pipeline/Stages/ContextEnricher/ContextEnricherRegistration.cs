@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Embedding;
 using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.Stages.ContextEnricher;
@@ -21,6 +22,13 @@ public static class ContextEnricherRegistration
                     string.IsNullOrWhiteSpace(o.DuckDbPath) ? builder.Configuration["Warehouse:DuckDb:Path"] ?? "data/millionx.duckdb" : o.DuckDbPath,
                     sp.GetRequiredService<ILogger<MemoryCatalogueStore>>());
         });
+        if (builder.Configuration.GetValue($"{ContextEnricherOptions.Section}:SemanticMatching", true))
+        {
+            builder.AddEmbedder();
+            builder.Services.AddSingleton<SemanticCatalogue>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<SemanticCatalogue>());
+        }
+
         builder.Services.AddSingleton<ContextEnricherStage>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ContextEnricherStage>());
         return builder;

@@ -14,14 +14,16 @@ namespace MillionX.Pipeline.Stages.ContextEnricher;
 /// Learns the product catalogue from <c>sink.snowflake.orders</c> and enriches anonymised posts from
 /// <c>sink.weaviate.vectors</c> with the products they mention, to <c>enriched.weaviate.vectors</c>. An unreachable
 /// catalogue store is a transient failure: the record waits (with backoff) and its offset is not stored. Orders are
-/// learnt in micro-batches (one store write per batch, not per order) on a worker beside the consumer.
+/// learnt in micro-batches (one store write per batch, not per order) on a worker beside the consumer. With
+/// <c>SemanticMatching</c> (<paramref name="semantic"/> set) posts also match products by embedding similarity.
 /// </summary>
 public sealed class ContextEnricherStage(
     StageServices services,
     ICatalogueStore store,
     PipelineProducer producer,
     IOptions<ContextEnricherOptions> options,
-    TimeProvider clock) : ConsumerStage(StageName, services)
+    TimeProvider clock,
+    SemanticCatalogue? semantic = null) : ConsumerStage(StageName, services)
 {
     public const string StageName = "context-enricher";
 
@@ -79,10 +81,13 @@ public sealed class ContextEnricherStage(
             return;
         }
 
+        // The post's vector is computed outside the lock: one model inference, while orders keep being learnt.
+        var postVector = semantic?.EmbedPost(ProductMatcher.TextForMatching(post));
         IReadOnlyList<CatalogueProduct> matches;
         lock (_cacheLock)
         {
-            matches = _matcher.Match(post, _cache.Values);
+            var similarities = postVector is null ? null : semantic!.Similarities(postVector, _cache.Values);
+            matches = _matcher.Match(post, _cache.Values, similarities, options.Value.SemanticThreshold);
         }
 
         Matches.WithLabels(matches.Count > 0 ? "true" : "false").Inc();
@@ -116,6 +121,7 @@ public sealed class ContextEnricherStage(
             foreach (var p in loaded!)
             {
                 _cache[p.Key] = p;
+                semantic?.Learn(p);
             }
 
             CatalogueSize.Set(_cache.Count);
@@ -146,7 +152,9 @@ public sealed class ContextEnricherStage(
                 foreach (var order in orders)
                 {
                     var key = $"{order.Platform}:{order.ProductId}";
-                    _cache[key] = CatalogueProduct.Merge(_cache.GetValueOrDefault(key), order);
+                    var product = CatalogueProduct.Merge(_cache.GetValueOrDefault(key), order);
+                    _cache[key] = product;
+                    semantic?.Learn(product);
                 }
 
                 CatalogueSize.Set(_cache.Count);

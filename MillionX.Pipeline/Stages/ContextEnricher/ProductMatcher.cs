@@ -6,8 +6,11 @@ using MillionX.Pipeline.Contracts;
 namespace MillionX.Pipeline.Stages.ContextEnricher;
 
 /// <summary>
-/// Pure: finds the catalogue products a post talks about, by exact product name or id in the text, or by keyword
-/// groups (English and Benglish) shared by the post and the product name, and builds the enriched text.
+/// Pure: finds the catalogue products a post talks about, by exact product name or id in the text, by keyword
+/// groups (English and Benglish) shared by the post and the product name, or by meaning (the cosine similarity of
+/// the post's and the name's embeddings, given by the caller, at least the threshold), and builds the enriched text.
+/// Ranking: exact name, then id, then the rest by similarity (keyword-group matches count as candidates whatever
+/// their similarity), then how often the product was ordered.
 /// </summary>
 public sealed partial class ProductMatcher(IReadOnlyDictionary<string, string[]> keywordGroups, int maxMatches)
 {
@@ -18,19 +21,25 @@ public sealed partial class ProductMatcher(IReadOnlyDictionary<string, string[]>
     [GeneratedRegex(@"\b(?:PHONE|EMAIL|USER)_[a-z0-9]+_[0-9a-f]+\b", RegexOptions.CultureInvariant)]
     private static partial Regex PiiToken();
 
-    public IReadOnlyList<CatalogueProduct> Match(AnonymisedPost post, IReadOnlyCollection<CatalogueProduct> catalogue)
+    /// <summary>The text a post is matched on: its content without the privacy shield's tokens, and its hashtags.</summary>
+    public static string TextForMatching(AnonymisedPost post) => PiiToken().Replace(post.Content, " ") + " " + string.Join(' ', post.Hashtags);
+
+    public IReadOnlyList<CatalogueProduct> Match(
+        AnonymisedPost post, IReadOnlyCollection<CatalogueProduct> catalogue,
+        IReadOnlyDictionary<string, float>? similarities = null, double threshold = 1)
     {
         if (catalogue.Count == 0)
         {
             return [];
         }
 
-        var text = Normalise(PiiToken().Replace(post.Content, " ") + " " + string.Join(' ', post.Hashtags));
+        var text = Normalise(TextForMatching(post));
         var postGroups = Groups(text + " " + Normalise(string.Join(' ', post.ProductMentions)));
-        var scored = new List<(CatalogueProduct Product, int Score)>();
+        var scored = new List<(CatalogueProduct Product, int Score, float Similarity)>();
         foreach (var product in catalogue)
         {
             var name = Normalise(product.Name);
+            var similarity = similarities is not null && similarities.TryGetValue(product.Key, out var s) ? s : 0f;
             var score = 0;
             if (name.Length > 0 && Contains(text, name))
             {
@@ -45,14 +54,16 @@ public sealed partial class ProductMatcher(IReadOnlyDictionary<string, string[]>
                 score = 1;
             }
 
-            if (score > 0)
+            if (score > 0 || similarity >= threshold)
             {
-                scored.Add((product, score));
+                scored.Add((product, score, similarity));
             }
         }
 
         return scored
-            .OrderByDescending(s => s.Score)
+            .OrderByDescending(s => s.Score >= 2 ? s.Score : 0)
+            .ThenByDescending(s => s.Similarity)
+            .ThenByDescending(s => s.Score)
             .ThenByDescending(s => s.Product.TimesSeen)
             .ThenBy(s => s.Product.Key, StringComparer.Ordinal)
             .Take(maxMatches)
