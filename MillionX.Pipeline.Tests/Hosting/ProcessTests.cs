@@ -76,7 +76,7 @@ public sealed class ProcessTests
 
         var stopwatch = Stopwatch.StartNew();
         p.Signal("INT");
-        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(5)), "did not stop within 5 s of Ctrl+C");
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(5)), "did not stop within 5 s of Ctrl+C:\n" + p.AllOutput);
         stopwatch.Stop();
         Assert.Equal(0, p.ExitCode);
         Assert.Contains(p.Stdout, l => l.Contains("Stage dlq-monitor committed its offsets and left group", StringComparison.Ordinal));
@@ -115,7 +115,7 @@ public sealed class ProcessTests
         var dead = Assert.Single(TestBroker.ReadAll(address, Topics.DeadLettersWeather));
         Assert.Contains("out_of_range", System.Text.Encoding.UTF8.GetString(dead.Message.Value), StringComparison.Ordinal);
         broker.Signal("INT");
-        Assert.True(broker.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.True(broker.WaitForExit(TimeSpan.FromSeconds(10)), broker.AllOutput);
         Directory.Delete(dir, true);
     }
 }

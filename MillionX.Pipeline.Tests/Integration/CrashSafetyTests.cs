@@ -62,7 +62,7 @@ public sealed partial class CrashSafetyTests
                 && CaughtUp(address, "crash-privacy-shield", Topics.MarketShopify, 4), TimeSpan.FromSeconds(120));
             Assert.True(done, survivor.AllOutput);
             survivor.Signal("INT");
-            Assert.True(survivor.WaitForExit(TimeSpan.FromSeconds(10)));
+            Assert.True(survivor.WaitForExit(TimeSpan.FromSeconds(10)), survivor.AllOutput);
             Assert.Equal(0, survivor.ExitCode);
         }
 
@@ -73,7 +73,7 @@ public sealed partial class CrashSafetyTests
             Enumerable.Range(0, lines).Sum(i => 1000L + (i % 500)),
             DuckDbQuery.Scalar(duckdb, "select cast(sum(PRICE) as bigint) from ORDERS"));
         broker.Signal("INT");
-        Assert.True(broker.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.True(broker.WaitForExit(TimeSpan.FromSeconds(10)), broker.AllOutput);
         Directory.Delete(dir, true);
     }
 

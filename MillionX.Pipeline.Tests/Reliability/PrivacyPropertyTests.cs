@@ -93,7 +93,7 @@ public sealed class PrivacyPropertyTests(ITestOutputHelper output)
         Assert.True(leaks.Count == 0, $"seed {corpus.Seed}: {leaks.Count} leaks:\n" + string.Join('\n', leaks.Take(40)));
 
         broker.Signal("INT");
-        Assert.True(broker.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.True(broker.WaitForExit(TimeSpan.FromSeconds(10)), broker.AllOutput);
         Assert.All(secrets, s => Assert.DoesNotContain(PiiCorpus.Needle(s), PiiCorpus.Haystack(Encoding.UTF8.GetBytes(broker.AllOutput)), StringComparison.Ordinal));
         Directory.Delete(dir, true);
     }

@@ -11,23 +11,11 @@ namespace MillionX.Pipeline.VectorStore;
 /// </summary>
 public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckDbVectorStore> logger) : IVectorStore
 {
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private DuckDBConnection? _connection;
+    private readonly DuckDbSession _session = new(path, c => Initialise(c, dimensions, logger));
 
     public string Name => "duckdb";
 
-    public async Task EnsureSchemaAsync(CancellationToken ct)
-    {
-        await _lock.WaitAsync(ct);
-        try
-        {
-            Open();
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+    public Task EnsureSchemaAsync(CancellationToken ct) => _session.RunAsync(_ => { }, ct);
 
     public async Task UpsertAsync(IReadOnlyList<VectorRecord> records, CancellationToken ct)
     {
@@ -36,45 +24,41 @@ public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckD
             return;
         }
 
-        await _lock.WaitAsync(ct);
         try
         {
-            var connection = Open();
-            connection.Execute("DELETE FROM STAGE_POST_VECTORS");
-            using (var appender = connection.CreateAppender("STAGE_POST_VECTORS"))
-            {
-                // Last one wins within a batch, as it would across batches.
-                foreach (var r in records.GroupBy(r => r.PostId, StringComparer.Ordinal).Select(g => g.Last()))
-                {
-                    if (r.Vector.Length != dimensions)
-                    {
-                        throw new ArgumentException($"Vector for post {r.PostId} has {r.Vector.Length} dimensions; the store holds {dimensions}.");
-                    }
-
-                    appender.CreateRow().AppendValue(r.PostId).AppendValue(r.Platform).AppendValue(r.Content).AppendValue(r.EnrichedContent)
-                        .AppendValue(r.Timestamp.UtcDateTime).AppendValue(r.EngagementCount).AppendValue(r.Hashtags.ToList())
-                        .AppendValue(r.MatchedProductIds.ToList()).AppendValue(r.Vector).AppendValue(DateTime.UtcNow).EndRow();
-                }
-            }
-
-            connection.Execute("INSERT OR REPLACE INTO POST_VECTORS SELECT * FROM STAGE_POST_VECTORS");
+            await _session.RunAsync(connection => Upsert(connection, records), ct);
         }
         catch (DuckDBException ex) when (DuckDbFiles.IsTransient(ex))
         {
             throw new TransientVectorStoreException($"DuckDB vector write failed: {ex.Message}", ex);
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
 
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int top, string? platform, CancellationToken ct)
+    private void Upsert(DuckDBConnection connection, IReadOnlyList<VectorRecord> records)
     {
-        await _lock.WaitAsync(ct);
-        try
+        connection.Execute("DELETE FROM STAGE_POST_VECTORS");
+        using (var appender = connection.CreateAppender("STAGE_POST_VECTORS"))
         {
-            var connection = Open();
+            // Last one wins within a batch, as it would across batches.
+            foreach (var r in records.GroupBy(r => r.PostId, StringComparer.Ordinal).Select(g => g.Last()))
+            {
+                if (r.Vector.Length != dimensions)
+                {
+                    throw new ArgumentException($"Vector for post {r.PostId} has {r.Vector.Length} dimensions; the store holds {dimensions}.");
+                }
+
+                appender.CreateRow().AppendValue(r.PostId).AppendValue(r.Platform).AppendValue(r.Content).AppendValue(r.EnrichedContent)
+                    .AppendValue(r.Timestamp.UtcDateTime).AppendValue(r.EngagementCount).AppendValue(r.Hashtags.ToList())
+                    .AppendValue(r.MatchedProductIds.ToList()).AppendValue(r.Vector).AppendValue(DateTime.UtcNow).EndRow();
+            }
+        }
+
+        connection.Execute("INSERT OR REPLACE INTO POST_VECTORS SELECT * FROM STAGE_POST_VECTORS");
+    }
+
+    public Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int top, string? platform, CancellationToken ct) =>
+        _session.RunAsync<IReadOnlyList<SearchHit>>(connection =>
+        {
             using var command = connection.CreateCommand();
             command.CommandText = $"""
                 SELECT POST_ID, PLATFORM, CONTENT, ENGAGEMENT, TIMESTAMP, array_cosine_similarity(VECTOR, $query::FLOAT[{dimensions}]) AS SCORE
@@ -94,36 +78,17 @@ public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckD
             }
 
             return hits;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+        }, ct);
 
-    public async Task<long> CountAsync(CancellationToken ct)
+    public Task<long> CountAsync(CancellationToken ct) => _session.RunAsync(connection =>
     {
-        await _lock.WaitAsync(ct);
-        try
-        {
-            using var command = Open().CreateCommand();
-            command.CommandText = "SELECT count(*) FROM POST_VECTORS";
-            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM POST_VECTORS";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }, ct);
 
-    private DuckDBConnection Open()
+    private static DuckDBConnection Initialise(DuckDBConnection connection, int dimensions, ILogger logger)
     {
-        if (_connection is not null)
-        {
-            return _connection;
-        }
-
-        var connection = DuckDbFiles.Open(path);
         connection.Execute($"""
             CREATE TABLE IF NOT EXISTS POST_VECTORS (
                 POST_ID VARCHAR PRIMARY KEY, PLATFORM VARCHAR NOT NULL, CONTENT VARCHAR NOT NULL, ENRICHED_CONTENT VARCHAR NOT NULL,
@@ -131,15 +96,9 @@ public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckD
                 VECTOR FLOAT[{dimensions}] NOT NULL, WRITTEN_AT TIMESTAMP NOT NULL)
             """);
         connection.Execute("CREATE TEMP TABLE IF NOT EXISTS STAGE_POST_VECTORS AS SELECT * FROM POST_VECTORS LIMIT 0");
-        logger.LogInformation("Vector store: DuckDB file {Path}, FLOAT[{Dimensions}]", Path.GetFullPath(path), dimensions);
-        _connection = connection;
+        logger.LogInformation("Vector store: DuckDB file {Path}, FLOAT[{Dimensions}]", connection.DataSource, dimensions);
         return connection;
     }
 
-    public ValueTask DisposeAsync()
-    {
-        _connection?.Dispose();
-        _connection = null;
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
 }

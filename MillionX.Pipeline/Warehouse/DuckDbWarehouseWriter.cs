@@ -10,32 +10,18 @@ namespace MillionX.Pipeline.Warehouse;
 /// </summary>
 public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, ILogger<DuckDbWarehouseWriter> logger) : IWarehouseWriter
 {
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private DuckDBConnection? _connection;
+    private readonly DuckDbSession _session = new(System.IO.Path.GetFullPath(options.Value.DuckDb.Path), c => Initialise(c, logger));
 
     public string Name => "duckdb";
 
-    public string Path => System.IO.Path.GetFullPath(options.Value.DuckDb.Path);
+    public string Path => _session.Path;
 
-    public async Task EnsureSchemaAsync(CancellationToken ct)
+    public Task EnsureSchemaAsync(CancellationToken ct) => Run(_ => true, ct);
+
+    public Task<WriteResult> WriteAsync(WarehouseBatch batch, CancellationToken ct) => Run(connection =>
     {
-        await _lock.WaitAsync(ct);
         try
         {
-            Open();
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    public async Task<WriteResult> WriteAsync(WarehouseBatch batch, CancellationToken ct)
-    {
-        await _lock.WaitAsync(ct);
-        try
-        {
-            var connection = Open();
             var stopwatch = Stopwatch.StartNew();
             connection.Execute("DELETE FROM STAGE_ORDERS; DELETE FROM STAGE_PRICE_HISTORY; DELETE FROM STAGE_WEATHER_LOGS;");
             using (var a = connection.CreateAppender("STAGE_ORDERS"))
@@ -79,33 +65,25 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         }
         catch (DuckDBException ex) when (DuckDbFiles.IsTransient(ex))
         {
-            TryRollback();
+            TryRollback(connection);
             throw new TransientWarehouseException($"DuckDB write failed: {ex.Message}", ex);
         }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+    }, ct);
 
-    private DuckDBConnection Open()
+    private async Task<T> Run<T>(Func<DuckDBConnection, T> work, CancellationToken ct)
     {
-        if (_connection is not null)
-        {
-            return _connection;
-        }
-
-        var path = Path;
-        DuckDBConnection connection;
         try
         {
-            connection = DuckDbFiles.Open(path);
+            return await _session.RunAsync(work, ct);
         }
         catch (DuckDBException ex) when (DuckDbFiles.IsTransient(ex))
         {
-            throw new TransientWarehouseException($"Cannot open DuckDB file {path} (is another process using it?): {ex.Message}", ex);
+            throw new TransientWarehouseException($"Cannot open DuckDB file {Path} (is another process using it?): {ex.Message}", ex);
         }
+    }
 
+    private static DuckDBConnection Initialise(DuckDBConnection connection, ILogger logger)
+    {
         foreach (var statement in WarehouseDdl.Statements("duckdb"))
         {
             connection.Execute(statement);
@@ -116,19 +94,15 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
             connection.Execute($"CREATE TEMP TABLE IF NOT EXISTS STAGE_{table} AS SELECT * FROM {table} LIMIT 0");
         }
 
-        logger.LogInformation("Warehouse: DuckDB file {Path}", path);
-        _connection = connection;
+        logger.LogInformation("Warehouse: DuckDB file {Path}", connection.DataSource);
         return connection;
     }
 
-    private void TryRollback()
+    private static void TryRollback(DuckDBConnection connection)
     {
         try
         {
-            if (_connection is not null)
-            {
-                _connection.Execute("ROLLBACK");
-            }
+            connection.Execute("ROLLBACK");
         }
         catch (DuckDBException)
         {
@@ -136,11 +110,5 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         }
     }
 
-    public ValueTask DisposeAsync()
-    {
-        _connection?.Dispose();
-        _connection = null;
-        _lock.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
 }

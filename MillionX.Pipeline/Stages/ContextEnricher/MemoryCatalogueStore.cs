@@ -8,75 +8,51 @@ namespace MillionX.Pipeline.Stages.ContextEnricher;
 /// The in-process catalogue, persisted in a DuckDB table (PRODUCT_CATALOGUE, the embedded warehouse file by default)
 /// so a restart does not forget it. One process owns it; replicas share a catalogue through Redis instead.
 /// </summary>
-public sealed class MemoryCatalogueStore(string path, ILogger<MemoryCatalogueStore> logger) : ICatalogueStore
+public sealed class MemoryCatalogueStore : ICatalogueStore
 {
     private readonly Dictionary<string, CatalogueProduct> _products = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private DuckDBConnection? _connection;
+    private readonly DuckDbSession _session;
 
-    public async Task UpsertAsync(IReadOnlyList<AnonymisedOrder> orders, CancellationToken ct)
+    public MemoryCatalogueStore(string path, ILogger<MemoryCatalogueStore> logger)
     {
-        await _lock.WaitAsync(ct);
-        try
-        {
-            var connection = Open();
-            var changed = new Dictionary<string, CatalogueProduct>(StringComparer.Ordinal);
-            foreach (var order in orders)
-            {
-                var key = $"{order.Platform}:{order.ProductId}";
-                _products.TryGetValue(key, out var current);
-                var merged = CatalogueProduct.Merge(current, order);
-                _products[key] = merged;
-                changed[key] = merged;
-            }
+        _session = new DuckDbSession(path, connection => Initialise(connection, logger));
+    }
 
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                INSERT OR REPLACE INTO PRODUCT_CATALOGUE VALUES ($platform, $id, $name, $latest, $min, $max, $currency, $seen, $at)
-                """;
+    public Task UpsertAsync(IReadOnlyList<AnonymisedOrder> orders, CancellationToken ct) => _session.RunAsync(connection =>
+    {
+        var changed = new Dictionary<string, CatalogueProduct>(StringComparer.Ordinal);
+        foreach (var order in orders)
+        {
+            var key = $"{order.Platform}:{order.ProductId}";
+            changed[key] = CatalogueProduct.Merge(changed.GetValueOrDefault(key) ?? _products.GetValueOrDefault(key), order);
+        }
+
+        // One Appender pass into a staging table and one set-based upsert per batch: the cost follows the batch,
+        // not one parameterised statement per changed product (which made learning slower as the catalogue grew).
+        connection.Execute("DELETE FROM STAGE_PRODUCT_CATALOGUE");
+        using (var appender = connection.CreateAppender("STAGE_PRODUCT_CATALOGUE"))
+        {
             foreach (var p in changed.Values)
             {
-                command.Parameters.Clear();
-                command.Parameters.Add(new DuckDBParameter("platform", p.Platform));
-                command.Parameters.Add(new DuckDBParameter("id", p.ProductId));
-                command.Parameters.Add(new DuckDBParameter("name", p.Name));
-                command.Parameters.Add(new DuckDBParameter("latest", p.LatestPrice));
-                command.Parameters.Add(new DuckDBParameter("min", p.MinPrice));
-                command.Parameters.Add(new DuckDBParameter("max", p.MaxPrice));
-                command.Parameters.Add(new DuckDBParameter("currency", p.Currency));
-                command.Parameters.Add(new DuckDBParameter("seen", p.TimesSeen));
-                command.Parameters.Add(new DuckDBParameter("at", p.LatestAtUtc));
-                command.ExecuteNonQuery();
+                appender.CreateRow().AppendValue(p.Platform).AppendValue(p.ProductId).AppendValue(p.Name).AppendValue(p.LatestPrice)
+                    .AppendValue(p.MinPrice).AppendValue(p.MaxPrice).AppendValue(p.Currency).AppendValue(p.TimesSeen).AppendValue(p.LatestAtUtc).EndRow();
             }
         }
-        finally
-        {
-            _lock.Release();
-        }
-    }
 
-    public async Task<IReadOnlyList<CatalogueProduct>> LoadAsync(CancellationToken ct)
+        connection.Execute("INSERT OR REPLACE INTO PRODUCT_CATALOGUE SELECT * FROM STAGE_PRODUCT_CATALOGUE");
+
+        // Only a stored batch changes what this store answers, so a failed write that is retried is not counted twice.
+        foreach (var (key, product) in changed)
+        {
+            _products[key] = product;
+        }
+    }, ct);
+
+    public Task<IReadOnlyList<CatalogueProduct>> LoadAsync(CancellationToken ct) =>
+        _session.RunAsync<IReadOnlyList<CatalogueProduct>>(_ => _products.Values.ToList(), ct);
+
+    private DuckDBConnection Initialise(DuckDBConnection connection, ILogger logger)
     {
-        await _lock.WaitAsync(ct);
-        try
-        {
-            Open();
-            return _products.Values.ToList();
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    private DuckDBConnection Open()
-    {
-        if (_connection is not null)
-        {
-            return _connection;
-        }
-
-        var connection = DuckDbFiles.Open(path);
         connection.Execute("""
             CREATE TABLE IF NOT EXISTS PRODUCT_CATALOGUE (
                 PLATFORM VARCHAR NOT NULL, PRODUCT_ID VARCHAR NOT NULL, NAME VARCHAR NOT NULL,
@@ -84,6 +60,7 @@ public sealed class MemoryCatalogueStore(string path, ILogger<MemoryCatalogueSto
                 CURRENCY VARCHAR NOT NULL, TIMES_SEEN BIGINT NOT NULL, LATEST_AT TIMESTAMP NOT NULL,
                 PRIMARY KEY (PLATFORM, PRODUCT_ID))
             """);
+        connection.Execute("CREATE TEMP TABLE IF NOT EXISTS STAGE_PRODUCT_CATALOGUE AS SELECT * FROM PRODUCT_CATALOGUE LIMIT 0");
 
         using (var read = connection.CreateCommand())
         {
@@ -97,15 +74,9 @@ public sealed class MemoryCatalogueStore(string path, ILogger<MemoryCatalogueSto
             }
         }
 
-        logger.LogInformation("Product catalogue: {Count} products from {Path}", _products.Count, Path.GetFullPath(path));
-        _connection = connection;
+        logger.LogInformation("Product catalogue: {Count} products from {Path}", _products.Count, connection.DataSource);
         return connection;
     }
 
-    public ValueTask DisposeAsync()
-    {
-        _connection?.Dispose();
-        _connection = null;
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
 }

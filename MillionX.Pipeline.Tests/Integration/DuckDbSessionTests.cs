@@ -1,0 +1,39 @@
+using MillionX.Pipeline.Tests.Support;
+using MillionX.Pipeline.Warehouse;
+
+namespace MillionX.Pipeline.Tests.Integration;
+
+/// <summary>The one DuckDB connection type of the stores: a close never lands under a call that is still writing.</summary>
+public sealed class DuckDbSessionTests
+{
+    [Fact]
+    public async Task Dispose_WhileACallWrites_WaitsForItThenRefusesLaterCallsWithoutReopening()
+    {
+        var path = TestConfig.TempDuckDb();
+        var opened = 0;
+        var session = new DuckDbSession(path, c =>
+        {
+            Interlocked.Increment(ref opened);
+            c.Execute("CREATE TABLE IF NOT EXISTS T (X INTEGER)");
+            return c;
+        });
+        using var writing = new ManualResetEventSlim();
+        var write = Task.Run(() => session.RunAsync(c =>
+        {
+            writing.Set();
+            Thread.Sleep(400); // a batch in progress when the host disposes its stores
+            c.Execute("INSERT INTO T VALUES (1)");
+        }, CancellationToken.None));
+        writing.Wait(TimeSpan.FromSeconds(10));
+
+        var dispose = session.DisposeAsync().AsTask();
+        await Task.Delay(100);
+        Assert.False(dispose.IsCompleted, "the connection was closed under the writing call");
+        await write; // the write finished on an open connection (it would throw otherwise)
+        await dispose;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.RunAsync(c => c.Execute("INSERT INTO T VALUES (2)"), CancellationToken.None));
+        Assert.Equal(1, opened);
+        Assert.Equal(1, DuckDbQuery.Scalar(path, "select count(*) from T"));
+    }
+}
