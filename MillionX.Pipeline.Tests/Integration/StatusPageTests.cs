@@ -97,6 +97,7 @@ public sealed class StatusPageTests(ITestOutputHelper output)
             Assert.Equal(0, await page.Locator("#dead-letters script, #dlq-examples script, #dlq-examples img").CountAsync());
 
             // Recent warnings: dlq-monitor's warning about the unreadable dead letter came through the Serilog sink.
+            await page.WaitForSelectorAsync("#recent-errors tbody tr");
             var recent = await page.Locator("#recent-errors tbody tr").EvaluateAllAsync<string[][]>(
                 "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent))");
             Assert.Contains(recent, r => r[1] == "Warning" && r[3].Contains("Unreadable dead letter at \"dead-letters-weather\"", StringComparison.Ordinal));

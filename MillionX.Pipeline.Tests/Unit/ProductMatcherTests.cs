@@ -83,4 +83,35 @@ public sealed class ProductMatcherTests
         Assert.Equal(130, forward.MaxPrice);
         Assert.Equal(3, forward.TimesSeen);
     }
+
+    [Fact]
+    public void Index_HundredThousandProducts_PostLooksOnlyAtTheProductsItCanMatch()
+    {
+        var index = Matcher.NewIndex();
+        for (int i = 0; i < 100_000; i++)
+        {
+            index.Upsert(CatalogueProduct.Merge(null, Order($"X-{i}", $"Widget{i} Model {i % 100}", 100 + i)));
+        }
+
+        index.Upsert(Catalogue[0]); // Jamdani Shari
+        var post = Post("Notun jamdani shari eseche, dam koto?");
+
+        var candidates = Matcher.Candidates(post, index);
+
+        Assert.Equal(["daraz:P-1"], candidates.Order(StringComparer.Ordinal));
+        Assert.Equal(["P-1"], Matcher.Match(post, index).Select(p => p.ProductId));
+        Assert.Equal(100_001, index.Count);
+    }
+
+    [Fact]
+    public void Index_ProductRenamed_MatchedByItsNewNameOnly()
+    {
+        var index = Matcher.NewIndex();
+        var first = CatalogueProduct.Merge(null, Order("P-9", "Nakshi Kantha", 3000));
+        index.Upsert(first);
+        index.Upsert(CatalogueProduct.Merge(first, Order("P-9", "Silk Kantha Stitch Quilt", 3200, minutes: 5)));
+
+        Assert.Empty(Matcher.Match(Post("nakshi kantha lagbe"), index));
+        Assert.Equal(["P-9"], Matcher.Match(Post("silk kantha stitch quilt available?"), index).Select(p => p.ProductId));
+    }
 }

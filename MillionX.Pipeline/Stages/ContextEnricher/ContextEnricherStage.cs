@@ -41,6 +41,7 @@ public sealed class ContextEnricherStage(
     private static readonly TimeSpan MaxOrderBatchAge = TimeSpan.FromMilliseconds(50);
 
     private readonly Dictionary<string, CatalogueProduct> _cache = new(StringComparer.Ordinal);
+    private CatalogueIndex? _index;
     private readonly Lock _cacheLock = new();
     private readonly Channel<(AnonymisedOrder Order, RecordCompletion Completion)> _orders =
         Channel.CreateBounded<(AnonymisedOrder, RecordCompletion)>(new BoundedChannelOptions(MaxOrderBatch * 4) { SingleReader = true, SingleWriter = true });
@@ -60,6 +61,8 @@ public sealed class ContextEnricherStage(
             }
         }
     }
+
+    private CatalogueIndex Index => _index ??= _matcher.NewIndex();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -86,8 +89,8 @@ public sealed class ContextEnricherStage(
         IReadOnlyList<CatalogueProduct> matches;
         lock (_cacheLock)
         {
-            var similarities = postVector is null ? null : semantic!.Similarities(postVector, _cache.Values);
-            matches = _matcher.Match(post, _cache.Values, similarities, options.Value.SemanticThreshold);
+            var similarities = postVector is null ? null : semantic!.Similarities(postVector, options.Value.SemanticThreshold, _matcher.Candidates(post, Index));
+            matches = _matcher.Match(post, Index, similarities, options.Value.SemanticThreshold);
         }
 
         Matches.WithLabels(matches.Count > 0 ? "true" : "false").Inc();
@@ -117,10 +120,17 @@ public sealed class ContextEnricherStage(
 
         lock (_cacheLock)
         {
-            _cache.Clear();
+            // Products are never removed, so a reload only touches what changed (other replicas' orders, with Redis):
+            // the index is not rebuilt from scratch every MaxStaleness.
             foreach (var p in loaded!)
             {
+                if (_cache.TryGetValue(p.Key, out var known) && known == p)
+                {
+                    continue;
+                }
+
                 _cache[p.Key] = p;
+                Index.Upsert(p);
                 semantic?.Learn(p);
             }
 
@@ -154,6 +164,7 @@ public sealed class ContextEnricherStage(
                     var key = $"{order.Platform}:{order.ProductId}";
                     var product = CatalogueProduct.Merge(_cache.GetValueOrDefault(key), order);
                     _cache[key] = product;
+                    Index.Upsert(product);
                     semantic?.Learn(product);
                 }
 

@@ -24,39 +24,77 @@ public sealed partial class ProductMatcher(IReadOnlyDictionary<string, string[]>
     /// <summary>The text a post is matched on: its content without the privacy shield's tokens, and its hashtags.</summary>
     public static string TextForMatching(AnonymisedPost post) => PiiToken().Replace(post.Content, " ") + " " + string.Join(' ', post.Hashtags);
 
+    /// <summary>Matches against a catalogue given as a list (an index is built for the call; the stage keeps one instead).</summary>
     public IReadOnlyList<CatalogueProduct> Match(
         AnonymisedPost post, IReadOnlyCollection<CatalogueProduct> catalogue,
         IReadOnlyDictionary<string, float>? similarities = null, double threshold = 1)
     {
-        if (catalogue.Count == 0)
+        var index = NewIndex();
+        foreach (var product in catalogue)
+        {
+            index.Upsert(product);
+        }
+
+        return Match(post, index, similarities, threshold);
+    }
+
+    /// <summary>An empty catalogue index that groups product names by this matcher's keyword groups.</summary>
+    public CatalogueIndex NewIndex() => new(this);
+
+    /// <summary>Keys of the products the post can match by name, id or keyword group (what <see cref="Match(AnonymisedPost, CatalogueIndex, IReadOnlyDictionary{string, float}?, double)"/> looks at besides similarity).</summary>
+    public HashSet<string> Candidates(AnonymisedPost post, CatalogueIndex index)
+    {
+        var text = Normalise(TextForMatching(post));
+        return index.Candidates(text, Groups(text + " " + Normalise(string.Join(' ', post.ProductMentions))));
+    }
+
+    /// <summary>
+    /// Matches against <paramref name="index"/>: only products that share a first word of their name or id, or a
+    /// keyword group, with the post are looked at, plus those whose similarity is given and at least the threshold,
+    /// so the cost follows the post, not the catalogue's size.
+    /// </summary>
+    public IReadOnlyList<CatalogueProduct> Match(
+        AnonymisedPost post, CatalogueIndex index, IReadOnlyDictionary<string, float>? similarities = null, double threshold = 1)
+    {
+        if (index.Count == 0)
         {
             return [];
         }
 
         var text = Normalise(TextForMatching(post));
         var postGroups = Groups(text + " " + Normalise(string.Join(' ', post.ProductMentions)));
-        var scored = new List<(CatalogueProduct Product, int Score, float Similarity)>();
-        foreach (var product in catalogue)
+        var candidates = index.Candidates(text, postGroups);
+        if (similarities is not null)
         {
-            var name = Normalise(product.Name);
-            var similarity = similarities is not null && similarities.TryGetValue(product.Key, out var s) ? s : 0f;
+            candidates.UnionWith(similarities.Where(s => s.Value >= threshold).Select(s => s.Key));
+        }
+
+        var scored = new List<(CatalogueProduct Product, int Score, float Similarity)>();
+        foreach (var key in candidates)
+        {
+            if (!index.TryGet(key, out var entry))
+            {
+                continue;
+            }
+
+            var similarity = similarities is not null && similarities.TryGetValue(key, out var s) ? s : 0f;
             var score = 0;
-            if (name.Length > 0 && Contains(text, name))
+            if (entry.Name.Length > 0 && Contains(text, entry.Name))
             {
                 score = 3;
             }
-            else if (Contains(text, Normalise(product.ProductId)))
+            else if (Contains(text, entry.Id))
             {
                 score = 2;
             }
-            else if (postGroups.Count > 0 && Groups(name).Overlaps(postGroups))
+            else if (postGroups.Count > 0 && entry.Groups.Overlaps(postGroups))
             {
                 score = 1;
             }
 
             if (score > 0 || similarity >= threshold)
             {
-                scored.Add((product, score, similarity));
+                scored.Add((entry.Product, score, similarity));
             }
         }
 
@@ -108,7 +146,7 @@ public sealed partial class ProductMatcher(IReadOnlyDictionary<string, string[]>
         return sb.ToString();
     }
 
-    private HashSet<string> Groups(string normalisedText)
+    internal HashSet<string> Groups(string normalisedText)
     {
         var groups = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (group, words) in keywordGroups)
@@ -126,6 +164,115 @@ public sealed partial class ProductMatcher(IReadOnlyDictionary<string, string[]>
     internal static string Normalise(string s) =>
         " " + string.Join(' ', Word().Matches(s.ToLowerInvariant()).Select(m => m.Value)) + " ";
 
-    private static bool Contains(string normalisedText, string normalisedPhrase) =>
+    internal static bool Contains(string normalisedText, string normalisedPhrase) =>
         normalisedPhrase.Trim().Length > 0 && normalisedText.Contains(normalisedPhrase, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// A catalogue prepared for matching: each product's normalised name and id and its keyword groups are computed once
+/// when it is learnt, and products are indexed by the first word of their name and of their id and by group, so a
+/// post is compared with the few products it can match instead of the whole catalogue. Not thread-safe: the enricher
+/// uses it under its catalogue lock.
+/// </summary>
+public sealed class CatalogueIndex(ProductMatcher matcher)
+{
+    public sealed record Entry(CatalogueProduct Product, string Name, string Id, HashSet<string> Groups);
+
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _byWord = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _byGroup = new(StringComparer.OrdinalIgnoreCase);
+
+    public int Count => _entries.Count;
+
+    public IEnumerable<CatalogueProduct> Products => _entries.Values.Select(e => e.Product);
+
+    public bool TryGet(string key, out Entry entry) => _entries.TryGetValue(key, out entry!);
+
+    public void Clear()
+    {
+        _entries.Clear();
+        _byWord.Clear();
+        _byGroup.Clear();
+    }
+
+    /// <summary>Adds or replaces a product; a renamed product is re-indexed under its new name.</summary>
+    public void Upsert(CatalogueProduct product)
+    {
+        if (_entries.TryGetValue(product.Key, out var old))
+        {
+            if (old.Product.Name == product.Name)
+            {
+                _entries[product.Key] = old with { Product = product };
+                return;
+            }
+
+            Remove(old);
+        }
+
+        var name = ProductMatcher.Normalise(product.Name);
+        var entry = new Entry(product, name, ProductMatcher.Normalise(product.ProductId), matcher.Groups(name));
+        _entries[product.Key] = entry;
+        Add(_byWord, FirstWord(entry.Name), product.Key);
+        Add(_byWord, FirstWord(entry.Id), product.Key);
+        foreach (var group in entry.Groups)
+        {
+            Add(_byGroup, group, product.Key);
+        }
+    }
+
+    /// <summary>Keys of the products whose name or id starts with a word of the post, or that share a group with it.</summary>
+    internal HashSet<string> Candidates(string normalisedText, HashSet<string> postGroups)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var word in normalisedText.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (_byWord.TryGetValue(word, out var byWord))
+            {
+                keys.UnionWith(byWord);
+            }
+        }
+
+        foreach (var group in postGroups)
+        {
+            if (_byGroup.TryGetValue(group, out var byGroup))
+            {
+                keys.UnionWith(byGroup);
+            }
+        }
+
+        return keys;
+    }
+
+    private void Remove(Entry entry)
+    {
+        _entries.Remove(entry.Product.Key);
+        _byWord.GetValueOrDefault(FirstWord(entry.Name))?.Remove(entry.Product.Key);
+        _byWord.GetValueOrDefault(FirstWord(entry.Id))?.Remove(entry.Product.Key);
+        foreach (var group in entry.Groups)
+        {
+            _byGroup.GetValueOrDefault(group)?.Remove(entry.Product.Key);
+        }
+    }
+
+    private static string FirstWord(string normalised)
+    {
+        var trimmed = normalised.AsSpan().Trim();
+        var space = trimmed.IndexOf(' ');
+        return (space < 0 ? trimmed : trimmed[..space]).ToString();
+    }
+
+    private static void Add(Dictionary<string, HashSet<string>> index, string word, string key)
+    {
+        if (word.Length == 0)
+        {
+            return;
+        }
+
+        if (!index.TryGetValue(word, out var keys))
+        {
+            index[word] = keys = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        keys.Add(key);
+    }
 }

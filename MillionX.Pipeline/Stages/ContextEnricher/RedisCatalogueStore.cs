@@ -10,22 +10,24 @@ namespace MillionX.Pipeline.Stages.ContextEnricher;
 /// </summary>
 public sealed class RedisCatalogueStore(string configuration, string prefix, ILogger<RedisCatalogueStore> logger) : ICatalogueStore
 {
-    // KEYS[1] product hash, KEYS[2] index set; ARGV: member, platform, id, name, price, currency, at-ticks.
+    // KEYS[1] product hash, KEYS[2] index set; ARGV: member, platform, id, name, latest price, currency, latest-at ticks,
+    // min price, max price, order lines: one batch's lines of one product, folded in C# first.
     private const string MergeScript = """
         local h = KEYS[1]
-        local price = tonumber(ARGV[5])
         local at = tonumber(ARGV[7])
+        local minPrice = tonumber(ARGV[8])
+        local maxPrice = tonumber(ARGV[9])
         local latestAt = tonumber(redis.call('HGET', h, 'latest_at') or '-1')
         if latestAt < 0 then
           redis.call('HSET', h, 'platform', ARGV[2], 'product_id', ARGV[3], 'name', ARGV[4], 'latest_price', ARGV[5],
-            'min_price', ARGV[5], 'max_price', ARGV[5], 'currency', ARGV[6], 'times_seen', 1, 'latest_at', ARGV[7])
+            'min_price', ARGV[8], 'max_price', ARGV[9], 'currency', ARGV[6], 'times_seen', ARGV[10], 'latest_at', ARGV[7])
         else
           if at >= latestAt then
             redis.call('HSET', h, 'name', ARGV[4], 'latest_price', ARGV[5], 'currency', ARGV[6], 'latest_at', ARGV[7])
           end
-          if price < tonumber(redis.call('HGET', h, 'min_price')) then redis.call('HSET', h, 'min_price', ARGV[5]) end
-          if price > tonumber(redis.call('HGET', h, 'max_price')) then redis.call('HSET', h, 'max_price', ARGV[5]) end
-          redis.call('HINCRBY', h, 'times_seen', 1)
+          if minPrice < tonumber(redis.call('HGET', h, 'min_price')) then redis.call('HSET', h, 'min_price', ARGV[8]) end
+          if maxPrice > tonumber(redis.call('HGET', h, 'max_price')) then redis.call('HSET', h, 'max_price', ARGV[9]) end
+          redis.call('HINCRBY', h, 'times_seen', tonumber(ARGV[10]))
         end
         redis.call('SADD', KEYS[2], ARGV[1])
         return 1
@@ -41,11 +43,21 @@ public sealed class RedisCatalogueStore(string configuration, string prefix, ILo
         var db = (await ConnectAsync(ct)).GetDatabase();
         try
         {
-            var tasks = orders.Select(o => db.ScriptEvaluateAsync(MergeScript,
-                [(RedisKey)(prefix + $"{o.Platform}:{o.ProductId}"), Index],
+            // One script call per product of the batch (its lines folded first, as Merge folds them), all pipelined:
+            // the round trips follow the products a batch touches, not its order lines.
+            var folded = new Dictionary<string, CatalogueProduct>(StringComparer.Ordinal);
+            foreach (var o in orders)
+            {
+                var key = $"{o.Platform}:{o.ProductId}";
+                folded[key] = CatalogueProduct.Merge(folded.GetValueOrDefault(key), o);
+            }
+
+            var tasks = folded.Select(f => db.ScriptEvaluateAsync(MergeScript,
+                [(RedisKey)(prefix + f.Key), Index],
                 [
-                    $"{o.Platform}:{o.ProductId}", o.Platform, o.ProductId, o.ProductName, o.Price.ToString(CultureInfo.InvariantCulture), o.Currency,
-                    o.Timestamp.UtcTicks,
+                    f.Key, f.Value.Platform, f.Value.ProductId, f.Value.Name, f.Value.LatestPrice.ToString(CultureInfo.InvariantCulture), f.Value.Currency,
+                    f.Value.LatestAtUtc.Ticks, f.Value.MinPrice.ToString(CultureInfo.InvariantCulture), f.Value.MaxPrice.ToString(CultureInfo.InvariantCulture),
+                    f.Value.TimesSeen,
                 ]));
             await Task.WhenAll(tasks).WaitAsync(ct);
         }

@@ -68,6 +68,25 @@ public sealed class SemanticCatalogue(ITextEmbedder embedder, ILogger<SemanticCa
         return scores;
     }
 
+    /// <summary>
+    /// The similarities that matter for one post: every embedded product at or above <paramref name="threshold"/>, and
+    /// the keyword candidates (for ranking them). One dot product per embedded name; only those are kept.
+    /// </summary>
+    public Dictionary<string, float> Similarities(float[] post, double threshold, IReadOnlySet<string> candidates)
+    {
+        var scores = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var (key, (_, vector)) in _vectors)
+        {
+            var score = TensorPrimitives.Dot(post, vector);
+            if (score >= threshold || candidates.Contains(key))
+            {
+                scores[key] = score;
+            }
+        }
+
+        return scores;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var keys = new List<string>(NamesPerBatch);
