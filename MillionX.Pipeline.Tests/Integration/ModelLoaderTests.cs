@@ -164,7 +164,21 @@ public sealed class ModelLoaderTests : IDisposable
 
         Assert.Equal(TestModels.StandInModel, model.ModelPath);
         Assert.Equal("int8", model.Precision);
-        Assert.Contains("no float MatMul weights", model.PrecisionNote, StringComparison.Ordinal);
+        Assert.Contains("already quantised", model.PrecisionNote, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_Int8OfOurOwnInt8Model_UsedAsItIsNotQuantisedAgain()
+    {
+        // Our int8 model keeps three MatMuls fp32; pointing ModelPath at it must not quantise those too.
+        var ours = TestModels.RealInt8.ModelPath;
+
+        var model = await Resolve(Options(path: ours, precision: EmbeddingOptions.Int8Precision));
+
+        Assert.Equal(ours, model.ModelPath);
+        Assert.Equal(TestModels.RealInt8.ModelSha256, model.ModelSha256);
+        Assert.Equal("int8", model.Precision);
+        Assert.False(Directory.Exists(Cache) && Directory.EnumerateFiles(Cache).Any());
     }
 
     [Fact]

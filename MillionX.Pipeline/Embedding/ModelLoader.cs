@@ -204,10 +204,16 @@ public sealed class ModelLoader(EmbeddingOptions options, HttpClient http, ILogg
                 $"'{sourcePath}' is not an ONNX model ({e.Message}). Check Embedding:ModelPath / Embedding:ModelUrl, or set Embedding:Precision=fp32 to load it without quantising.", e);
         }
 
+        // A model that already runs integer products (ours, made earlier, or an export quantised elsewhere) is used as
+        // it is: quantising it again would make a different model than the one that passed its gate.
+        if (Int8Quantizer.IsQuantised(graph))
+        {
+            return Model(sourcePath, sourceSha, sourceSha, origin, EmbeddingOptions.Int8Precision, "the model is already quantised; used as it is", vocab, downloaded);
+        }
+
         if (Int8Quantizer.QuantisableMatMuls(graph) == 0)
         {
-            var precision = Int8Quantizer.IsQuantised(graph) ? EmbeddingOptions.Int8Precision : EmbeddingOptions.Fp32Precision;
-            return Model(sourcePath, sourceSha, sourceSha, origin, precision, "the model has no float MatMul weights to quantise; used as it is", vocab, downloaded);
+            return Model(sourcePath, sourceSha, sourceSha, origin, EmbeddingOptions.Fp32Precision, "the model has no float MatMul weights to quantise; used as it is", vocab, downloaded);
         }
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
