@@ -63,6 +63,14 @@ public sealed record BenchReport
     public double? EmbedQueueWaitP95Ms { get; set; }
     public double? EmbedInferenceP95Ms { get; set; }
     public double? EmbedAvgBatch { get; set; }
+    /// <summary>context-enricher alone: order lines learnt into the catalogue, and posts enriched (semantic matching on: one inference a post).</summary>
+    public double? EnricherOrdersPerS { get; set; }
+    public double? EnricherPostsPerS { get; set; }
+
+    /// <summary>Market source records through privacy-shield, context-enricher and warehouse-sink in one host, until every row landed.</summary>
+    public double? PipelineOrdersPerS { get; set; }
+    public long? PipelineOrders { get; set; }
+    public double? PipelineOrdersVsPrivacy { get; set; }
     public double? WarehouseRowsPerS { get; set; }
     public double? AppenderRowsPerS { get; set; }
     public double? WarehouseVsAppender { get; set; }
@@ -78,6 +86,7 @@ public sealed record BenchReport
     {
         PrivacyVsPassthrough = Ratio(PrivacyStageMsgsPerS, BrokerPassthroughMsgsPerS);
         EmbeddingVsModel = Ratio(EmbeddingStagePerS, EmbedModelOnlyPerS);
+        PipelineOrdersVsPrivacy = Ratio(PipelineOrdersPerS, PrivacyStageMsgsPerS);
         EmbedInt8VsFp32 = EmbedModelPrecision == "int8" ? Ratio(EmbedModelOnlyPerS, EmbedFp32ModelOnlyPerS) : null;
         WarehouseVsAppender = Ratio(WarehouseRowsPerS, AppenderRowsPerS);
     }
@@ -110,6 +119,9 @@ public sealed record BenchReport
         Row("  (queue wait p95)", EmbedQueueWaitP95Ms, "ms");
         Row("  (inference p95)", EmbedInferenceP95Ms, "ms");
         Row("  (texts per inference)", EmbedAvgBatch, "texts");
+        Row("enricher_orders_per_s", EnricherOrdersPerS, "orders/s");
+        Row("enricher_posts_per_s", EnricherPostsPerS, "posts/s");
+        Row("pipeline_orders_per_s", PipelineOrdersPerS, "orders/s", PipelineOrdersVsPrivacy, "vs privacy stage");
         Row("warehouse_rows_per_s", WarehouseRowsPerS, "rows/s", WarehouseVsAppender, "vs appender");
         Row("  (raw DuckDB appender)", AppenderRowsPerS, "rows/s");
         Row("warehouse_avg_batch_rows", WarehouseAvgBatchRows, "rows");

@@ -7,6 +7,7 @@ using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Embedding;
 using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Sources;
+using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.WarehouseSink;
@@ -38,6 +39,11 @@ public sealed class BenchRunner(
     private readonly string _dir = Directory.CreateTempSubdirectory("millionx-bench-").FullName;
     private readonly byte[] _hashKey = RandomNumberGenerator.GetBytes(32);
     private readonly byte[] _deadLetterKey = RandomNumberGenerator.GetBytes(32);
+
+    // Where the privacy and warehouse measurements put their records: the enricher and whole-pipeline measurements
+    // read the same records again with groups of their own, so no topic holds a second copy.
+    private Dictionary<TopicPartition, long> _sourcesStart = [];
+    private Dictionary<TopicPartition, long> _ordersStart = [];
 
     public async Task<BenchReport> RunAsync(bool quick, CancellationToken ct)
     {
@@ -98,6 +104,8 @@ public sealed class BenchRunner(
         await Measure(report, "broker passthrough", () => Passthrough(kafka, clients, sources, report));
         await Measure(report, "privacy stage", () => PrivacyAsync(kafka, broker.BootstrapServers, sources, report, ct));
         await Measure(report, "warehouse sink", () => WarehouseAsync(kafka, broker.BootstrapServers, orders, report, ct));
+        await Measure(report, "context-enricher", () => EnricherAsync(kafka, broker.BootstrapServers, orders.Count, workload.AnonymisedPosts(sizes.Embeddings, seed: 14), report, ct));
+        await Measure(report, "whole pipeline, orders", () => PipelineOrdersAsync(kafka, broker.BootstrapServers, sources, report, ct));
         await Measure(report, "embedding model", () => ModelOnly(enriched, report));
         await Measure(report, "embedding stage", () => EmbeddingStageAsync(kafka, broker.BootstrapServers, enriched, report, ct));
         if (report.EmbeddingStagePerS is { } capacity)
@@ -218,6 +226,7 @@ public sealed class BenchRunner(
     {
         var prefix = GroupPrefix("privacy");
         var start = Ends(kafka, SourceTopics);
+        _sourcesStart = start;
         var sinkStart = Ends(kafka, Topics.SinkVectors, Topics.SinkOrders);
         kafka.PositionGroup(prefix + PrivacyShieldStage.StageName, start);
         kafka.ProduceAll(records, "privacy");
@@ -244,6 +253,7 @@ public sealed class BenchRunner(
     {
         var prefix = GroupPrefix("warehouse");
         var start = Ends(kafka, Topics.SinkOrders, Topics.Weather);
+        _ordersStart = start.Where(e => e.Key.Topic == Topics.SinkOrders).ToDictionary();
         kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, start);
         kafka.ProduceAll(orders, "warehouse");
 
@@ -266,6 +276,77 @@ public sealed class BenchRunner(
         report.WarehouseRowsPerS = Rate(orders.Count, t0, t1);
         report.WarehouseAvgBatchRows = Math.Round(stage.BatchRecordsWritten / (double)batches, 1);
         report.AppenderRowsPerS = AppenderBaseline(orders);
+    }
+
+    /// <summary>
+    /// The context-enricher alone, as it runs by default (semantic matching on): first learning the warehouse
+    /// measurement's anonymised orders (until the catalogue has counted every line), then enriching the privacy
+    /// measurement's first posts (one model inference a post) until each is on <c>enriched.weaviate.vectors</c>.
+    /// </summary>
+    private async Task EnricherAsync(BenchKafka kafka, string bootstrap, int orders, List<BenchRecord> posts, BenchReport report, CancellationToken ct)
+    {
+        var prefix = GroupPrefix("enricher");
+        var group = prefix + ContextEnricherStage.StageName;
+        kafka.PositionGroup(group, _ordersStart.Concat(Ends(kafka, Topics.SinkVectors)).ToDictionary());
+        using var host = BuildHost(["--role", ContextEnricherStage.StageName], "enricher", bootstrap, kafka.Partitions, prefix);
+        var stage = host.Services.GetServices<IHostedService>().OfType<ContextEnricherStage>().Single();
+        var t0 = Stopwatch.GetTimestamp();
+        await host.StartAsync(ct);
+        var t1 = await WaitUntil(() => stage.Catalogue.Sum(p => p.TimesSeen) >= orders, TimeSpan.FromMinutes(3), "enricher: the catalogue did not learn every order");
+        var learnt = stage.Catalogue.Sum(p => p.TimesSeen);
+        if (learnt != orders)
+        {
+            throw new BenchFailedException($"enricher: {orders:N0} order lines in, {learnt:N0} learnt");
+        }
+
+        report.EnricherOrdersPerS = Rate(orders, t0, t1);
+
+        // Posts: a bounded number (each costs a model inference), produced once the catalogue is learnt.
+        var outStart = kafka.EndSum(Topics.EnrichedVectors);
+        var postsAt = Stopwatch.GetTimestamp();
+        kafka.ProduceAll(posts, "enricher posts");
+        var t3 = await WaitUntil(() => kafka.EndSum(Topics.EnrichedVectors) - outStart >= posts.Count, TimeSpan.FromSeconds(60 + (posts.Count / 10)),
+            "enricher: not every post was enriched");
+        await AssertCaughtUp(host, "enricher", ct);
+        await host.StopAsync(CancellationToken.None);
+        report.EnricherPostsPerS = Rate(posts.Count, postsAt, t3);
+    }
+
+    /// <summary>
+    /// Orders through the whole path at saturation: the privacy measurement's market records, read again from the
+    /// source topics by privacy-shield, then context-enricher and warehouse-sink, all in one host; counted only when
+    /// every order is a row in ORDERS and a line in the catalogue.
+    /// </summary>
+    private async Task PipelineOrdersAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> sources, BenchReport report, CancellationToken ct)
+    {
+        var prefix = GroupPrefix("pipeline");
+        var market = sources.Count(r => r.Topic.StartsWith("source.market.", StringComparison.Ordinal));
+        kafka.PositionGroup(prefix + PrivacyShieldStage.StageName,
+            _sourcesStart.Where(e => e.Key.Topic.StartsWith("source.market.", StringComparison.Ordinal)).Concat(Ends(kafka, Topics.SocialTiktok, Topics.SocialFacebook)).ToDictionary());
+        var sinks = Ends(kafka, Topics.SinkOrders, Topics.SinkVectors, Topics.Weather);
+        kafka.PositionGroup(prefix + ContextEnricherStage.StageName, sinks.Where(e => e.Key.Topic != Topics.Weather).ToDictionary());
+        kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, sinks.Where(e => e.Key.Topic != Topics.SinkVectors).ToDictionary());
+        using var host = BuildHost(
+            ["--role", $"{PrivacyShieldStage.StageName},{ContextEnricherStage.StageName},{WarehouseSinkStage.StageName}"], "pipeline", bootstrap, kafka.Partitions, prefix,
+            new Dictionary<string, string?> { ["Stages:warehouse-sink:DuckDbMaxBatchAge"] = "00:00:00.500" });
+        var warehouse = host.Services.GetServices<IHostedService>().OfType<WarehouseSinkStage>().Single();
+        var enricher = host.Services.GetServices<IHostedService>().OfType<ContextEnricherStage>().Single();
+        var t0 = Stopwatch.GetTimestamp();
+        await host.StartAsync(ct);
+        var t1 = await WaitUntil(
+            () => warehouse.RowsByTable.GetValueOrDefault(WarehouseTables.Orders) >= market && enricher.Catalogue.Sum(p => p.TimesSeen) >= market,
+            TimeSpan.FromMinutes(3), "whole pipeline: not every order reached ORDERS and the catalogue");
+        var rows = warehouse.RowsByTable.GetValueOrDefault(WarehouseTables.Orders);
+        if (rows != market)
+        {
+            throw new BenchFailedException($"whole pipeline: {market:N0} orders in, {rows:N0} ORDERS rows");
+        }
+
+        await AssertCaughtUp(host, "whole pipeline", ct);
+        kafka.AssertNothingLost("whole pipeline", _sourcesStart);
+        await host.StopAsync(CancellationToken.None);
+        report.PipelineOrders = market;
+        report.PipelineOrdersPerS = Rate(market, t0, t1);
     }
 
     /// <summary>The same rows loaded by a bare DuckDB Appender into a fresh ORDERS table: the database's own limit here.</summary>

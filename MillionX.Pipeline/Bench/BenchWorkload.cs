@@ -49,6 +49,14 @@ public sealed class BenchWorkload(ValidationLimits limits, byte[] hashKey)
             return new BenchRecord(Kafka.Topics.SinkOrders, Encoding.UTF8.GetBytes(order.OrderId), JsonSerializer.SerializeToUtf8Bytes(order, ContractJson.Default.AnonymisedOrder));
         }).ToList();
 
+    /// <summary>Anonymised posts exactly as the privacy shield writes them to <c>sink.weaviate.vectors</c>.</summary>
+    public List<BenchRecord> AnonymisedPosts(int count, int seed) =>
+        Stream(seed, SocialKinds).Take(count).Select(r =>
+        {
+            var post = _anonymiser.Anonymise(_validator.ValidateSocialPost(r.Value, r.Kind.Name()).Value!);
+            return new BenchRecord(Kafka.Topics.SinkVectors, Encoding.UTF8.GetBytes(post.PostId), JsonSerializer.SerializeToUtf8Bytes(post, ContractJson.Default.AnonymisedPost));
+        }).ToList();
+
     /// <summary>Enriched posts as the enricher writes them to <c>enriched.weaviate.vectors</c>, matched against a catalogue of generated orders.</summary>
     public IEnumerable<EnrichedPost> EnrichedPosts(int seed)
     {
