@@ -16,10 +16,9 @@ public sealed partial class CrashSafetyTests
     public async Task Pipeline_KilledMidBatchAndRestarted_WarehouseHasEveryRowOnce()
     {
         var dir = Directory.CreateTempSubdirectory("crash-").FullName;
-        var addressFile = Path.Combine(dir, "broker.address");
-        using var broker = new PipelineProcess(["broker", "--address-file", addressFile]);
-        Assert.True(await TestConfig.Eventually(() => File.Exists(addressFile), TimeSpan.FromSeconds(30)), broker.AllOutput);
-        var address = (await File.ReadAllTextAsync(addressFile)).Trim();
+        var started = await PipelineProcess.StartBrokerAsync(dir);
+        using var broker = started.Broker;
+        var address = started.Address;
 
         const int lines = 12_000;
         var file = Path.Combine(dir, "orders.jsonl");
@@ -27,10 +26,7 @@ public sealed partial class CrashSafetyTests
             $"{{\"platform\":\"shopify\",\"order_id\":\"SH-{i}\",\"merchant_id\":\"M-1\",\"product_id\":\"P-{i % 13}\",\"product_name\":\"Cotton Panjabi\","
             + $"\"quantity\":1,\"price\":{1000 + (i % 500)},\"order_status\":\"paid\",\"customer_phone\":\"01712{i:D6}\",\"timestamp\":\"2026-11-20T10:00:00Z\"}}"));
 
-        var env = TestConfig.BrokerClientEnvironment;
-        env["Kafka__BootstrapServers"] = address;
-        env["Kafka__Provisioning__Enabled"] = "false";
-        env["Kafka__GroupIdPrefix"] = "crash-";
+        var env = PipelineProcess.ClientEnvironment(address, "crash-");
         using (var ingest = new PipelineProcess(["ingest", "--source", "shopify", "--file", file, "--profile", "ingest"], env))
         {
             Assert.True(ingest.WaitForExit(TimeSpan.FromSeconds(120)), ingest.AllOutput);

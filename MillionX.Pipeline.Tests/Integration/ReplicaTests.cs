@@ -24,15 +24,11 @@ public sealed partial class ReplicaTests(ITestOutputHelper output)
     public async Task TwoReplicasOfOneRole_SplitThePartitions_SurvivorTakesOverAfterSigkill_SinkHoldsEveryRecordOnce()
     {
         var dir = Directory.CreateTempSubdirectory("replicas-").FullName;
-        var addressFile = Path.Combine(dir, "broker.address");
-        using var broker = new PipelineProcess(["broker", "--address-file", addressFile]);
-        Assert.True(await TestConfig.Eventually(() => File.Exists(addressFile), TimeSpan.FromSeconds(30)), broker.AllOutput);
-        var address = (await File.ReadAllTextAsync(addressFile)).Trim();
+        var started = await PipelineProcess.StartBrokerAsync(dir);
+        using var broker = started.Broker;
+        var address = started.Address;
 
-        var env = TestConfig.BrokerClientEnvironment;
-        env["Kafka__BootstrapServers"] = address;
-        env["Kafka__Provisioning__Enabled"] = "false";
-        env["Kafka__GroupIdPrefix"] = "replicas-";
+        var env = PipelineProcess.ClientEnvironment(address, "replicas-");
         env["Observability__ProgressInterval"] = "00:00:00.250";
         env["Kafka__MaxInFlightPerStage"] = "500";
         env["Kafka__Consumer__session.timeout.ms"] = "6000";

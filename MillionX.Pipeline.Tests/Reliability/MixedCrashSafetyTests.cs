@@ -65,15 +65,11 @@ public sealed partial class MixedCrashSafetyTests(ITestOutputHelper output)
             await File.WriteAllLinesAsync(Path.Combine(dir, source + ".jsonl"), lines.Select(l => l.Line));
         }
 
-        var addressFile = Path.Combine(dir, "broker.address");
-        using var broker = new PipelineProcess(["broker", "--address-file", addressFile], TestConfig.BrokerClientEnvironment);
-        Assert.True(await TestConfig.Eventually(() => File.Exists(addressFile) && File.ReadAllText(addressFile).Trim().Length > 0, TimeSpan.FromSeconds(30)), broker.AllOutput);
-        var address = (await File.ReadAllTextAsync(addressFile)).Trim();
+        var started = await PipelineProcess.StartBrokerAsync(dir, TestConfig.BrokerClientEnvironment);
+        using var broker = started.Broker;
+        var address = started.Address;
         var duckdb = TestConfig.TempDuckDb();
-        var env = TestConfig.BrokerClientEnvironment;
-        env["Kafka__BootstrapServers"] = address;
-        env["Kafka__Provisioning__Enabled"] = "false";
-        env["Kafka__GroupIdPrefix"] = "mixed-";
+        var env = PipelineProcess.ClientEnvironment(address, "mixed-");
 
         // The sources run in their own processes, concurrently with the pipeline that is being killed.
         var ingests = files.Keys.Select(source => new PipelineProcess(

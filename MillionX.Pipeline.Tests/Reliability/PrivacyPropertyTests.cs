@@ -33,15 +33,14 @@ public sealed class PrivacyPropertyTests(ITestOutputHelper output)
         Assert.True(secrets.Count > 500, $"{secrets.Count} secrets");
 
         var dir = Directory.CreateTempSubdirectory("privacy-").FullName;
-        var addressFile = Path.Combine(dir, "broker.address");
-        var env = TestConfig.BrokerClientEnvironment;
-        env["Serilog__MinimumLevel__Default"] = "Verbose";
-        using var broker = new PipelineProcess(["broker", "--address-file", addressFile], env);
-        Assert.True(await TestConfig.Eventually(() => File.Exists(addressFile) && File.ReadAllText(addressFile).Trim().Length > 0, TimeSpan.FromSeconds(30)), broker.AllOutput);
-        var address = (await File.ReadAllTextAsync(addressFile)).Trim();
+        var brokerEnv = TestConfig.BrokerClientEnvironment;
+        brokerEnv["Serilog__MinimumLevel__Default"] = "Verbose";
+        var started = await PipelineProcess.StartBrokerAsync(dir, brokerEnv);
+        using var broker = started.Broker;
+        var address = started.Address;
         var duckdb = TestConfig.TempDuckDb();
-        env["Kafka__BootstrapServers"] = address;
-        env["Kafka__Provisioning__Enabled"] = "false";
+        var env = PipelineProcess.ClientEnvironment(address);
+        env["Serilog__MinimumLevel__Default"] = "Verbose";
         env["Warehouse__DuckDb__Path"] = duckdb;
         env["Stages__warehouse-sink__Enabled"] = "true";
         env["Stages__context-enricher__MaxStaleness"] = "00:00:00";

@@ -39,6 +39,32 @@ public sealed class PipelineProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>
+    /// The <c>broker</c> command in its own process (so pipeline processes can be killed without losing the data),
+    /// once it has written the address it serves.
+    /// </summary>
+    public static async Task<(PipelineProcess Broker, string Address)> StartBrokerAsync(string dir, IDictionary<string, string>? env = null)
+    {
+        var addressFile = Path.Combine(dir, "broker.address");
+        var broker = new PipelineProcess(["broker", "--address-file", addressFile], env);
+        Assert.True(await TestConfig.Eventually(() => File.Exists(addressFile) && File.ReadAllText(addressFile).Trim().Length > 0, TimeSpan.FromSeconds(30)), broker.AllOutput);
+        return (broker, (await File.ReadAllTextAsync(addressFile)).Trim());
+    }
+
+    /// <summary>Environment for a pipeline process joined to the broker at <paramref name="address"/> (real keys, the shared model cache).</summary>
+    public static Dictionary<string, string> ClientEnvironment(string address, string? groupPrefix = null)
+    {
+        var env = TestConfig.BrokerClientEnvironment;
+        env["Kafka__BootstrapServers"] = address;
+        env["Kafka__Provisioning__Enabled"] = "false";
+        if (groupPrefix is not null)
+        {
+            env["Kafka__GroupIdPrefix"] = groupPrefix;
+        }
+
+        return env;
+    }
+
     public ConcurrentQueue<string> Stdout { get; } = new();
 
     public ConcurrentQueue<string> Stderr { get; } = new();
