@@ -65,6 +65,7 @@ public static class PipelineHostExtensions
             definition.Register(builder);
         }
 
+        builder.Services.AddSingleton(Privacy.ExternalSystems.Of(builder.Configuration, registry.All.Select(s => s.Name).ToList()));
         return selection;
     }
 

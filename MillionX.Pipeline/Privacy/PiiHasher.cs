@@ -46,5 +46,29 @@ public sealed class PiiHasher(byte[] key, string keyId)
     public string HashEmail(string email) => Hash(PiiKind.Email, email.Trim().ToLowerInvariant());
 
     /// <summary>Usernames and @mentions hash alike, so a mention links to the author's own hash.</summary>
-    public string HashUser(string username) => Hash(PiiKind.User, username.Trim().TrimStart('@').ToLowerInvariant());
+    public string HashUser(string username) => Hash(PiiKind.User, NormaliseUsername(username));
+
+    /// <summary>
+    /// One spelling per account before hashing: full-width forms (what some phone keyboards type: <c>＠Ｒａｈｉｍ</c>) become
+    /// ASCII, leading @ signs and surrounding white space go, and letters are lower-cased (invariant culture), so
+    /// "@Rahim_Uddin", "rahim_uddin" and "＠Ｒａｈｉｍ＿Ｕｄｄｉｎ" hash alike. (Full NFKC is not available: the process runs with
+    /// invariant globalization, where string.Normalize leaves non-ASCII text unchanged.)
+    /// </summary>
+    public static string NormaliseUsername(string username)
+    {
+        var chars = username.Trim().ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+        {
+            if (chars[i] is >= '\uFF01' and <= '\uFF5E')
+            {
+                chars[i] = (char)(chars[i] - 0xFEE0);
+            }
+            else if (chars[i] == '\u3000')
+            {
+                chars[i] = ' ';
+            }
+        }
+
+        return new string(chars).Trim().TrimStart('@').ToLowerInvariant();
+    }
 }
