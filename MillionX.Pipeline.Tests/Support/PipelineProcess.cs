@@ -32,11 +32,28 @@ public sealed class PipelineProcess : IDisposable
         }
 
         _process = new Process { StartInfo = psi };
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Stdout.Enqueue(e.Data); } };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Stderr.Enqueue(e.Data); } };
         _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+
+        // Dedicated reader threads, not the thread pool's async reads: with the whole suite running, a starved pool
+        // read the pipes too slowly, a chatty child (Verbose logs) blocked writing to a full pipe, and then could not
+        // even stop on SIGINT.
+        _readers = [Reader(_process.StandardOutput, Stdout, "stdout"), Reader(_process.StandardError, Stderr, "stderr")];
+    }
+
+    private readonly Thread[] _readers;
+
+    private Thread Reader(StreamReader from, ConcurrentQueue<string> into, string name)
+    {
+        var thread = new Thread(() =>
+        {
+            while (from.ReadLine() is { } line)
+            {
+                into.Enqueue(line);
+            }
+        })
+        { IsBackground = true, Name = $"pipeline-{_process.Id}-{name}" };
+        thread.Start();
+        return thread;
     }
 
     /// <summary>
@@ -91,6 +108,11 @@ public sealed class PipelineProcess : IDisposable
         }
 
         _process.WaitForExit();
+        foreach (var reader in _readers)
+        {
+            reader.Join(TimeSpan.FromSeconds(5)); // the rest of the output, up to the end of the pipes
+        }
+
         return true;
     }
 
