@@ -5,6 +5,9 @@ using MillionX.Pipeline.Tests.Support;
 namespace MillionX.Pipeline.Tests.Hosting;
 
 /// <summary>The built binary, run as users run it: exit codes, messages, Ctrl+C and the broker command.</summary>
+// Times stops and kills of real processes: run alone, after the parallel tests, so two cores shared with
+// the rest of the suite do not decide the outcome.
+[Collection(Reliability.SerialReliabilityCollection.Name)]
 public sealed class ProcessTests
 {
     [Theory]

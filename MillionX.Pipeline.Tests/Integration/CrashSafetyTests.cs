@@ -7,6 +7,9 @@ using MillionX.Pipeline.Tests.Support;
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>The broker in its own process; the pipeline killed with SIGKILL mid-batch and restarted.</summary>
+// Times stops and kills of real processes: run alone, after the parallel tests, so two cores shared with
+// the rest of the suite do not decide the outcome.
+[Collection(Reliability.SerialReliabilityCollection.Name)]
 public sealed partial class CrashSafetyTests
 {
     [GeneratedRegex(@"warehouse-sink in=\d+ \S+ out=(\d+)")]

@@ -12,6 +12,9 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// partitions in one consumer group; one is killed with SIGKILL mid-load and the survivor takes its partitions over.
 /// The sink behind them holds every record exactly once.
 /// </summary>
+// Times stops and kills of real processes: run alone, after the parallel tests, so two cores shared with
+// the rest of the suite do not decide the outcome.
+[Collection(Reliability.SerialReliabilityCollection.Name)]
 public sealed partial class ReplicaTests(ITestOutputHelper output)
 {
     [GeneratedRegex(@"privacy-shield in=\d+ \S+ out=(\d+)")]

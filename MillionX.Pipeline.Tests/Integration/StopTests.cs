@@ -12,6 +12,9 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// connection is closed under a worker that still writes (that once surfaced as a fatal
 /// "ExecuteNonQuery requires an open connection" from the enricher), no stage fails, and the DuckDB file reopens.
 /// </summary>
+// Times stops and kills of real processes: run alone, after the parallel tests, so two cores shared with
+// the rest of the suite do not decide the outcome.
+[Collection(Reliability.SerialReliabilityCollection.Name)]
 public sealed class StopTests(ITestOutputHelper output)
 {
     [Theory]

@@ -15,6 +15,9 @@ namespace MillionX.Pipeline.Tests.Reliability;
 /// unencrypted parts of a dead letter, or any log line of the processes, at the most verbose log level.
 /// The broker and each ingest run in their own processes, so the log lines are the real console output.
 /// </summary>
+// Times stops and kills of real processes: run alone, after the parallel tests, so two cores shared with
+// the rest of the suite do not decide the outcome.
+[Collection(Reliability.SerialReliabilityCollection.Name)]
 public sealed class PrivacyPropertyTests(ITestOutputHelper output)
 {
     /// <summary>Fixed by default for a deterministic suite; set MILLIONX_PRIVACY_SEED to explore other cases.</summary>
