@@ -184,16 +184,7 @@ public sealed class CatalogueIndex(ProductMatcher matcher)
 
     public int Count => _entries.Count;
 
-    public IEnumerable<CatalogueProduct> Products => _entries.Values.Select(e => e.Product);
-
     public bool TryGet(string key, out Entry entry) => _entries.TryGetValue(key, out entry!);
-
-    public void Clear()
-    {
-        _entries.Clear();
-        _byWord.Clear();
-        _byGroup.Clear();
-    }
 
     /// <summary>Adds or replaces a product; a renamed product is re-indexed under its new name.</summary>
     public void Upsert(CatalogueProduct product)
