@@ -12,7 +12,7 @@ public sealed class BenchCommandTests : IDisposable
         "broker_passthrough_msgs_per_s", "privacy_stage_msgs_per_s", "privacy_vs_passthrough", "embed_model_only_per_s",
         "embedding_stage_per_s", "embedding_vs_model", "embed_latency_p50_ms", "embed_latency_p95_ms", "warehouse_rows_per_s",
         "warehouse_vs_appender", "warehouse_avg_batch_rows", "e2e_latency_p50_ms", "e2e_latency_p95_ms", "peak_rss_mb",
-        "embed_fp32_model_only_per_s", "embed_int8_vs_fp32", "enricher_orders_per_s", "enricher_posts_per_s", "pipeline_orders_per_s", "pipeline_orders_vs_privacy",
+        "embed_fp32_model_only_per_s", "embed_int8_vs_fp32", "enricher_orders_per_s", "enricher_posts_per_s", "pipeline_orders_per_s", "pipeline_orders_vs_privacy", "vector_search_p95_ms_at_100k",
     ];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("bench-").FullName;
@@ -57,6 +57,7 @@ public sealed class BenchCommandTests : IDisposable
         AssertRatio(root, "embed_int8_vs_fp32", "embed_model_only_per_s", "embed_fp32_model_only_per_s");
         AssertRatio(root, "pipeline_orders_vs_privacy", "pipeline_orders_per_s", "privacy_stage_msgs_per_s");
         Assert.True(root.GetProperty("pipeline_orders").GetInt64() > 0);
+        Assert.Equal(2_000, root.GetProperty("vector_search_vectors").GetInt64()); // 100,000 x Bench:Scale 0.02
 
         // The figures measure the model the pipeline runs by default: the real all-MiniLM-L6-v2, int8 made from the packaged fp32.
         Assert.Equal("int8", root.GetProperty("embed_model_precision").GetString());

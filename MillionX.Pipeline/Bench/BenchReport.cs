@@ -77,6 +77,10 @@ public sealed record BenchReport
     public double? WarehouseAvgBatchRows { get; set; }
     public double? E2eLatencyP50Ms { get; set; }
     public double? E2eLatencyP95Ms { get; set; }
+    /// <summary>P95 of top-10 searches over the DuckDB vector store holding <see cref="VectorSearchVectors"/> vectors (100,000 unless Bench:Scale shrinks it).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("vector_search_p95_ms_at_100k")]
+    public double? VectorSearchP95MsAt100k { get; set; }
+    public long? VectorSearchVectors { get; set; }
     public double? PeakRssMb { get; set; }
 
     public List<string> Failures { get; init; } = [];
@@ -127,6 +131,7 @@ public sealed record BenchReport
         Row("warehouse_avg_batch_rows", WarehouseAvgBatchRows, "rows");
         Row("e2e_latency_p50_ms", E2eLatencyP50Ms, "ms");
         Row("e2e_latency_p95_ms", E2eLatencyP95Ms, "ms");
+        Row("vector_search_p95_ms_at_100k", VectorSearchP95MsAt100k, "ms");
         Row("peak_rss_mb", PeakRssMb, "MiB");
         foreach (var f in Failures)
         {

@@ -12,6 +12,7 @@ using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.Warehouse;
+using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Bench;
 
@@ -127,6 +128,7 @@ public sealed class BenchRunner(
             report.Failures.Add("latency: not measured, because the embedding stage capacity is unknown");
         }
 
+        await Measure(report, "vector search", () => VectorSearchAsync(report, ct));
         report.ComputeRatios();
         report.Machine.LoadAvg1mAtEnd = BenchMachine.LoadAverage();
         report.PeakRssMb = Math.Round(PeakRssBytes() / (1024.0 * 1024.0), 1);
@@ -347,6 +349,60 @@ public sealed class BenchRunner(
         await host.StopAsync(CancellationToken.None);
         report.PipelineOrders = market;
         report.PipelineOrdersPerS = Rate(market, t0, t1);
+    }
+
+    /// <summary>
+    /// Top-10 search over the DuckDB vector store holding <see cref="BenchSizes.StoredVectors"/> vectors (exact cosine
+    /// scan): 50 queries, their P95. Random unit vectors: an exact scan costs the same whatever the values, and
+    /// embedding 100,000 texts would take the model minutes.
+    /// </summary>
+    private async Task VectorSearchAsync(BenchReport report, CancellationToken ct)
+    {
+        var n = sizes.StoredVectors;
+        await using var store = new DuckDbVectorStore(Path.Combine(_dir, "search.duckdb"), VectorDimensions, Microsoft.Extensions.Logging.Abstractions.NullLogger<DuckDbVectorStore>.Instance);
+        var random = new Random(21);
+        for (int done = 0; done < n; done += 10_000)
+        {
+            var batch = Enumerable.Range(done, Math.Min(10_000, n - done))
+                .Select(i => new VectorRecord($"v{i}", i % 2 == 0 ? "tiktok" : "facebook", "bench", "bench", DateTimeOffset.UnixEpoch, i, [], [], RandomUnit(random)))
+                .ToList();
+            await store.UpsertAsync(batch, ct);
+        }
+
+        if (await store.CountAsync(ct) != n)
+        {
+            throw new BenchFailedException($"vector search: {n:N0} vectors upserted, {await store.CountAsync(ct):N0} stored");
+        }
+
+        await store.SearchAsync(RandomUnit(random), 10, null, ct); // warm-up
+        var samples = new List<double>();
+        for (int q = 0; q < 50; q++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            var hits = await store.SearchAsync(RandomUnit(random), 10, null, ct);
+            samples.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            if (hits.Count != 10)
+            {
+                throw new BenchFailedException($"vector search: {hits.Count} hits instead of 10");
+            }
+        }
+
+        report.VectorSearchVectors = n;
+        report.VectorSearchP95MsAt100k = Math.Round(Percentiles.Of(samples, 0.95), 2);
+    }
+
+    private const int VectorDimensions = 384;
+
+    private static float[] RandomUnit(Random random)
+    {
+        var v = new float[VectorDimensions];
+        for (int i = 0; i < v.Length; i++)
+        {
+            v[i] = (float)(random.NextDouble() - 0.5);
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Divide(v, System.Numerics.Tensors.TensorPrimitives.Norm<float>(v), v);
+        return v;
     }
 
     /// <summary>The same rows loaded by a bare DuckDB Appender into a fresh ORDERS table: the database's own limit here.</summary>

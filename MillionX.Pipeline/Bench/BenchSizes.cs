@@ -6,6 +6,9 @@ public sealed record BenchSizes(int Records, int Embeddings, int WarehouseRows, 
     /// <summary>The offered load the partitions are sized for; a higher half-capacity load fails the latency measurements.</summary>
     public const double MaxOfferedLoadPerS = 2_000;
 
+    /// <summary>Vectors stored before timing searches (<c>vector_search_p95_ms_at_100k</c>): 100,000, shrunk only by Bench:Scale.</summary>
+    public int StoredVectors => Math.Max(1_000, (int)(100_000 * Scale));
+
     public static BenchSizes For(bool quick, double scale)
     {
         var (n, m, k, window) = quick ? (60_000, 600, 50_000, 15.0) : (300_000, 3_000, 200_000, 60.0);
