@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 using static MillionX.Pipeline.Tests.Reliability.ReliabilitySupport;
@@ -122,6 +123,63 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         // request it has not seen, so that is no breach here; anything else is.
         Assert.DoesNotContain(snowflake.Violations, v => !(outage is Outage.Refused or Outage.Reset
             && v.StartsWith("retry=true on the first submission", StringComparison.Ordinal)));
+        await host.StopAsync();
+    }
+
+    /// <summary>
+    /// Back-pressure without leaving the group: with a small in-flight limit and max.poll.interval.ms of 10 s, a 20 s
+    /// Snowflake outage fills the stage; the consumer pauses its partitions and keeps polling instead of blocking, so it
+    /// is never revoked, and after the outage every order lands exactly once (a consumer that blocked past
+    /// max.poll.interval.ms leaves the group, loses its partitions and writes the re-read records a second time).
+    /// </summary>
+    [Fact]
+    public async Task WarehouseSink_LongOutageWithFullInFlight_PausesStaysInGroupAndWritesEachOrderOnce()
+    {
+        using var key = RSA.Create(2048);
+        await using var snowflake = await FakeSnowflake.StartAsync(key.ExportSubjectPublicKeyInfo(), $"{Account}.{User}");
+        var prefix = $"t{Guid.NewGuid():N}-";
+        var group = prefix + "warehouse-sink";
+        var config = _broker.Config(prefix)
+            .With("Kafka:MaxInFlightPerStage", "40")
+            .With("Kafka:Consumer:max.poll.interval.ms", "10000")
+            .With("Kafka:Consumer:session.timeout.ms", "6000")
+            .With("Warehouse:Writer", "snowflake")
+            .With("Warehouse:Snowflake:AccountUrl", snowflake.Url.ToString())
+            .With("Warehouse:Snowflake:Account", Account)
+            .With("Warehouse:Snowflake:User", User)
+            .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
+            .With("Warehouse:Snowflake:MaxAttempts", "2")
+            .With("Warehouse:Snowflake:InitialBackoff", "00:00:00.100")
+            .With("Warehouse:Snowflake:MaxBackoff", "00:00:00.400")
+            .With("Warehouse:Snowflake:PollInterval", "00:00:00.100")
+            .With("Stages:warehouse-sink:MaxBatchRecords", "20")
+            .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.200")
+            .With("Stages:warehouse-sink:RetryInitialDelay", "00:00:00.200")
+            .With("Stages:warehouse-sink:RetryMaxDelay", "00:00:01");
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
+        var counters = host.Services.GetRequiredService<PipelineMetrics>().Stage("warehouse-sink");
+        await host.StartAsync();
+
+        ProduceOrders(0, 40);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
+        var assignedBefore = counters.Assignments;
+
+        snowflake.Outage = FakeReply.ServerError(500);
+        ProduceOrders(40, 400);
+        Assert.True(await TestConfig.Eventually(() => counters.IsPaused, TimeSpan.FromSeconds(30)), "the consumer never paused");
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        Assert.True(counters.IsPaused, "resumed during the outage");
+        snowflake.Outage = null;
+
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
+        Assert.True(await TestConfig.Eventually(() => !counters.IsPaused, TimeSpan.FromSeconds(10)), "still paused after the outage");
+        Assert.Equal(0, counters.Revocations);
+        Assert.Equal(assignedBefore, counters.Assignments);
+        var landed = snowflake.Posts
+            .Where(p => p.Answer == 200 && p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal))
+            .SelectMany(p => p.Bindings).OfType<string>().Where(b => b.StartsWith("OUT-", StringComparison.Ordinal))
+            .GroupBy(b => b, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        Assert.All(Enumerable.Range(0, 440), i => Assert.Equal(1, landed.GetValueOrDefault($"OUT-{i}")));
         await host.StopAsync();
     }
 

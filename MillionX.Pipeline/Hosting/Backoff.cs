@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace MillionX.Pipeline.Hosting;
 
 /// <summary>Retry delays for transient failures: exponential, capped, with jitter so replicas never retry in step.</summary>
@@ -15,24 +13,4 @@ public static class Backoff
 
     /// <summary>The next delay: doubled, at most <paramref name="max"/>.</summary>
     public static TimeSpan Grow(TimeSpan delay, TimeSpan max) => TimeSpan.FromTicks(Math.Min(max.Ticks, delay.Ticks * 2));
-}
-
-public static class ChannelWriterExtensions
-{
-    /// <summary>
-    /// Writes from the consumer thread, blocking while the queue is full: backpressure instead of unbounded memory.
-    /// False when the queue was completed (the stage is stopping).
-    /// </summary>
-    public static bool WriteBlocking<T>(this ChannelWriter<T> writer, T item)
-    {
-        while (!writer.TryWrite(item))
-        {
-            if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

@@ -39,7 +39,8 @@ public sealed class RecordRejectedException(IReadOnlyList<ValidationError> error
 public abstract class ConsumerStage : BackgroundService
 {
     private readonly OffsetTracker _tracker = new();
-    private readonly SemaphoreSlim _capacity;
+    private int _inFlight;
+    private volatile bool _assignmentChanged;
     private readonly StageServices _services;
     private readonly ILogger _logger;
     private IConsumer<byte[]?, byte[]>? _consumer;
@@ -50,7 +51,6 @@ public abstract class ConsumerStage : BackgroundService
         Name = name;
         _services = services;
         _logger = services.Loggers.CreateLogger(GetType());
-        _capacity = new SemaphoreSlim(services.Clients.Options.MaxInFlightPerStage);
         Counters = services.Metrics.Stage(name);
     }
 
@@ -64,6 +64,16 @@ public abstract class ConsumerStage : BackgroundService
 
 
     protected ILogger Logger => _logger;
+
+    /// <summary>
+    /// Records read and not yet completed beyond which the consumer pauses its partitions (it keeps polling, so it stays
+    /// in its group); it resumes at half. Bounds the stage's queues too: a stage's worker queue holds only records in
+    /// flight. Default <c>Kafka:MaxInFlightPerStage</c>.
+    /// </summary>
+    protected virtual int MaxInFlight => _services.Clients.Options.MaxInFlightPerStage;
+
+    /// <summary>Records read and not yet completed, dead-lettered or failed.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>librdkafka keys for this stage only (from <c>Stages:Name:Kafka</c>).</summary>
     protected virtual IReadOnlyDictionary<string, string>? KafkaOverrides => null;
@@ -114,13 +124,25 @@ public abstract class ConsumerStage : BackgroundService
         var config = _services.Clients.ConsumerConfig(Name, KafkaOverrides);
         using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
             .SetErrorHandler((_, e) => _logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Stage {Stage} consumer error {Code}: {Reason}", Name, e.Code, e.Reason))
-            .SetPartitionsAssignedHandler((_, parts) => _logger.LogInformation("Stage {Stage} assigned {Partitions}", Name, string.Join(", ", parts)))
+            .SetPartitionsAssignedHandler((_, parts) =>
+            {
+                // Partitions assigned while paused start fetching; the loop pauses them too once they are in the assignment.
+                _assignmentChanged = true;
+                Counters.RecordAssigned();
+                _logger.LogInformation("Stage {Stage} assigned {Partitions}", Name, string.Join(", ", parts));
+            })
             .SetPartitionsRevokedHandler((_, parts) =>
             {
                 _tracker.Revoke(parts.Select(p => p.TopicPartition));
+                Counters.RecordRevoked("revoked");
                 _logger.LogInformation("Stage {Stage} revoked {Partitions}", Name, string.Join(", ", parts.Select(p => p.TopicPartition)));
             })
-            .SetPartitionsLostHandler((_, parts) => _tracker.Revoke(parts.Select(p => p.TopicPartition)))
+            .SetPartitionsLostHandler((_, parts) =>
+            {
+                _tracker.Revoke(parts.Select(p => p.TopicPartition));
+                Counters.RecordRevoked("lost");
+                _logger.LogWarning("Stage {Stage} lost {Partitions} (left the group without revoking them)", Name, string.Join(", ", parts.Select(p => p.TopicPartition)));
+            })
             .Build();
         _consumer = consumer;
         consumer.Subscribe(Topics);
@@ -128,6 +150,9 @@ public abstract class ConsumerStage : BackgroundService
         _logger.LogInformation("Stage {Stage} consuming {Topics} as group {Group}", Name, string.Join(", ", Topics), GroupId);
         var nextLag = DateTime.UtcNow;
         var groupId = GroupId;
+        var high = Math.Max(1, MaxInFlight);
+        var low = high / 2;
+        var paused = false;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -137,25 +162,23 @@ public abstract class ConsumerStage : BackgroundService
                     throw new InvalidOperationException($"Stage {Name} failed: {fatal.Message}", fatal);
                 }
 
-                _capacity.Wait(ct);
+                paused = ApplyBackPressure(consumer, paused, high, low);
                 ConsumeResult<byte[]?, byte[]>? record;
                 try
                 {
-                    record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+                    // Paused, Consume returns no records but still serves the group protocol and max.poll.interval.ms;
+                    // a short wait notices completions (the way back below the low-water mark) soon.
+                    record = consumer.Consume(TimeSpan.FromMilliseconds(paused ? 20 : 200));
                 }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
-                    _capacity.Release();
                     _logger.LogWarning("Stage {Stage} consume error {Code}: {Reason}", Name, ex.Error.Code, ex.Error.Reason);
                     continue;
                 }
 
-                if (record is null || record.IsPartitionEOF)
+                if (record is not null && !record.IsPartitionEOF)
                 {
-                    _capacity.Release();
-                }
-                else
-                {
+                    Interlocked.Increment(ref _inFlight);
                     Counters.RecordIn();
                     var offsets = _tracker.For(record.TopicPartition);
                     offsets.Begin(record.Offset.Value);
@@ -208,8 +231,43 @@ public abstract class ConsumerStage : BackgroundService
 
             _consumer = null;
             _tracker.RevokeAll();
+            Counters.SetPaused(false);
             status.Stopped();
         }
+    }
+
+    /// <summary>
+    /// Pauses every assigned partition when <paramref name="high"/> records are in flight and resumes them at
+    /// <paramref name="low"/>, instead of blocking the consume thread (which would miss max.poll.interval.ms and leave
+    /// the group, and its records would be read twice). Returns whether the consumer is paused now.
+    /// </summary>
+    private bool ApplyBackPressure(IConsumer<byte[]?, byte[]> consumer, bool paused, int high, int low)
+    {
+        var inFlight = Volatile.Read(ref _inFlight);
+        if (!paused && inFlight >= high)
+        {
+            _assignmentChanged = false;
+            consumer.Pause(consumer.Assignment);
+            Counters.SetPaused(true);
+            _logger.LogDebug("Stage {Stage} paused its partitions: {InFlight} records in flight", Name, inFlight);
+            return true;
+        }
+
+        if (paused && inFlight <= low)
+        {
+            consumer.Resume(consumer.Assignment);
+            Counters.SetPaused(false);
+            _logger.LogDebug("Stage {Stage} resumed its partitions: {InFlight} records in flight", Name, inFlight);
+            return false;
+        }
+
+        if (paused && _assignmentChanged)
+        {
+            _assignmentChanged = false;
+            consumer.Pause(consumer.Assignment);
+        }
+
+        return paused;
     }
 
     private void DrainInFlight(TimeSpan timeout)
@@ -248,7 +306,7 @@ public abstract class ConsumerStage : BackgroundService
 
     internal void OnCompleted(PartitionOffsets offsets, long offset)
     {
-        _capacity.Release();
+        Interlocked.Decrement(ref _inFlight);
         if (!offsets.Active)
         {
             return;
@@ -272,7 +330,7 @@ public abstract class ConsumerStage : BackgroundService
 
     internal void OnFatal(Exception ex)
     {
-        _capacity.Release();
+        Interlocked.Decrement(ref _inFlight);
         _fatal ??= ex;
     }
 

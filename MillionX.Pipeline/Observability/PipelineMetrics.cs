@@ -21,6 +21,12 @@ public sealed class PipelineMetrics
     private static readonly Gauge Lag = Metrics.CreateGauge(
         "millionx_consumer_lag", "Messages between a stage's position and the end of the partition.", "stage", "topic", "partition");
 
+    private static readonly Gauge Paused = Metrics.CreateGauge(
+        "millionx_consumer_paused", "1 while a stage's consumer has paused its partitions because its in-flight limit is reached (back-pressure; it keeps polling and stays in its group).", "stage");
+
+    private static readonly Counter Rebalances = Metrics.CreateCounter(
+        "millionx_consumer_rebalances_total", "Partition assignments and revocations a stage's consumer went through.", "stage", "kind");
+
     private readonly ConcurrentDictionary<string, StageCounters> _stages = new(StringComparer.Ordinal);
 
     public StageCounters Stage(string stage) => _stages.GetOrAdd(stage, s => new StageCounters(s));
@@ -38,6 +44,10 @@ public sealed class PipelineMetrics
         private long _out;
         private long _dead;
         private long _lag;
+        private long _pauses;
+        private long _assignments;
+        private long _revocations;
+        private int _paused;
 
         public string Name => name;
 
@@ -71,5 +81,41 @@ public sealed class PipelineMetrics
         }
 
         public void SetLag(long lag) => Interlocked.Exchange(ref _lag, lag);
+
+        /// <summary>Times the consumer paused its partitions for back-pressure.</summary>
+        public long Pauses => Interlocked.Read(ref _pauses);
+
+        /// <summary>Partition assignments (the first one included) and revocations or losses.</summary>
+        public long Assignments => Interlocked.Read(ref _assignments);
+
+        public long Revocations => Interlocked.Read(ref _revocations);
+
+        public bool IsPaused => Volatile.Read(ref _paused) != 0;
+
+        public void SetPaused(bool paused)
+        {
+            if (paused && Interlocked.Exchange(ref _paused, 1) == 0)
+            {
+                Interlocked.Increment(ref _pauses);
+            }
+            else if (!paused)
+            {
+                Interlocked.Exchange(ref _paused, 0);
+            }
+
+            Paused.WithLabels(name).Set(paused ? 1 : 0);
+        }
+
+        public void RecordAssigned()
+        {
+            Interlocked.Increment(ref _assignments);
+            Rebalances.WithLabels(name, "assigned").Inc();
+        }
+
+        public void RecordRevoked(string kind)
+        {
+            Interlocked.Increment(ref _revocations);
+            Rebalances.WithLabels(name, kind).Inc();
+        }
     }
 }

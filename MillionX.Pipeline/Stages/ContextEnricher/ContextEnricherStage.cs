@@ -44,7 +44,8 @@ public sealed class ContextEnricherStage(
     private CatalogueIndex? _index;
     private readonly Lock _cacheLock = new();
     private readonly Channel<(AnonymisedOrder Order, RecordCompletion Completion)> _orders =
-        Channel.CreateBounded<(AnonymisedOrder, RecordCompletion)>(new BoundedChannelOptions(MaxOrderBatch * 4) { SingleReader = true, SingleWriter = true });
+        // Bounded by the consumer's in-flight limit, which pauses the partitions instead of blocking here.
+        Channel.CreateUnbounded<(AnonymisedOrder, RecordCompletion)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
     private CancellationToken _stopping;
 
@@ -74,7 +75,8 @@ public sealed class ContextEnricherStage(
     {
         if (record.Topic == Kafka.Topics.SinkOrders)
         {
-            _orders.Writer.WriteBlocking((AnonymisedParsing.ParseOrder(record.Message.Value ?? []), completion));
+            // False only once the stage is stopping: the order stays unfinished and is read again.
+            _orders.Writer.TryWrite((AnonymisedParsing.ParseOrder(record.Message.Value ?? []), completion));
             return;
         }
 

@@ -51,13 +51,17 @@ public sealed class EmbeddingServiceStage : ConsumerStage
         _store = store;
         _options = options.Value;
         _clock = clock;
-        _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, SingleWriter = true });
+        // Bounded by the consumer's in-flight limit (MaxInFlight), which pauses the partitions instead of blocking here.
+        _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     }
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.EnrichedVectors];
 
     /// <summary>Vectors this process wrote (the ingest summary's <c>vectors</c>), or handed to vector-sink when it writes to Kafka.</summary>
     public long VectorsWrittenCount => Interlocked.Read(ref _written);
+
+    /// <summary>Embedding:QueueCapacity posts waiting plus the batch being embedded: more would only add queue wait.</summary>
+    protected override int MaxInFlight => Math.Min(base.MaxInFlight, _options.QueueCapacity + _options.MaxBatchSize);
 
     /// <summary>False when the stage hands its vectors to the vector-sink role instead of writing the store itself.</summary>
     public bool WritesToStore => _store.IsFinal;
@@ -97,7 +101,8 @@ public sealed class EmbeddingServiceStage : ConsumerStage
         // Tokenised here, on the consumer thread, once: the ids both order the batch and feed the model, and the
         // inference thread never waits for the tokenizer.
         var tokens = _embedder.Tokenize(post.EnrichedContent);
-        _queue.Writer.WriteBlocking(new Item(post, tokens, completion, readAt, PipelineHeaders.IngestedAtOf(record.Message.Headers)));
+        // False only once the stage is stopping: the record stays unfinished and is read again.
+        _queue.Writer.TryWrite(new Item(post, tokens, completion, readAt, PipelineHeaders.IngestedAtOf(record.Message.Headers)));
     }
 
     private async Task EmbedLoop(CancellationToken ct)

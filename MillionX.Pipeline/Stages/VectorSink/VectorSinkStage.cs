@@ -30,14 +30,14 @@ public sealed class VectorSinkStage : ConsumerStage
         _options = options.Value;
         _dimensions = storeOptions.Value.Dimensions;
         _clock = clock;
-        _queue = Channel.CreateBounded<(VectorRecord, RecordCompletion)>(new BoundedChannelOptions(_options.MaxBatchRecords * 4)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-        });
+        // Bounded by the consumer's in-flight limit, which pauses the partitions instead of blocking here.
+        _queue = Channel.CreateUnbounded<(VectorRecord, RecordCompletion)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     }
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.EnrichedEmbeddings];
+
+    /// <summary>Four batches queued behind the one being written.</summary>
+    protected override int MaxInFlight => Math.Min(base.MaxInFlight, _options.MaxBatchRecords * 5);
 
     /// <summary>Vectors this process wrote (the ingest summary's <c>vectors</c> when the role runs).</summary>
     public long VectorsWrittenCount => Interlocked.Read(ref _written);
@@ -54,7 +54,8 @@ public sealed class VectorSinkStage : ConsumerStage
         {
             IngestedAt = PipelineHeaders.IngestedAtOf(record.Message.Headers),
         };
-        _queue.Writer.WriteBlocking((vector, completion));
+        // False only once the stage is stopping: the record stays unfinished and is read again.
+        _queue.Writer.TryWrite((vector, completion));
     }
 
     private async Task BatchLoop(CancellationToken ct)

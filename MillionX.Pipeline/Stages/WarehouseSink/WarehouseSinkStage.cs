@@ -52,11 +52,8 @@ public sealed class WarehouseSinkStage : ConsumerStage
         _validator = validator;
         _options = options.Value;
         _clock = clock;
-        _queue = Channel.CreateBounded<(object, RecordCompletion)>(new BoundedChannelOptions(Math.Max(1024, _options.MaxBatchRecords * 2))
-        {
-            SingleReader = true,
-            SingleWriter = true,
-        });
+        // Bounded by the consumer's in-flight limit, which pauses the partitions instead of blocking here.
+        _queue = Channel.CreateUnbounded<(object, RecordCompletion)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     }
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.Weather];
@@ -78,6 +75,9 @@ public sealed class WarehouseSinkStage : ConsumerStage
 
     /// <summary>Records (duplicates included) in the batches this process wrote.</summary>
     public long BatchRecordsWritten => Interlocked.Read(ref _batchRecords);
+
+    /// <summary>Room for two full batches, so one fills while the other is written.</summary>
+    protected override int MaxInFlight => Math.Max(base.MaxInFlight, _options.MaxBatchRecords * 2);
 
     private TimeSpan MaxAge => _writer.Name == "duckdb" ? _options.DuckDbMaxBatchAge : _options.MaxBatchAge;
 
@@ -101,7 +101,8 @@ public sealed class WarehouseSinkStage : ConsumerStage
             row = OrderRow.From(AnonymisedParsing.ParseOrder(record.Message.Value ?? []), ingestion);
         }
 
-        _queue.Writer.WriteBlocking((row, completion));
+        // False only once the stage is stopping: the record stays unfinished and is read again.
+        _queue.Writer.TryWrite((row, completion));
     }
 
     private async Task BatchLoop(CancellationToken ct)
