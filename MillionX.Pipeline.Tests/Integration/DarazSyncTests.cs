@@ -1,8 +1,10 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Contracts;
+using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.DarazSync;
@@ -48,10 +50,13 @@ public sealed class DarazSyncTests : IAsyncLifetime
         // exact counts. Tests of a hanging call pass a shorter one.
         .With("Sources:Resilience:AttemptTimeout", attemptTimeout);
 
-    private static async Task RunOnceAsync(Dictionary<string, string?> config)
+    /// <summary>One --once run; returns the exit code the run calls for (the stage registry's).</summary>
+    private static async Task<int> RunOnceAsync(Dictionary<string, string?> config)
     {
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "daraz-sync", "--once"]), config);
+        var registry = host.Services.GetRequiredService<StageRegistry>(); // RunAsync disposes the host
         await host.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return registry.ExitCode;
     }
 
     private List<MarketOrder> Published() => _broker.ReadAll(Topics.MarketDaraz)
@@ -187,15 +192,7 @@ public sealed class DarazSyncTests : IAsyncLifetime
     public async Task Run_AccessTokenRejected_FailsWithoutPublishingOrCheckpoint()
     {
         _daraz.Put(Order(1));
-        try
-        {
-            await RunOnceAsync(Config(accessToken: "expired-token"));
-            Assert.Equal(1, Environment.ExitCode);
-        }
-        finally
-        {
-            Environment.ExitCode = 0;
-        }
+        Assert.Equal(1, await RunOnceAsync(Config(accessToken: "expired-token")));
 
         var call = Assert.Single(_daraz.Requests);
         Assert.Equal(("IllegalAccessToken", 401), (call.Code, call.Answer));

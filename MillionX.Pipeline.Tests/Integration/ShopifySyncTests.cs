@@ -49,9 +49,8 @@ public sealed class ShopifySyncTests : IDisposable
         await host.StartAsync(timeout.Token);
         await host.WaitForShutdownAsync(timeout.Token);
         Assert.False(timeout.IsCancellationRequested, "the --once run did not finish");
-        var exit = Environment.ExitCode;
-        Environment.ExitCode = 0;
-        return (exit, host.Services.GetRequiredService<StageRegistry>().Get(ShopifySyncStage.StageName));
+        var registry = host.Services.GetRequiredService<StageRegistry>();
+        return (registry.ExitCode, registry.Get(ShopifySyncStage.StageName));
     }
 
     private Task<string?> Checkpoint(FakeShopify shop) =>

@@ -34,6 +34,6 @@ public static class BrokerCommand
         await Console.Out.WriteLineAsync(address);
         await Console.Out.FlushAsync();
         await host.WaitForShutdownAsync();
-        return Environment.ExitCode;
+        return host.Services.GetRequiredService<StageRegistry>().ExitCode;
     }
 }

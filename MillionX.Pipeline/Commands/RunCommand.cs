@@ -31,7 +31,8 @@ public static class RunCommand
     public static async Task<int> RunAsync(CommandLine cl)
     {
         using var host = Build(cl);
+        var registry = host.Services.GetRequiredService<StageRegistry>(); // RunAsync disposes the host
         await host.RunAsync();
-        return Environment.ExitCode;
+        return registry.ExitCode;
     }
 }

@@ -48,5 +48,8 @@ public sealed class StageRegistry
 
     public StageStatus Get(string name) => _stages.GetOrAdd(name, n => new StageStatus(n, "started directly"));
 
+    /// <summary>The process exit code the stages call for: 1 when any stage failed, else 0.</summary>
+    public int ExitCode => _stages.Values.Any(s => s.State == StageState.Failed) ? 1 : 0;
+
     public IReadOnlyList<StageStatus> All => _stages.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
 }

@@ -14,7 +14,9 @@ public sealed class StageServices(
     DeadLetterPublisher deadLetters,
     StageRegistry registry,
     IHostApplicationLifetime lifetime,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    TimeProvider clock,
+    IOptions<HostOptions> host)
 {
     public KafkaClientFactory Clients => clients;
     public PipelineMetrics Metrics => metrics;
@@ -22,6 +24,17 @@ public sealed class StageServices(
     public StageRegistry Registry => registry;
     public IHostApplicationLifetime Lifetime => lifetime;
     public ILoggerFactory Loggers => loggers;
+
+    public TimeProvider Clock => clock;
+
+    /// <summary>
+    /// How long a stopping stage waits for its records in flight before it commits and leaves its group: three
+    /// quarters of <c>Pipeline:ShutdownTimeout</c>, so the host's own deadline is not overrun.
+    /// </summary>
+    public TimeSpan DrainTimeout => host.Value.ShutdownTimeout * 0.75;
+
+    /// <summary>The bound on a batch's last write once the stage is stopping: half of <c>Pipeline:ShutdownTimeout</c>.</summary>
+    public TimeSpan LastWriteGrace => host.Value.ShutdownTimeout / 2;
 }
 
 /// <summary>A record the stage cannot process: it is dead-lettered with these errors and its offset stored.</summary>
@@ -41,6 +54,7 @@ public abstract class ConsumerStage : BackgroundService
     private readonly OffsetTracker _tracker = new();
     private int _inFlight;
     private volatile bool _assignmentChanged;
+    private TaskCompletionSource? _idle;
     private readonly StageServices _services;
     private readonly ILogger _logger;
     private IConsumer<byte[]?, byte[]>? _consumer;
@@ -81,8 +95,9 @@ public abstract class ConsumerStage : BackgroundService
     /// <summary>
     /// Processes one record. Call <paramref name="completion"/> when its output is durable (may be later, on
     /// another thread); throw <see cref="RecordRejectedException"/> for a bad record; anything else stops the host.
+    /// <paramref name="ct"/> is cancelled when the stage stops.
     /// </summary>
-    protected abstract void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion);
+    protected abstract void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion, CancellationToken ct);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => ExecuteConsumeAsync(stoppingToken);
 
@@ -98,7 +113,6 @@ public abstract class ConsumerStage : BackgroundService
         {
             var error = working.Exception!.InnerException!;
             _services.Registry.Get(Name).Failed(error);
-            Environment.ExitCode = 1;
             _logger.LogCritical(error, "Stage {Stage} failed; stopping the host", Name);
             completeQueue();
             throw error;
@@ -186,7 +200,7 @@ public abstract class ConsumerStage : BackgroundService
                     var completion = new RecordCompletion(this, offsets, record, span);
                     try
                     {
-                        Handle(record, completion);
+                        Handle(record, completion, ct);
                     }
                     catch (RecordRejectedException ex)
                     {
@@ -211,13 +225,12 @@ public abstract class ConsumerStage : BackgroundService
         catch (Exception ex)
         {
             status.Failed(ex);
-            Environment.ExitCode = 1;
             _logger.LogCritical(ex, "Stage {Stage} stopped on an unrecoverable error; stopping the host", Name);
             throw;
         }
         finally
         {
-            DrainInFlight(TimeSpan.FromSeconds(3));
+            DrainInFlight(_services.DrainTimeout);
             try
             {
                 // Commits the stored offsets and leaves the group, so a successor takes over at once.
@@ -270,17 +283,28 @@ public abstract class ConsumerStage : BackgroundService
         return paused;
     }
 
+    /// <summary>Waits, at most <paramref name="timeout"/>, until every record read has completed.</summary>
     private void DrainInFlight(TimeSpan timeout)
     {
-        var until = DateTime.UtcNow + timeout;
-        while (_tracker.InFlight > 0 && DateTime.UtcNow < until)
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _idle, idle);
+        if (Volatile.Read(ref _inFlight) <= 0)
         {
-            Thread.Sleep(20);
+            idle.TrySetResult();
         }
 
-        if (_tracker.InFlight > 0)
+        // The consume thread is a dedicated one: waiting on it blocks no pool thread.
+        if (!idle.Task.Wait(timeout))
         {
-            _logger.LogWarning("Stage {Stage} stops with {Count} records unfinished; their offsets are not stored and they will be read again", Name, _tracker.InFlight);
+            _logger.LogWarning("Stage {Stage} stops with {Count} records unfinished; their offsets are not stored and they will be read again", Name, InFlight);
+        }
+    }
+
+    private void Finished()
+    {
+        if (Interlocked.Decrement(ref _inFlight) <= 0)
+        {
+            Volatile.Read(ref _idle)?.TrySetResult();
         }
     }
 
@@ -306,7 +330,7 @@ public abstract class ConsumerStage : BackgroundService
 
     internal void OnCompleted(PartitionOffsets offsets, long offset)
     {
-        Interlocked.Decrement(ref _inFlight);
+        Finished();
         if (!offsets.Active)
         {
             return;
@@ -330,7 +354,7 @@ public abstract class ConsumerStage : BackgroundService
 
     internal void OnFatal(Exception ex)
     {
-        Interlocked.Decrement(ref _inFlight);
+        Finished();
         _fatal ??= ex;
     }
 

@@ -43,7 +43,7 @@ public static class ObservabilityExtensions
                     standardErrorFromLevel: errorFrom,
                     formatProvider: System.Globalization.CultureInfo.InvariantCulture);
             }
-        });
+        }, preserveStaticLogger: true); // each host logs through its own logger, not the process-wide Log.Logger that a second host would replace
 
         if (http && builder.Configuration.GetValue($"{ObservabilityOptions.Section}:Http:Enabled", true))
         {

@@ -74,7 +74,7 @@ public abstract class SourceStage : BackgroundService
         var once = Services.Options.Once;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var ok = true;
+            Exception? error = null;
             try
             {
                 var run = await RunOnceAsync(stoppingToken);
@@ -90,14 +90,20 @@ public abstract class SourceStage : BackgroundService
             catch (Exception ex)
             {
                 // A failed run keeps its checkpoint where it was; the next run retries from there.
-                ok = false;
+                error = ex;
                 Runs.WithLabels(Name, "failed").Inc();
                 Logger.LogError(ex, "Source {Source} run failed; checkpoint unchanged, next run in {Interval}", Name, Interval);
             }
 
             if (once)
             {
-                Services.Once.Done(Name, ok);
+                if (error is not null)
+                {
+                    // The process exit code comes from the registry: a failed single run fails the process.
+                    status.Failed(error);
+                }
+
+                Services.Once.Done(Name, error is null);
                 break;
             }
 
@@ -160,10 +166,6 @@ public sealed class OnceCoordinator(IServiceProvider services, IHostApplicationL
         }
 
         producer.Flush(TimeSpan.FromSeconds(30));
-        if (_anyFailed)
-        {
-            Environment.ExitCode = 1;
-        }
 
         logger.LogInformation("--once: every source ran once ({Outcome}); stopping", _anyFailed ? "with failures" : "ok");
         lifetime.StopApplication();

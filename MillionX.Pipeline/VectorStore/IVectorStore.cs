@@ -46,4 +46,4 @@ public interface IVectorWriter
 }
 
 /// <summary>A failure worth retrying later (throttling, 5xx, timeouts, refused connections); nothing is acknowledged.</summary>
-public sealed class TransientVectorStoreException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class TransientVectorStoreException(string message, Exception? inner = null) : Hosting.TransientException(message, inner);

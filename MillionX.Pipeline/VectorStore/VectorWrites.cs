@@ -1,9 +1,8 @@
-using MillionX.Pipeline.Hosting;
 using Prometheus;
 
 namespace MillionX.Pipeline.VectorStore;
 
-/// <summary>Writing vectors the same way from the embedding stage and the vector-sink role: retries, metrics, end-to-end latency.</summary>
+/// <summary>Writing vectors the same way from the embedding stage and the vector-sink role: metrics and end-to-end latency.</summary>
 public static class VectorWrites
 {
     public static readonly Counter VectorsWritten = Metrics.CreateCounter(
@@ -20,48 +19,15 @@ public static class VectorWrites
     private static readonly Counter WriteFailures = Metrics.CreateCounter(
         "millionx_vector_write_failures_total", "Transient vector-store write failures that were retried.", "store");
 
-    /// <summary>
-    /// Writes <paramref name="records"/> until the writer acknowledges them, backing off (doubling from
-    /// <paramref name="initialDelay"/> to <paramref name="maxDelay"/>, with jitter) on transient failures. Returns false
-    /// when shutting down first: the caller stores no offsets and the records are read again.
-    /// </summary>
-    public static async Task<bool> UpsertWithRetryAsync(
-        IVectorWriter writer, IReadOnlyList<VectorRecord> records, TimeSpan initialDelay, TimeSpan maxDelay, TimeProvider clock, ILogger logger, CancellationToken ct)
+    /// <summary>One write of <paramref name="records"/>; the calling stage retries a <see cref="TransientVectorStoreException"/>.</summary>
+    public static async Task UpsertAsync(IVectorWriter writer, IReadOnlyList<VectorRecord> records, CancellationToken ct)
     {
-        var delay = initialDelay;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                // On shutdown the last batch still gets a short, bounded chance to land.
-                using var bound = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(2) : Timeout.InfiniteTimeSpan);
-                await writer.UpsertAsync(records, bound.Token);
-                BatchSize.WithLabels(writer.Name).Observe(records.Count);
-                return true;
-            }
-            catch (TransientVectorStoreException ex)
-            {
-                WriteFailures.WithLabels(writer.Name).Inc();
-                var wait = Backoff.Jitter(delay);
-                logger.LogWarning("Vector write of {Count} vectors to {Store} failed (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offsets not stored",
-                    records.Count, writer.Name, attempt, ex.Message, wait.TotalSeconds);
-                try
-                {
-                    await Task.Delay(wait, clock, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-
-                delay = Backoff.Grow(delay, maxDelay);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return false;
-            }
-        }
+        await writer.UpsertAsync(records, ct);
+        BatchSize.WithLabels(writer.Name).Observe(records.Count);
     }
+
+    /// <summary>Counts a transient write failure that is being retried.</summary>
+    public static void Failed(IVectorWriter writer) => WriteFailures.WithLabels(writer.Name).Inc();
 
     /// <summary>Counts records that reached their final store and observes their end-to-end latency.</summary>
     public static void Landed(IVectorWriter writer, IReadOnlyList<VectorRecord> records, DateTimeOffset now, Action<double>? samplesMs = null)

@@ -99,4 +99,4 @@ public interface IWarehouseWriter : IAsyncDisposable
 }
 
 /// <summary>A failure worth retrying later (throttling, 5xx, timeouts, a locked file); the batch is not durable.</summary>
-public sealed class TransientWarehouseException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class TransientWarehouseException(string message, Exception? inner = null) : Hosting.TransientException(message, inner);

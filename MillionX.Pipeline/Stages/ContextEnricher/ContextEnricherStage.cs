@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Contracts;
@@ -23,7 +22,7 @@ public sealed class ContextEnricherStage(
     PipelineProducer producer,
     IOptions<ContextEnricherOptions> options,
     TimeProvider clock,
-    SemanticCatalogue? semantic = null) : ConsumerStage(StageName, services)
+    SemanticCatalogue? semantic = null) : BatchingConsumerStage<AnonymisedOrder>(StageName, services)
 {
     public const string StageName = "context-enricher";
 
@@ -40,14 +39,12 @@ public sealed class ContextEnricherStage(
 
     private static readonly TimeSpan MaxOrderBatchAge = TimeSpan.FromMilliseconds(50);
 
+    private Polly.ResiliencePipeline? _loadRetry;
+
     private readonly Dictionary<string, CatalogueProduct> _cache = new(StringComparer.Ordinal);
     private CatalogueIndex? _index;
     private readonly Lock _cacheLock = new();
-    private readonly Channel<(AnonymisedOrder Order, RecordCompletion Completion)> _orders =
-        // Bounded by the consumer's in-flight limit, which pauses the partitions instead of blocking here.
-        Channel.CreateUnbounded<(AnonymisedOrder, RecordCompletion)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
-    private CancellationToken _stopping;
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.SinkVectors];
 
@@ -65,23 +62,23 @@ public sealed class ContextEnricherStage(
 
     private CatalogueIndex Index => _index ??= _matcher.NewIndex();
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        _stopping = stoppingToken;
-        return RunWithWorkerAsync(LearnOrders, () => _orders.Writer.TryComplete(), stoppingToken);
-    }
+    /// <summary>Orders are learnt in batches: one store write per batch, then the replica's cache, then the offsets.</summary>
+    protected override BatchWindow Window => new(MaxOrderBatch, MaxOrderBatchAge, options.Value.RetryInitialDelay, options.Value.RetryMaxDelay);
 
-    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
+    protected override AnonymisedOrder Map(ConsumeResult<byte[]?, byte[]> record) => AnonymisedParsing.ParseOrder(record.Message.Value ?? []);
+
+    protected override void OnRetry(Exception error) => StoreFailures.Inc();
+
+    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion, CancellationToken ct)
     {
         if (record.Topic == Kafka.Topics.SinkOrders)
         {
-            // False only once the stage is stopping: the order stays unfinished and is read again.
-            _orders.Writer.TryWrite((AnonymisedParsing.ParseOrder(record.Message.Value ?? []), completion));
+            base.Handle(record, completion, ct);
             return;
         }
 
         var post = AnonymisedParsing.ParsePost(record.Message.Value ?? []);
-        if (clock.GetUtcNow() - _loadedAt > options.Value.MaxStaleness && !Refresh())
+        if (clock.GetUtcNow() - _loadedAt > options.Value.MaxStaleness && !Refresh(ct))
         {
             return;
         }
@@ -112,10 +109,16 @@ public sealed class ContextEnricherStage(
         });
     }
 
-    private bool Refresh()
+    /// <summary>Reloads the catalogue (other replicas' orders), retrying a store outage; false when the stage stopped first.</summary>
+    private bool Refresh(CancellationToken ct)
     {
-        IReadOnlyList<CatalogueProduct>? loaded = null;
-        if (!Retry(async () => loaded = await store.LoadAsync(_stopping)))
+        IReadOnlyList<CatalogueProduct> loaded;
+        try
+        {
+            _loadRetry ??= BuildRetry(Window);
+            loaded = _loadRetry.ExecuteAsync(static async (s, t) => await s.LoadAsync(t), store, ct).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return false;
         }
@@ -124,7 +127,7 @@ public sealed class ContextEnricherStage(
         {
             // Products are never removed, so a reload only touches what changed (other replicas' orders, with Redis):
             // the index is not rebuilt from scratch every MaxStaleness.
-            foreach (var p in loaded!)
+            foreach (var p in loaded)
             {
                 if (_cache.TryGetValue(p.Key, out var known) && known == p)
                 {
@@ -143,76 +146,21 @@ public sealed class ContextEnricherStage(
         return true;
     }
 
-    /// <summary>Learns orders in batches: one store write per batch, then the replica's cache, then the offsets.</summary>
-    private async Task LearnOrders(CancellationToken ct)
+    protected override async Task WriteBatchAsync(IReadOnlyList<AnonymisedOrder> orders, CancellationToken ct)
     {
-        var batch = new List<(AnonymisedOrder Order, RecordCompletion Completion)>(MaxOrderBatch);
-        while (await ChannelBatches.ReadAsync(_orders.Reader, batch, MaxOrderBatch, MaxOrderBatchAge, ct))
+        await store.UpsertAsync(orders, ct);
+        lock (_cacheLock)
         {
-            var orders = batch.Select(b => b.Order).ToList();
-
-            // On shutdown the last batches still get a short, bounded chance to land.
-            using var bound = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(2) : Timeout.InfiniteTimeSpan);
-            var token = ct.IsCancellationRequested ? bound.Token : ct;
-            if (!await RetryAsync(() => store.UpsertAsync(orders, token), ct))
+            foreach (var order in orders)
             {
-                return; // stopping before the store had them: their offsets stay unstored and they are read again
+                var key = $"{order.Platform}:{order.ProductId}";
+                var product = CatalogueProduct.Merge(_cache.GetValueOrDefault(key), order);
+                _cache[key] = product;
+                Index.Upsert(product);
+                semantic?.Learn(product);
             }
 
-            lock (_cacheLock)
-            {
-                foreach (var order in orders)
-                {
-                    var key = $"{order.Platform}:{order.ProductId}";
-                    var product = CatalogueProduct.Merge(_cache.GetValueOrDefault(key), order);
-                    _cache[key] = product;
-                    Index.Upsert(product);
-                    semantic?.Learn(product);
-                }
-
-                CatalogueSize.Set(_cache.Count);
-            }
-
-            foreach (var (_, completion) in batch)
-            {
-                completion.Complete();
-            }
-        }
-    }
-
-    private bool Retry(Func<Task> action) => RetryAsync(action, _stopping).GetAwaiter().GetResult();
-
-    /// <summary>Retries a transient store failure with backoff until it works or the stage stops (then false: no offset stored).</summary>
-    private async Task<bool> RetryAsync(Func<Task> action, CancellationToken ct)
-    {
-        var delay = options.Value.RetryInitialDelay;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await action();
-                return true;
-            }
-            catch (TransientCatalogueException ex)
-            {
-                StoreFailures.Inc();
-                var wait = Backoff.Jitter(delay);
-                Logger.LogWarning("Catalogue store unavailable (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offset not stored", attempt, ex.Message, wait.TotalSeconds);
-                try
-                {
-                    await Task.Delay(wait, clock, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-
-                delay = Backoff.Grow(delay, options.Value.RetryMaxDelay);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return false;
-            }
+            CatalogueSize.Set(_cache.Count);
         }
     }
 }

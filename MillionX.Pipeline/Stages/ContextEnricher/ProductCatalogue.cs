@@ -46,4 +46,4 @@ public interface ICatalogueStore : IAsyncDisposable
     Task<IReadOnlyList<CatalogueProduct>> LoadAsync(CancellationToken ct);
 }
 
-public sealed class TransientCatalogueException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class TransientCatalogueException(string message, Exception? inner = null) : Hosting.TransientException(message, inner);

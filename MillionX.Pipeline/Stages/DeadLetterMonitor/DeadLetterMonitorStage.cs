@@ -21,7 +21,7 @@ public sealed class DeadLetterMonitorStage(StageServices services, DeadLetterLed
 
     public override IReadOnlyCollection<string> Topics => Kafka.Topics.DeadLetters;
 
-    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
+    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion, CancellationToken ct)
     {
         DeadLetterEnvelope? envelope = null;
         try

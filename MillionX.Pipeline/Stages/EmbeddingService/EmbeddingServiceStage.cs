@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Contracts;
@@ -16,7 +15,7 @@ namespace MillionX.Pipeline.Stages.EmbeddingService;
 /// (collected for at most <c>MaxBatchWait</c> or <c>MaxBatchSize</c> records, sorted by length so little is padded)
 /// and upserts the vectors into the vector store. Offsets are stored only after the store acknowledged.
 /// </summary>
-public sealed class EmbeddingServiceStage : ConsumerStage
+public sealed class EmbeddingServiceStage : BatchingConsumerStage<EmbeddingServiceStage.Item>
 {
     public const string StageName = "embedding-service";
 
@@ -35,14 +34,12 @@ public sealed class EmbeddingServiceStage : ConsumerStage
     private static readonly Histogram PaddingWaste = Metrics.CreateHistogram(
         "millionx_embedding_padding_ratio", "Padded tokens over real tokens per batch (0 = no waste).", new HistogramConfiguration { Buckets = [0, 0.05, 0.1, 0.25, 0.5, 1, 2] });
 
-    private readonly Channel<Item> _queue;
     private readonly ITextEmbedder _embedder;
     private readonly IVectorWriter _store;
     private readonly EmbeddingOptions _options;
     private readonly TimeProvider _clock;
     private long _written;
     private long _batches;
-    private volatile bool _closed;
 
     public EmbeddingServiceStage(StageServices services, ITextEmbedder embedder, IVectorWriter store, IOptions<EmbeddingOptions> options, TimeProvider clock)
         : base(StageName, services)
@@ -51,8 +48,6 @@ public sealed class EmbeddingServiceStage : ConsumerStage
         _store = store;
         _options = options.Value;
         _clock = clock;
-        // Bounded by the consumer's in-flight limit (MaxInFlight), which pauses the partitions instead of blocking here.
-        _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     }
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.EnrichedVectors];
@@ -83,58 +78,44 @@ public sealed class EmbeddingServiceStage : ConsumerStage
 
     private static HistogramConfiguration Buckets() => new() { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) };
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await _store.EnsureSchemaAsync(stoppingToken);
-        await RunWithWorkerAsync(EmbedLoop, () =>
-        {
-            _closed = true;
-            _queue.Writer.TryComplete();
-        }, stoppingToken);
-    }
+    /// <summary>A window closes after MaxBatchWait or at MaxBatchSize.</summary>
+    protected override BatchWindow Window => new(_options.MaxBatchSize, _options.MaxBatchWait, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
 
-    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
+    /// <summary>
+    /// When stopping, what the consumer already handed over is still embedded, so its offsets can be stored; once the
+    /// consumer is done, what is left is read again after a restart instead of holding up the stop.
+    /// </summary>
+    protected override bool WritesQueuedOnStop => false;
+
+    protected override Task PrepareAsync(CancellationToken ct) => _store.EnsureSchemaAsync(ct);
+
+    protected override Item Map(ConsumeResult<byte[]?, byte[]> record)
     {
         var post = AnonymisedParsing.ParseEnriched(record.Message.Value ?? []);
         var readAt = Stopwatch.GetTimestamp();
 
         // Tokenised here, on the consumer thread, once: the ids both order the batch and feed the model, and the
-        // inference thread never waits for the tokenizer.
+        // inference thread never waits for the tokenizer. Activity.Current is the record's process span.
         var tokens = _embedder.Tokenize(post.EnrichedContent);
-        // False only once the stage is stopping: the record stays unfinished and is read again.
-        _queue.Writer.TryWrite(new Item(post, tokens, completion, readAt, PipelineHeaders.IngestedAtOf(record.Message.Headers)));
+        return new Item(post, tokens, Activity.Current, readAt, PipelineHeaders.IngestedAtOf(record.Message.Headers));
     }
 
-    private async Task EmbedLoop(CancellationToken ct)
+    protected override async Task WriteBatchAsync(IReadOnlyList<Item> window, CancellationToken ct)
     {
-        // A window closes after MaxBatchWait or at MaxBatchSize. When stopping, what the consumer already handed over
-        // is still embedded, so its offsets can be stored and the stop does not wait out the consumer's in-flight
-        // grace; once the consumer is done (the queue closed), what is left is read again after a restart.
-        var window = new List<Item>(_options.MaxBatchSize);
-        while (await ChannelBatches.ReadAsync(_queue.Reader, window, _options.MaxBatchSize, _options.MaxBatchWait, ct) && !_closed)
-        {
-            var records = Embed(window);
-            if (!await VectorWrites.UpsertWithRetryAsync(_store, records, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), _clock, Logger, ct))
-            {
-                return;
-            }
-
-            VectorWrites.Landed(_store, records, _clock.GetUtcNow(), EndToEndLatencies.Add);
-            foreach (var item in window)
-            {
-                item.Completion.Complete();
-            }
-
-            Interlocked.Add(ref _written, records.Count);
-            Counters.RecordOut(_store.Name, records.Count);
-        }
+        // Embedded once: a retried write (the store was down) does not run the model again.
+        var records = window[0].Vector is null ? Embed(window) : ToRecords(window);
+        await VectorWrites.UpsertAsync(_store, records, ct);
+        VectorWrites.Landed(_store, records, _clock.GetUtcNow(), EndToEndLatencies.Add);
+        Interlocked.Add(ref _written, records.Count);
+        Counters.RecordOut(_store.Name, records.Count);
     }
+
+    protected override void OnRetry(Exception error) => VectorWrites.Failed(_store);
 
     /// <summary>Sorts the window by token count and runs it in sub-batches whose padding stays small.</summary>
-    private List<VectorRecord> Embed(List<Item> window)
+    private List<VectorRecord> Embed(IReadOnlyList<Item> window)
     {
         var tokens = window.Select(i => i.Tokens.Length).ToArray();
-        var vectors = new float[window.Count][];
         foreach (var batch in EmbeddingBatcher.Plan(tokens, _options.MaxBatchSize))
         {
             var started = Stopwatch.GetTimestamp();
@@ -148,7 +129,7 @@ public sealed class EmbeddingServiceStage : ConsumerStage
             for (var k = 0; k < batch.Count; k++)
             {
                 var item = window[batch[k]];
-                vectors[batch[k]] = output[k];
+                item.Vector = output[k];
                 var queued = (started - item.ReadAt) / (double)Stopwatch.Frequency;
                 QueueWait.Observe(queued);
                 Inference.Observe(inference);
@@ -159,10 +140,16 @@ public sealed class EmbeddingServiceStage : ConsumerStage
             }
         }
 
-        return window.Select((item, i) => new VectorRecord(
-            item.Post.PostId, item.Post.Platform, item.Post.Content, item.Post.EnrichedContent, item.Post.Timestamp, item.Post.EngagementCount,
-            item.Post.Hashtags, item.Post.MatchedProductIds, vectors[i]) { IngestedAt = item.IngestedAt, Trace = item.Completion.Span }).ToList();
+        return ToRecords(window);
     }
 
-    private sealed record Item(EnrichedPost Post, int[] Tokens, RecordCompletion Completion, long ReadAt, DateTimeOffset? IngestedAt);
+    private static List<VectorRecord> ToRecords(IReadOnlyList<Item> window) => window.Select(item => new VectorRecord(
+        item.Post.PostId, item.Post.Platform, item.Post.Content, item.Post.EnrichedContent, item.Post.Timestamp, item.Post.EngagementCount,
+        item.Post.Hashtags, item.Post.MatchedProductIds, item.Vector!) { IngestedAt = item.IngestedAt, Trace = item.Span }).ToList();
+
+    /// <summary>A post waiting for its batch: tokenised on the consumer thread, its vector set once embedded.</summary>
+    public sealed record Item(EnrichedPost Post, int[] Tokens, Activity? Span, long ReadAt, DateTimeOffset? IngestedAt)
+    {
+        public float[]? Vector { get; set; }
+    }
 }

@@ -19,7 +19,7 @@ public sealed class PrivacyShieldStage(StageServices services, RecordValidator v
     public override IReadOnlyCollection<string> Topics { get; } =
         [Kafka.Topics.SocialTiktok, Kafka.Topics.SocialFacebook, Kafka.Topics.MarketShopify, Kafka.Topics.MarketDaraz];
 
-    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
+    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion, CancellationToken ct)
     {
         var raw = record.Message.Value ?? [];
         string outTopic;

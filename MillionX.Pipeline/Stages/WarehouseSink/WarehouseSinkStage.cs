@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Contracts;
@@ -16,7 +15,7 @@ namespace MillionX.Pipeline.Stages.WarehouseSink;
 /// batches (size or age, whichever first). Offsets are stored only after the whole batch is durable; a transient
 /// warehouse failure is retried with backoff while nothing is stored.
 /// </summary>
-public sealed class WarehouseSinkStage : ConsumerStage
+public sealed class WarehouseSinkStage : BatchingConsumerStage<object>
 {
     public const string StageName = "warehouse-sink";
 
@@ -36,7 +35,6 @@ public sealed class WarehouseSinkStage : ConsumerStage
     private static readonly Counter FlushFailures = Metrics.CreateCounter(
         "millionx_warehouse_flush_failures_total", "Transient batch failures that were retried.", "writer");
 
-    private readonly Channel<(object Row, RecordCompletion Completion)> _queue;
     private readonly IWarehouseWriter _writer;
     private readonly RecordValidator _validator;
     private readonly WarehouseSinkOptions _options;
@@ -52,8 +50,6 @@ public sealed class WarehouseSinkStage : ConsumerStage
         _validator = validator;
         _options = options.Value;
         _clock = clock;
-        // Bounded by the consumer's in-flight limit, which pauses the partitions instead of blocking here.
-        _queue = Channel.CreateUnbounded<(object, RecordCompletion)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     }
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.Weather];
@@ -79,15 +75,12 @@ public sealed class WarehouseSinkStage : ConsumerStage
     /// <summary>Room for two full batches, so one fills while the other is written.</summary>
     protected override int MaxInFlight => Math.Max(base.MaxInFlight, _options.MaxBatchRecords * 2);
 
-    private TimeSpan MaxAge => _writer.Name == "duckdb" ? _options.DuckDbMaxBatchAge : _options.MaxBatchAge;
+    protected override BatchWindow Window => new(
+        _options.MaxBatchRecords, _writer.Name == "duckdb" ? _options.DuckDbMaxBatchAge : _options.MaxBatchAge, _options.RetryInitialDelay, _options.RetryMaxDelay);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await _writer.EnsureSchemaAsync(stoppingToken);
-        await RunWithWorkerAsync(BatchLoop, () => _queue.Writer.TryComplete(), stoppingToken);
-    }
+    protected override Task PrepareAsync(CancellationToken ct) => _writer.EnsureSchemaAsync(ct);
 
-    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion)
+    protected override object Map(ConsumeResult<byte[]?, byte[]> record)
     {
         var ingestion = _clock.GetUtcNow().UtcDateTime;
         object row;
@@ -101,33 +94,44 @@ public sealed class WarehouseSinkStage : ConsumerStage
             row = OrderRow.From(AnonymisedParsing.ParseOrder(record.Message.Value ?? []), ingestion);
         }
 
-        // False only once the stage is stopping: the record stays unfinished and is read again.
-        _queue.Writer.TryWrite((row, completion));
+        return row;
     }
 
-    private async Task BatchLoop(CancellationToken ct)
+    protected override async Task WriteBatchAsync(IReadOnlyList<object> rows, CancellationToken ct)
     {
-        var items = new List<(object Row, RecordCompletion Completion)>(_options.MaxBatchRecords);
-        while (await ChannelBatches.ReadAsync(_queue.Reader, items, _options.MaxBatchRecords, MaxAge, ct))
+        var batch = new WarehouseBatch();
+        foreach (var row in rows)
         {
-            var batch = new WarehouseBatch();
-            foreach (var (row, _) in items)
-            {
-                Add(batch, row);
-            }
+            Add(batch, row);
+        }
 
-            if (!await FlushAsync(batch, ct))
-            {
-                // Shutting down before the batch was durable: its offsets stay unstored and it is read again.
-                return;
-            }
+        var stopwatch = Stopwatch.StartNew();
+        var result = await _writer.WriteAsync(batch, ct);
+        FlushSeconds.Observe(stopwatch.Elapsed.TotalSeconds);
+        BatchRecords.Observe(batch.RecordCount);
+        var counts = batch.RowCounts;
+        var total = counts.Values.Sum();
+        if (total > 0)
+        {
+            StatementsPer1kRows.Set(result.Statements * 1000.0 / total);
+        }
 
-            foreach (var (_, completion) in items)
+        // Counted before the rows, so a reader that sees the rows also sees their batch.
+        Interlocked.Add(ref _batchRecords, batch.RecordCount);
+        Interlocked.Increment(ref _batches);
+        lock (_rowsByTable)
+        {
+            foreach (var (table, n) in counts)
             {
-                completion.Complete();
+                RowsWritten.WithLabels(table, _writer.Name).Inc(n);
+                _rowsByTable[table] = _rowsByTable.GetValueOrDefault(table) + n;
             }
         }
+
+        Counters.RecordOut(_writer.Name, batch.RecordCount);
     }
+
+    protected override void OnRetry(Exception error) => FlushFailures.WithLabels(_writer.Name).Inc();
 
     private static void Add(WarehouseBatch batch, object row)
     {
@@ -139,70 +143,6 @@ public sealed class WarehouseSinkStage : ConsumerStage
             case WeatherRow w:
                 batch.Add(w);
                 break;
-        }
-    }
-
-    private async Task<bool> FlushAsync(WarehouseBatch batch, CancellationToken ct)
-    {
-        var delay = _options.RetryInitialDelay;
-        for (var attempt = 1; ; attempt++)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            try
-            {
-                // On shutdown the last batch still gets a short, bounded chance to land.
-                using var bound = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(2) : Timeout.InfiniteTimeSpan);
-                var result = await _writer.WriteAsync(batch, bound.Token);
-                FlushSeconds.Observe(stopwatch.Elapsed.TotalSeconds);
-                BatchRecords.Observe(batch.RecordCount);
-                var rows = batch.RowCounts;
-                var total = rows.Values.Sum();
-                if (total > 0)
-                {
-                    StatementsPer1kRows.Set(result.Statements * 1000.0 / total);
-                }
-
-                // Counted before the rows, so a reader that sees the rows also sees their batch.
-                Interlocked.Add(ref _batchRecords, batch.RecordCount);
-                Interlocked.Increment(ref _batches);
-                lock (_rowsByTable)
-                {
-                    foreach (var (table, n) in rows)
-                    {
-                        RowsWritten.WithLabels(table, _writer.Name).Inc(n);
-                        _rowsByTable[table] = _rowsByTable.GetValueOrDefault(table) + n;
-                    }
-                }
-
-                Counters.RecordOut(_writer.Name, batch.RecordCount);
-                return true;
-            }
-            catch (TransientWarehouseException ex)
-            {
-                FlushFailures.WithLabels(_writer.Name).Inc();
-                if (ct.IsCancellationRequested)
-                {
-                    return false;
-                }
-
-                var wait = Backoff.Jitter(delay);
-                Logger.LogWarning("Warehouse batch of {Records} records failed (attempt {Attempt}): {Error}; retrying in {Delay:0.0} s, offsets not stored",
-                    batch.RecordCount, attempt, ex.Message, wait.TotalSeconds);
-                try
-                {
-                    await Task.Delay(wait, _clock, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-
-                delay = Backoff.Grow(delay, _options.RetryMaxDelay);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return false;
-            }
         }
     }
 }
