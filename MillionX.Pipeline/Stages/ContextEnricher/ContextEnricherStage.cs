@@ -47,6 +47,7 @@ public sealed class ContextEnricherStage(
         Channel.CreateBounded<(AnonymisedOrder, RecordCompletion)>(new BoundedChannelOptions(MaxOrderBatch * 4) { SingleReader = true, SingleWriter = true });
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
     private CancellationToken _stopping;
+    private long _orderLinesLearnt;
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.SinkVectors];
 
@@ -61,6 +62,12 @@ public sealed class ContextEnricherStage(
             }
         }
     }
+
+    /// <summary>
+    /// Order lines this replica has learnt (stored and in its cache). Cheap to read, unlike <see cref="Catalogue"/>,
+    /// which copies every product under the lock the learning worker needs.
+    /// </summary>
+    public long OrderLinesLearnt => Interlocked.Read(ref _orderLinesLearnt);
 
     private CatalogueIndex Index => _index ??= _matcher.NewIndex();
 
@@ -171,6 +178,7 @@ public sealed class ContextEnricherStage(
                 CatalogueSize.Set(_cache.Count);
             }
 
+            Interlocked.Add(ref _orderLinesLearnt, orders.Count);
             foreach (var (_, completion) in batch)
             {
                 completion.Complete();
