@@ -13,6 +13,8 @@ public sealed class BenchCommandTests : IDisposable
         "embedding_stage_per_s", "embedding_vs_model", "embed_latency_p50_ms", "embed_latency_p95_ms", "warehouse_rows_per_s",
         "warehouse_vs_appender", "warehouse_avg_batch_rows", "e2e_latency_p50_ms", "e2e_latency_p95_ms", "peak_rss_mb",
         "embed_fp32_model_only_per_s", "embed_int8_vs_fp32", "enricher_orders_per_s", "enricher_posts_per_s", "pipeline_orders_per_s", "pipeline_orders_vs_privacy", "vector_search_p95_ms_at_100k",
+        "enricher_orders_per_s_at_100k_products", "enricher_at_100k_vs_small", "pipeline_posts_per_s", "pipeline_posts_vs_model",
+        "vector_sink_per_s", "dlq_monitor_per_s", "warehouse_rows_per_s_at_1m", "warehouse_growth_ratio",
     ];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("bench-").FullName;
@@ -58,6 +60,15 @@ public sealed class BenchCommandTests : IDisposable
         AssertRatio(root, "pipeline_orders_vs_privacy", "pipeline_orders_per_s", "privacy_stage_msgs_per_s");
         Assert.True(root.GetProperty("pipeline_orders").GetInt64() > 0);
         Assert.Equal(2_000, root.GetProperty("vector_search_vectors").GetInt64()); // 100,000 x Bench:Scale 0.02
+        AssertRatio(root, "enricher_at_100k_vs_small", "enricher_orders_per_s_at_100k_products", "enricher_orders_per_s");
+        AssertRatio(root, "pipeline_posts_vs_model", "pipeline_posts_per_s", "embed_model_only_per_s");
+        AssertRatio(root, "warehouse_growth_ratio", "warehouse_rows_per_s_at_1m", "warehouse_rows_per_s");
+        Assert.Equal(2_000, root.GetProperty("enricher_catalogue_products").GetInt64()); // 100,000 x 0.02
+        Assert.Equal(20_000, root.GetProperty("warehouse_preload_rows").GetInt64()); // 1,000,000 x 0.02
+        Assert.Equal(1_000, root.GetProperty("warehouse_growth_rows").GetInt64()); // 50,000 x 0.02
+        Assert.Equal(root.GetProperty("embedding_records").GetInt64(), root.GetProperty("pipeline_posts").GetInt64());
+        Assert.True(root.GetProperty("vector_sink_records").GetInt64() > 0);
+        Assert.True(root.GetProperty("dlq_monitor_records").GetInt64() > 0);
 
         // The figures measure the model the pipeline runs by default: the real all-MiniLM-L6-v2, int8 made from the packaged fp32.
         Assert.Equal("int8", root.GetProperty("embed_model_precision").GetString());

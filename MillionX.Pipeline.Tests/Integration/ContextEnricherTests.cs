@@ -112,6 +112,7 @@ public sealed class ContextEnricherTests : IDisposable
             await host.StartAsync();
             Assert.Null(host.Services.GetService<Stages.ContextEnricher.SemanticCatalogue>());
             Assert.True(await TestConfig.Eventually(() => host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>().Catalogue.Count == 2, TimeSpan.FromSeconds(20)));
+            Assert.True(await TestConfig.Eventually(() => host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>().OrderLinesLearnt == 2, TimeSpan.FromSeconds(5)));
             Post("s1", "cream to protect my skin from the sun");
             Assert.True(await TestConfig.Eventually(() => Enriched().ContainsKey("s1"), TimeSpan.FromSeconds(20)));
             Assert.Empty(Enriched()["s1"].MatchedProductIds);

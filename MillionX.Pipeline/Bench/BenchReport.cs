@@ -71,14 +71,47 @@ public sealed record BenchReport
     public double? PipelineOrdersPerS { get; set; }
     public long? PipelineOrders { get; set; }
     public double? PipelineOrdersVsPrivacy { get; set; }
+
+    /// <summary>
+    /// context-enricher learning the same orders as <see cref="EnricherOrdersPerS"/> with <see cref="EnricherCatalogueProducts"/>
+    /// products already in its catalogue store (PRODUCT_CATALOGUE, as a restarted enricher finds it).
+    /// </summary>
+    [JsonPropertyName("enricher_orders_per_s_at_100k_products")]
+    public double? EnricherOrdersPerSAt100kProducts { get; set; }
+
+    [JsonPropertyName("enricher_at_100k_vs_small")]
+    public double? EnricherAt100kVsSmall { get; set; }
+    public long? EnricherCatalogueProducts { get; set; }
+
+    /// <summary>Posts published through the source gate, then privacy-shield, context-enricher, embedding-service and vector-sink in one host, until every vector is in the store.</summary>
+    public double? PipelinePostsPerS { get; set; }
+    public long? PipelinePosts { get; set; }
+
+    /// <summary><see cref="PipelinePostsPerS"/> over <see cref="EmbedModelOnlyPerS"/>: the whole path against the model alone.</summary>
+    public double? PipelinePostsVsModel { get; set; }
+
+    /// <summary>vector-sink alone: precomputed vectors from <c>enriched.embeddings</c> into the DuckDB vector store (no embedding).</summary>
+    public double? VectorSinkPerS { get; set; }
+    public long? VectorSinkRecords { get; set; }
+
+    /// <summary>dlq-monitor alone: dead letters read from the dead-letter topics and counted.</summary>
+    public double? DlqMonitorPerS { get; set; }
+    public long? DlqMonitorRecords { get; set; }
     public double? WarehouseRowsPerS { get; set; }
     public double? AppenderRowsPerS { get; set; }
     public double? WarehouseVsAppender { get; set; }
     public double? WarehouseAvgBatchRows { get; set; }
+
+    /// <summary>warehouse-sink upserting <see cref="WarehouseGrowthRows"/> new orders into ORDERS and PRICE_HISTORY already holding <see cref="WarehousePreloadRows"/> rows each.</summary>
+    [JsonPropertyName("warehouse_rows_per_s_at_1m")]
+    public double? WarehouseRowsPerSAt1m { get; set; }
+    public double? WarehouseGrowthRatio { get; set; }
+    public long? WarehousePreloadRows { get; set; }
+    public long? WarehouseGrowthRows { get; set; }
     public double? E2eLatencyP50Ms { get; set; }
     public double? E2eLatencyP95Ms { get; set; }
     /// <summary>P95 of top-10 searches over the DuckDB vector store holding <see cref="VectorSearchVectors"/> vectors (100,000 unless Bench:Scale shrinks it).</summary>
-    [System.Text.Json.Serialization.JsonPropertyName("vector_search_p95_ms_at_100k")]
+    [JsonPropertyName("vector_search_p95_ms_at_100k")]
     public double? VectorSearchP95MsAt100k { get; set; }
     public long? VectorSearchVectors { get; set; }
     public double? PeakRssMb { get; set; }
@@ -93,6 +126,9 @@ public sealed record BenchReport
         PipelineOrdersVsPrivacy = Ratio(PipelineOrdersPerS, PrivacyStageMsgsPerS);
         EmbedInt8VsFp32 = EmbedModelPrecision == "int8" ? Ratio(EmbedModelOnlyPerS, EmbedFp32ModelOnlyPerS) : null;
         WarehouseVsAppender = Ratio(WarehouseRowsPerS, AppenderRowsPerS);
+        WarehouseGrowthRatio = Ratio(WarehouseRowsPerSAt1m, WarehouseRowsPerS);
+        EnricherAt100kVsSmall = Ratio(EnricherOrdersPerSAt100kProducts, EnricherOrdersPerS);
+        PipelinePostsVsModel = Ratio(PipelinePostsPerS, EmbedModelOnlyPerS);
     }
 
     private static double? Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? Math.Round(x / y, 4) : null;
@@ -102,7 +138,7 @@ public sealed record BenchReport
         var sb = new StringBuilder();
         void Row(string name, double? value, string unit, double? ratio = null, string? ratioName = null) =>
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"  {name,-34}{(value is { } v ? v.ToString(v >= 100 ? "N0" : "0.##", CultureInfo.InvariantCulture) : "FAILED"),12} {unit,-9}{(ratio is { } r ? $"{ratioName} {r:0.###}" : "")}");
+                $"  {name,-40}{(value is { } v ? v.ToString(v >= 100 ? "N0" : "0.##", CultureInfo.InvariantCulture) : "FAILED"),12} {unit,-9}{(ratio is { } r ? $"{ratioName} {r:0.###}" : "")}");
 
         sb.AppendLine(CultureInfo.InvariantCulture, $"MillionX.Pipeline bench{(Quick ? " (quick)" : "")}{(Scale != 1 ? $" scale {Scale}" : "")}, started {StartedAt:yyyy-MM-dd HH:mm:ss}Z");
         sb.AppendLine(CultureInfo.InvariantCulture,
@@ -111,8 +147,10 @@ public sealed record BenchReport
         sb.AppendLine(CultureInfo.InvariantCulture, $"embed_model_precision: {EmbedModelPrecision}, embed_model_sha256: {EmbedModelSha256}");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"records: passthrough/privacy {PassthroughRecords:N0}, embeddings {EmbeddingRecords:N0}, warehouse rows {WarehouseRows:N0}, latency windows {LatencyWindowS:0.#} s at {OfferedLoadPerS?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-"}/s");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"preloaded: warehouse {WarehousePreloadRows:N0} rows (+{WarehouseGrowthRows:N0}), catalogue {EnricherCatalogueProducts:N0} products; vector-sink {VectorSinkRecords:N0} vectors, dlq-monitor {DlqMonitorRecords:N0} dead letters, whole pipeline {PipelinePosts:N0} posts");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"  {"figure",-34}{"value",12} {"unit",-9}ratio");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  {"figure",-40}{"value",12} {"unit",-9}ratio");
         Row("broker_passthrough_msgs_per_s", BrokerPassthroughMsgsPerS, "msg/s");
         Row("privacy_stage_msgs_per_s", PrivacyStageMsgsPerS, "msg/s", PrivacyVsPassthrough, "vs passthrough");
         Row("embed_model_only_per_s", EmbedModelOnlyPerS, "texts/s", EmbedInt8VsFp32, "int8 vs fp32");
@@ -125,10 +163,15 @@ public sealed record BenchReport
         Row("  (texts per inference)", EmbedAvgBatch, "texts");
         Row("enricher_orders_per_s", EnricherOrdersPerS, "orders/s");
         Row("enricher_posts_per_s", EnricherPostsPerS, "posts/s");
+        Row("enricher_orders_per_s_at_100k_products", EnricherOrdersPerSAt100kProducts, "orders/s", EnricherAt100kVsSmall, "vs small catalogue");
         Row("pipeline_orders_per_s", PipelineOrdersPerS, "orders/s", PipelineOrdersVsPrivacy, "vs privacy stage");
+        Row("pipeline_posts_per_s", PipelinePostsPerS, "posts/s", PipelinePostsVsModel, "vs model");
+        Row("vector_sink_per_s", VectorSinkPerS, "posts/s");
+        Row("dlq_monitor_per_s", DlqMonitorPerS, "letters/s");
         Row("warehouse_rows_per_s", WarehouseRowsPerS, "rows/s", WarehouseVsAppender, "vs appender");
         Row("  (raw DuckDB appender)", AppenderRowsPerS, "rows/s");
         Row("warehouse_avg_batch_rows", WarehouseAvgBatchRows, "rows");
+        Row("warehouse_rows_per_s_at_1m", WarehouseRowsPerSAt1m, "rows/s", WarehouseGrowthRatio, "vs empty tables");
         Row("e2e_latency_p50_ms", E2eLatencyP50Ms, "ms");
         Row("e2e_latency_p95_ms", E2eLatencyP95Ms, "ms");
         Row("vector_search_p95_ms_at_100k", VectorSearchP95MsAt100k, "ms");

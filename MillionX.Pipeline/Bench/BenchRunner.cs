@@ -8,8 +8,10 @@ using MillionX.Pipeline.Embedding;
 using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.ContextEnricher;
+using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
+using MillionX.Pipeline.Stages.VectorSink;
 using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.Warehouse;
 using MillionX.Pipeline.VectorStore;
@@ -74,6 +76,18 @@ public sealed class BenchRunner(
             sizing.Need(topic, latencyRecords, maxEnriched);
         }
 
+        // vector-sink's input, and the whole-pipeline posts (embedding-service hands them to vector-sink through it).
+        var maxEmbedded = enriched.Max(r => r.Bytes) + (VectorDimensions * 4 * 4 / 3) + 400;
+        sizing.Need(Topics.EnrichedEmbeddings, Math.Max(sizes.SinkVectors, sizes.Embeddings), maxEmbedded);
+        sizing.Need(Topics.SinkOrders, sizes.WarehouseGrowthRows, orders.Max(r => r.Bytes));
+
+        // Dead letters: the generator picks the five source kinds evenly (two social, two market, weather); envelopes
+        // carry the payload encrypted (base64, about 4/3 of it) plus the errors.
+        var maxEnvelope = workload.Rejected(seed: 51).Take(500).Max(r => (r.Raw.Length * 2) + 2_000);
+        sizing.Need(Topics.DeadLettersSocial, (long)(sizes.DeadLetters * 0.5) + 100, maxEnvelope);
+        sizing.Need(Topics.DeadLettersMarket, (long)(sizes.DeadLetters * 0.5) + 100, maxEnvelope);
+        sizing.Need(Topics.DeadLettersWeather, (long)(sizes.DeadLetters * 0.3) + 100, maxEnvelope);
+
         var partitions = sizing.Partitions();
         var report = new BenchReport
         {
@@ -106,9 +120,26 @@ public sealed class BenchRunner(
         await Measure(report, "privacy stage", () => PrivacyAsync(kafka, broker.BootstrapServers, sources, report, ct));
         await Measure(report, "warehouse sink", () => WarehouseAsync(kafka, broker.BootstrapServers, orders, report, ct));
         await Measure(report, "context-enricher", () => EnricherAsync(kafka, broker.BootstrapServers, orders.Count, workload.AnonymisedPosts(sizes.Embeddings, seed: 14), report, ct));
+        await Measure(report, $"context-enricher, {sizes.CatalogueProducts:N0} products", () => EnricherAtScaleAsync(kafka, broker.BootstrapServers, orders.Count, report, ct));
         await Measure(report, "whole pipeline, orders", () => PipelineOrdersAsync(kafka, broker.BootstrapServers, sources, report, ct));
+
+        // The records stay on the broker; the bench's copies are not needed any more (peak_rss_mb).
+        sources.Clear();
+        sources.TrimExcess();
+        orders.Clear();
+        orders.TrimExcess();
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+        // The two DuckDB-heavy measurements (a million warehouse rows, 100,000 stored vectors) come while the broker
+        // holds the least data, so their memory and the broker's do not add up into the peak.
+        await Measure(report, $"warehouse sink onto {sizes.WarehousePreloadRows:N0} rows", () => WarehouseAtScaleAsync(kafka, broker.BootstrapServers, workload, report, ct));
+        await Measure(report, "vector search", () => VectorSearchAsync(report, ct));
+
         await Measure(report, "embedding model", () => ModelOnly(enriched, report));
         await Measure(report, "embedding stage", () => EmbeddingStageAsync(kafka, broker.BootstrapServers, enriched, report, ct));
+        await Measure(report, "whole pipeline, posts", () => PipelinePostsAsync(kafka, broker.BootstrapServers, workload, enriched, report, ct));
+        await Measure(report, "vector sink", () => VectorSinkAsync(kafka, broker.BootstrapServers, enriched, report, ct));
+        await Measure(report, "dlq monitor", () => DlqMonitorAsync(kafka, broker.BootstrapServers, tools.Services.GetRequiredService<SourcePublisher>(), workload, report, ct));
         if (report.EmbeddingStagePerS is { } capacity)
         {
             var rate = capacity / 2;
@@ -128,7 +159,6 @@ public sealed class BenchRunner(
             report.Failures.Add("latency: not measured, because the embedding stage capacity is unknown");
         }
 
-        await Measure(report, "vector search", () => VectorSearchAsync(report, ct));
         report.ComputeRatios();
         report.Machine.LoadAvg1mAtEnd = BenchMachine.LoadAverage();
         report.PeakRssMb = Math.Round(PeakRssBytes() / (1024.0 * 1024.0), 1);
@@ -149,6 +179,7 @@ public sealed class BenchRunner(
         try
         {
             await measurement();
+            Log($"{name} done (rss {StatusMb("VmRSS:"):N0} MiB, peak {StatusMb("VmHWM:"):N0} MiB)");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -294,8 +325,8 @@ public sealed class BenchRunner(
         var stage = host.Services.GetServices<IHostedService>().OfType<ContextEnricherStage>().Single();
         var t0 = Stopwatch.GetTimestamp();
         await host.StartAsync(ct);
-        var t1 = await WaitUntil(() => stage.Catalogue.Sum(p => p.TimesSeen) >= orders, TimeSpan.FromMinutes(3), "enricher: the catalogue did not learn every order");
-        var learnt = stage.Catalogue.Sum(p => p.TimesSeen);
+        var t1 = await WaitUntil(() => stage.OrderLinesLearnt >= orders, TimeSpan.FromMinutes(3), "enricher: the catalogue did not learn every order");
+        var learnt = stage.OrderLinesLearnt;
         if (learnt != orders)
         {
             throw new BenchFailedException($"enricher: {orders:N0} order lines in, {learnt:N0} learnt");
@@ -336,7 +367,7 @@ public sealed class BenchRunner(
         var t0 = Stopwatch.GetTimestamp();
         await host.StartAsync(ct);
         var t1 = await WaitUntil(
-            () => warehouse.RowsByTable.GetValueOrDefault(WarehouseTables.Orders) >= market && enricher.Catalogue.Sum(p => p.TimesSeen) >= market,
+            () => warehouse.RowsByTable.GetValueOrDefault(WarehouseTables.Orders) >= market && enricher.OrderLinesLearnt >= market,
             TimeSpan.FromMinutes(3), "whole pipeline: not every order reached ORDERS and the catalogue");
         var rows = warehouse.RowsByTable.GetValueOrDefault(WarehouseTables.Orders);
         if (rows != market)
@@ -349,6 +380,250 @@ public sealed class BenchRunner(
         await host.StopAsync(CancellationToken.None);
         report.PipelineOrders = market;
         report.PipelineOrdersPerS = Rate(market, t0, t1);
+    }
+
+    /// <summary>
+    /// The context-enricher learning the same orders as <see cref="EnricherAsync"/>, but with
+    /// <see cref="BenchSizes.CatalogueProducts"/> products already in its persisted catalogue (PRODUCT_CATALOGUE, made by
+    /// the store itself and filled in one statement): a restarted enricher of a large shop. The store reads them before
+    /// timing, as it does on its first use. The stage's own cache loads them only when a post needs them, and this
+    /// measurement has no posts, so the one-off embedding of the products' names for semantic matching is not in it.
+    /// </summary>
+    private async Task EnricherAtScaleAsync(BenchKafka kafka, string bootstrap, int orders, BenchReport report, CancellationToken ct)
+    {
+        const string name = "enricher-catalogue";
+        var products = sizes.CatalogueProducts;
+        var loading = Stopwatch.GetTimestamp();
+        await BenchPreload.CatalogueAsync(Path.Combine(_dir, name + ".duckdb"), products, ct);
+        Log($"catalogue of {products:N0} products written in {Stopwatch.GetElapsedTime(loading).TotalSeconds:0.0} s");
+
+        var prefix = GroupPrefix(name);
+        kafka.PositionGroup(prefix + ContextEnricherStage.StageName, _ordersStart.Concat(Ends(kafka, Topics.SinkVectors)).ToDictionary());
+        using var host = BuildHost(["--role", ContextEnricherStage.StageName], name, bootstrap, kafka.Partitions, prefix);
+        var stage = host.Services.GetServices<IHostedService>().OfType<ContextEnricherStage>().Single();
+        var store = host.Services.GetRequiredService<ICatalogueStore>();
+        var known = (await store.LoadAsync(ct)).Count;
+        if (known != products)
+        {
+            throw new BenchFailedException($"enricher at scale: {products:N0} products written, the store read {known:N0}");
+        }
+
+        var t0 = Stopwatch.GetTimestamp();
+        await host.StartAsync(ct);
+        var t1 = await WaitUntil(() => stage.OrderLinesLearnt >= orders, TimeSpan.FromMinutes(3), "enricher at scale: the catalogue did not learn every order");
+        if (stage.OrderLinesLearnt != orders)
+        {
+            throw new BenchFailedException($"enricher at scale: {orders:N0} order lines in, {stage.OrderLinesLearnt:N0} learnt");
+        }
+
+        await AssertCaughtUp(host, "enricher at scale", ct);
+        var after = (await store.LoadAsync(ct)).Count;
+        await host.StopAsync(CancellationToken.None);
+        if (after <= products)
+        {
+            throw new BenchFailedException($"enricher at scale: the store holds {after:N0} products after learning, not more than the {products:N0} it started with");
+        }
+
+        report.EnricherCatalogueProducts = products;
+        report.EnricherOrdersPerSAt100kProducts = Rate(orders, t0, t1);
+    }
+
+    /// <summary>
+    /// Posts through the whole path at saturation: raw posts handed to the host's <see cref="SourcePublisher"/> (the
+    /// gate every source uses), then privacy-shield, context-enricher (semantic matching: one inference a post),
+    /// embedding-service (Output = kafka) and vector-sink into the DuckDB vector store, all in one host; counted only
+    /// when every vector is in the store. A small catalogue is learnt (and its names embedded) before timing.
+    /// </summary>
+    private async Task PipelinePostsAsync(BenchKafka kafka, string bootstrap, BenchWorkload workload, List<BenchRecord> enriched, BenchReport report, CancellationToken ct)
+    {
+        var posts = workload.RawPosts(sizes.Embeddings, seed: 61);
+        var orders = workload.RawOrders(50, seed: 62);
+        var prefix = GroupPrefix("pipeline-posts");
+        var start = Ends(kafka, [.. SourceTopics, Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors, Topics.EnrichedEmbeddings]);
+        kafka.PositionGroup(prefix + PrivacyShieldStage.StageName, Ends(kafka, SourceTopics));
+        kafka.PositionGroup(prefix + ContextEnricherStage.StageName, Ends(kafka, Topics.SinkOrders, Topics.SinkVectors));
+        kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, Ends(kafka, Topics.EnrichedVectors));
+        kafka.PositionGroup(prefix + VectorSinkStage.StageName, Ends(kafka, Topics.EnrichedEmbeddings));
+        using var host = BuildHost(
+            ["--role", $"{PrivacyShieldStage.StageName},{ContextEnricherStage.StageName},{EmbeddingServiceStage.StageName},{VectorSinkStage.StageName}"],
+            "pipeline-posts", bootstrap, kafka.Partitions, prefix, new() { ["Stages:embedding-service:Output"] = EmbeddingServiceOptions.KafkaOutput });
+        WarmedEmbeddingStage(host, enriched.Take(64).ToList());
+        var sink = host.Services.GetServices<IHostedService>().OfType<VectorSinkStage>().Single();
+        var enricher = host.Services.GetServices<IHostedService>().OfType<ContextEnricherStage>().Single();
+        var names = host.Services.GetService<SemanticCatalogue>();
+        var publisher = host.Services.GetRequiredService<SourcePublisher>();
+        var store = host.Services.GetRequiredService<IVectorStore>();
+        await store.EnsureSchemaAsync(ct);
+        await host.StartAsync(ct);
+
+        await PublishAsync(publisher, orders, expectAccepted: true, "whole pipeline, posts: catalogue orders");
+        await WaitUntil(() => enricher.OrderLinesLearnt >= orders.Count && (names is null || names.Pending == 0), TimeSpan.FromSeconds(60),
+            "whole pipeline, posts: the catalogue orders were not learnt");
+
+        var t0 = Stopwatch.GetTimestamp();
+        await PublishAsync(publisher, posts, expectAccepted: true, "whole pipeline, posts");
+        var t1 = await WaitUntil(() => sink.VectorsWrittenCount >= posts.Count, TimeSpan.FromSeconds(90 + (posts.Count / 5)),
+            "whole pipeline, posts: not every post reached the vector store");
+        var stored = await store.CountAsync(ct);
+        if (sink.VectorsWrittenCount != posts.Count || stored != posts.Count)
+        {
+            throw new BenchFailedException($"whole pipeline, posts: {posts.Count:N0} posts in, {sink.VectorsWrittenCount:N0} vectors written, {stored:N0} in the store");
+        }
+
+        await AssertCaughtUp(host, "whole pipeline, posts", ct);
+        kafka.AssertNothingLost("whole pipeline, posts", start);
+        await host.StopAsync(CancellationToken.None);
+        report.PipelinePosts = posts.Count;
+        report.PipelinePostsPerS = Rate(posts.Count, t0, t1);
+    }
+
+    /// <summary>
+    /// vector-sink alone: <see cref="BenchSizes.SinkVectors"/> posts with precomputed vectors (random unit vectors on the
+    /// enriched posts' properties, as embedding-service writes them to <c>enriched.embeddings</c>), loaded into the
+    /// DuckDB vector store through the stage's batches; no embedding is timed. The store's file is opened before timing.
+    /// </summary>
+    private async Task VectorSinkAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> enriched, BenchReport report, CancellationToken ct)
+    {
+        var n = sizes.SinkVectors;
+        var posts = enriched.Select(r => JsonSerializer.Deserialize(r.Value, ContractJson.Default.EnrichedPost)!).ToList();
+        var random = new Random(41);
+        var prefix = GroupPrefix("vector-sink");
+        var start = Ends(kafka, Topics.EnrichedEmbeddings);
+        kafka.PositionGroup(prefix + VectorSinkStage.StageName, start);
+        kafka.ProduceAll(Enumerable.Range(0, n).Select(i =>
+        {
+            var p = posts[i % posts.Count];
+            var record = new VectorRecord($"{p.PostId}-{i}", p.Platform, p.Content, p.EnrichedContent, p.Timestamp, p.EngagementCount, p.Hashtags, p.MatchedProductIds, RandomUnit(random));
+            return new BenchRecord(Topics.EnrichedEmbeddings, System.Text.Encoding.UTF8.GetBytes(record.PostId), EmbeddedVectorCodec.Serialize(record));
+        }), "vector sink");
+
+        using var host = BuildHost(["--role", VectorSinkStage.StageName], "vector-sink", bootstrap, kafka.Partitions, prefix);
+        var stage = host.Services.GetServices<IHostedService>().OfType<VectorSinkStage>().Single();
+        var store = host.Services.GetRequiredService<IVectorStore>();
+        await store.EnsureSchemaAsync(ct);
+        var t0 = Stopwatch.GetTimestamp();
+        await host.StartAsync(ct);
+        var t1 = await WaitUntil(() => stage.VectorsWrittenCount >= n, TimeSpan.FromMinutes(3), "vector sink: not every vector reached the store");
+        var stored = await store.CountAsync(ct);
+        if (stage.VectorsWrittenCount != n || stored != n)
+        {
+            throw new BenchFailedException($"vector sink: {n:N0} vectors in, {stage.VectorsWrittenCount:N0} written, {stored:N0} in the store");
+        }
+
+        await AssertCaughtUp(host, "vector sink", ct);
+        kafka.AssertNothingLost("vector sink", start);
+        await host.StopAsync(CancellationToken.None);
+        report.VectorSinkRecords = n;
+        report.VectorSinkPerS = Rate(n, t0, t1);
+    }
+
+    /// <summary>
+    /// dlq-monitor alone: <see cref="BenchSizes.DeadLetters"/> dead letters on the three dead-letter topics, made by
+    /// <see cref="SourcePublisher"/> from records the gate rejects (envelopes, encrypted payloads, x-dlq headers), until
+    /// the monitor's ledger has counted every one.
+    /// </summary>
+    private async Task DlqMonitorAsync(BenchKafka kafka, string bootstrap, SourcePublisher publisher, BenchWorkload workload, BenchReport report, CancellationToken ct)
+    {
+        var n = sizes.DeadLetters;
+        var prefix = GroupPrefix("dlq");
+        var start = Ends(kafka, [.. Topics.DeadLetters]);
+        kafka.PositionGroup(prefix + DeadLetterMonitorStage.StageName, start);
+        await PublishAsync(publisher, workload.Rejected(seed: 51).Take(n).Select(r => (r.Kind, r.Raw)), expectAccepted: false, "dlq monitor");
+
+        using var host = BuildHost(["--role", DeadLetterMonitorStage.StageName], "dlq", bootstrap, kafka.Partitions, prefix);
+        var ledger = host.Services.GetRequiredService<DeadLetterLedger>();
+        var t0 = Stopwatch.GetTimestamp();
+        await host.StartAsync(ct);
+        var t1 = await WaitUntil(() => ledger.Total >= n, TimeSpan.FromMinutes(3), "dlq monitor: not every dead letter was counted");
+        if (ledger.Total != n)
+        {
+            throw new BenchFailedException($"dlq monitor: {n:N0} dead letters in, {ledger.Total:N0} counted");
+        }
+
+        await AssertCaughtUp(host, "dlq monitor", ct);
+        kafka.AssertNothingLost("dlq monitor", start);
+        await host.StopAsync(CancellationToken.None);
+        report.DlqMonitorRecords = n;
+        report.DlqMonitorPerS = Rate(n, t0, t1);
+    }
+
+    /// <summary>
+    /// warehouse-sink upserting <see cref="BenchSizes.WarehouseGrowthRows"/> new orders into ORDERS and PRICE_HISTORY
+    /// already holding <see cref="BenchSizes.WarehousePreloadRows"/> rows each (filled by <see cref="BenchPreload"/> in
+    /// the production schema), measured like <c>warehouse_rows_per_s</c>; the file is opened before timing.
+    /// </summary>
+    private async Task WarehouseAtScaleAsync(BenchKafka kafka, string bootstrap, BenchWorkload workload, BenchReport report, CancellationToken ct)
+    {
+        const string name = "warehouse-preloaded";
+        var path = Path.Combine(_dir, name + ".duckdb");
+        var preload = sizes.WarehousePreloadRows;
+        var loading = Stopwatch.GetTimestamp();
+        BenchPreload.Warehouse(path, preload);
+        Log($"{preload:N0} rows written to ORDERS and PRICE_HISTORY in {Stopwatch.GetElapsedTime(loading).TotalSeconds:0.0} s");
+
+        var prefix = GroupPrefix(name);
+        var start = Ends(kafka, Topics.SinkOrders, Topics.Weather);
+        kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, start);
+        var growth = sizes.WarehouseGrowthRows;
+        kafka.ProduceAll(workload.AnonymisedOrders(growth, seed: 16), name);
+
+        using var host = BuildHost(["--role", WarehouseSinkStage.StageName], name, bootstrap, kafka.Partitions, prefix);
+        var stage = host.Services.GetServices<IHostedService>().OfType<WarehouseSinkStage>().Single();
+        await host.Services.GetRequiredService<IWarehouseWriter>().EnsureSchemaAsync(ct);
+        var t0 = Stopwatch.GetTimestamp();
+        await host.StartAsync(ct);
+        var t1 = await WaitUntil(() => stage.RowsByTable.GetValueOrDefault(WarehouseTables.Orders) >= growth, TimeSpan.FromMinutes(3),
+            "warehouse at scale: not every order reached the ORDERS table");
+        var rows = stage.RowsByTable.GetValueOrDefault(WarehouseTables.Orders);
+        if (rows != growth)
+        {
+            throw new BenchFailedException($"warehouse at scale: {growth:N0} orders in, {rows:N0} rows written");
+        }
+
+        await AssertCaughtUp(host, "warehouse at scale", ct);
+        kafka.AssertNothingLost("warehouse at scale", start);
+        await host.StopAsync(CancellationToken.None);
+        foreach (var table in new[] { WarehouseTables.Orders, WarehouseTables.PriceHistory })
+        {
+            var count = BenchPreload.Count(path, table);
+            if (count != preload + growth)
+            {
+                throw new BenchFailedException($"warehouse at scale: {table} holds {count:N0} rows, not {preload:N0} + {growth:N0}");
+            }
+        }
+
+        report.WarehousePreloadRows = preload;
+        report.WarehouseGrowthRows = growth;
+        report.WarehouseRowsPerSAt1m = Rate(growth, t0, t1);
+    }
+
+    /// <summary>Hands raw records to <paramref name="publisher"/> (gate, then source or dead-letter topic) and waits for every delivery.</summary>
+    private static async Task PublishAsync(SourcePublisher publisher, IEnumerable<(SourceKind Kind, byte[] Raw)> records, bool expectAccepted, string measurement)
+    {
+        long sent = 0, done = 0, wrong = 0, failed = 0;
+        foreach (var (kind, raw) in records)
+        {
+            sent++;
+            publisher.Publish("bench", kind, raw, "bench", outcome =>
+            {
+                if (!outcome.Delivered)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+                else if (outcome.Accepted != expectAccepted)
+                {
+                    Interlocked.Increment(ref wrong);
+                }
+
+                Interlocked.Increment(ref done);
+            });
+        }
+
+        await WaitUntil(() => Interlocked.Read(ref done) >= sent, TimeSpan.FromMinutes(2), $"{measurement}: not every record was delivered");
+        if (failed > 0 || wrong > 0)
+        {
+            throw new BenchFailedException($"{measurement}: of {sent:N0} records {failed:N0} were not delivered and {wrong:N0} were {(expectAccepted ? "rejected" : "accepted")} by the gate");
+        }
     }
 
     /// <summary>
@@ -681,20 +956,25 @@ public sealed class BenchRunner(
     private void Log(string message) => progress.WriteLine($"[bench {DateTime.Now:HH:mm:ss}] {message}");
 
     /// <summary>The process's peak resident set (VmHWM on Linux).</summary>
-    private static long PeakRssBytes()
+    private static long PeakRssBytes() => StatusKb("VmHWM:") is { } kb ? kb * 1024 : Process.GetCurrentProcess().PeakWorkingSet64;
+
+    private static long StatusMb(string field) => (StatusKb(field) ?? 0) / 1024;
+
+    /// <summary>A <c>/proc/self/status</c> figure in KiB (VmRSS: now, VmHWM: peak), or null off Linux.</summary>
+    private static long? StatusKb(string field)
     {
         if (File.Exists("/proc/self/status"))
         {
             foreach (var line in File.ReadLines("/proc/self/status"))
             {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal)
-                    && long.TryParse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var kb))
+                if (line.StartsWith(field, StringComparison.Ordinal)
+                    && long.TryParse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var kb))
                 {
-                    return kb * 1024;
+                    return kb;
                 }
             }
         }
 
-        return Process.GetCurrentProcess().PeakWorkingSet64;
+        return null;
     }
 }

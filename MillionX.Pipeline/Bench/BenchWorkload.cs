@@ -38,6 +38,30 @@ public sealed class BenchWorkload(ValidationLimits limits, byte[] hashKey)
     /// <summary>Canonical social posts (what a source publishes), for paced end-to-end load.</summary>
     public IEnumerable<(SourceKind Kind, byte[] Key, byte[] Value)> SocialStream(int seed) => Stream(seed, SocialKinds);
 
+    /// <summary>Raw social posts as a source hands them to <see cref="SourcePublisher"/> (each one admitted by the gate).</summary>
+    public List<(SourceKind Kind, byte[] Raw)> RawPosts(int count, int seed) => Admitted(seed, SocialKinds).Take(count).Select(a => (a.Kind, a.Raw)).ToList();
+
+    /// <summary>Raw orders as a source hands them to <see cref="SourcePublisher"/> (each one admitted by the gate).</summary>
+    public List<(SourceKind Kind, byte[] Raw)> RawOrders(int count, int seed) => Admitted(seed, MarketKinds).Take(count).Select(a => (a.Kind, a.Raw)).ToList();
+
+    /// <summary>
+    /// Raw records of every source kind that the gate rejects (the sample generator's deliberately broken ones), with
+    /// the gate's errors: what <see cref="SourcePublisher"/> dead-letters.
+    /// </summary>
+    public IEnumerable<(SourceKind Kind, byte[] Raw, IReadOnlyList<ValidationError> Errors)> Rejected(int seed)
+    {
+        var generator = new SampleRecordGenerator(seed, 1.0, [.. SocialKinds, .. MarketKinds, SourceKind.Weather], TimeProvider.System);
+        while (true)
+        {
+            var sample = generator.Next();
+            var result = _gate.Admit(sample.Kind, sample.Raw);
+            if (!result.Accepted)
+            {
+                yield return (sample.Kind, sample.Raw, result.Errors);
+            }
+        }
+    }
+
     /// <summary>Canonical orders, so the enricher learns a catalogue during the end-to-end run.</summary>
     public List<(SourceKind Kind, byte[] Key, byte[] Value)> Orders(int count, int seed) => Stream(seed, MarketKinds).Take(count).ToList();
 
@@ -91,7 +115,10 @@ public sealed class BenchWorkload(ValidationLimits limits, byte[] hashKey)
     private List<(SourceKind Kind, byte[] Key, byte[] Value)> Canonical(int count, int seed, SourceKind[] kinds) => Stream(seed, kinds).Take(count).ToList();
 
     /// <summary>Valid records only: the generator makes no deliberately broken ones, and the gate must accept every record it keeps.</summary>
-    private IEnumerable<(SourceKind Kind, byte[] Key, byte[] Value)> Stream(int seed, IReadOnlyList<SourceKind> kinds)
+    private IEnumerable<(SourceKind Kind, byte[] Key, byte[] Value)> Stream(int seed, IReadOnlyList<SourceKind> kinds) =>
+        Admitted(seed, kinds).Select(a => (a.Kind, a.Key, a.Value));
+
+    private IEnumerable<(SourceKind Kind, byte[] Raw, byte[] Key, byte[] Value)> Admitted(int seed, IReadOnlyList<SourceKind> kinds)
     {
         var generator = new SampleRecordGenerator(seed, 0, kinds, TimeProvider.System);
         var rejected = 0;
@@ -110,7 +137,7 @@ public sealed class BenchWorkload(ValidationLimits limits, byte[] hashKey)
                 continue;
             }
 
-            yield return (sample.Kind, result.Key!, result.Value!);
+            yield return (sample.Kind, sample.Raw, result.Key!, result.Value!);
         }
     }
 }

@@ -45,6 +45,7 @@ public sealed class ContextEnricherStage(
     private CatalogueIndex? _index;
     private readonly Lock _cacheLock = new();
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
+    private long _orderLinesLearnt;
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.SinkVectors];
 
@@ -59,6 +60,12 @@ public sealed class ContextEnricherStage(
             }
         }
     }
+
+    /// <summary>
+    /// Order lines this replica has learnt (stored and in its cache). Cheap to read, unlike <see cref="Catalogue"/>,
+    /// which copies every product under the lock the learning worker needs.
+    /// </summary>
+    public long OrderLinesLearnt => Interlocked.Read(ref _orderLinesLearnt);
 
     private CatalogueIndex Index => _index ??= _matcher.NewIndex();
 
@@ -162,5 +169,7 @@ public sealed class ContextEnricherStage(
 
             CatalogueSize.Set(_cache.Count);
         }
+
+        Interlocked.Add(ref _orderLinesLearnt, orders.Count);
     }
 }
