@@ -33,15 +33,15 @@ internal static class CommandLineSyntax
         AddRunOptions(root);
         AddConfig(root);
 
-        var run = Command("run", "Runs the stages the profile, role and overrides select, until Ctrl+C / SIGTERM (the default command).");
+        var run = new Command("run", "Runs the stages the profile, role and overrides select, until Ctrl+C / SIGTERM (the default command).");
         AddRunOptions(run);
         AddConfig(run);
 
-        var broker = Command("broker", "Runs only the embedded broker with the topic catalog and prints its bootstrap address.");
+        var broker = new Command("broker", "Runs only the embedded broker with the topic catalog and prints its bootstrap address.");
         broker.Options.Add(Value("--address-file", "path", "Also write the address to this file."));
         AddConfig(broker);
 
-        var ingest = Command("ingest", "Sends a JSON-lines file through the validation gate, runs the selected processors until they caught up, prints a summary.");
+        var ingest = new Command("ingest", "Sends a JSON-lines file through the validation gate, runs the selected processors until they caught up, prints a summary.");
         // --source and --file are required, but IngestCommand says so (as before): a parse of "ingest --file -" alone stands.
         ingest.Options.Add(OneOf("--source", SourceKinds.Names, "The kind of records in the file (required).",
             v => $"Unknown source '{v}'. Valid sources: {string.Join(", ", SourceKinds.Names)}.", StringComparer.OrdinalIgnoreCase));
@@ -50,13 +50,13 @@ internal static class CommandLineSyntax
         ingest.Options.Add(Profile());
         ingest.Options.Add(Role());
         AddConfig(ingest);
-        var sql = Command("sql", "Queries the DuckDB warehouse read-only and prints a table or JSON lines.");
+        var sql = new Command("sql", "Queries the DuckDB warehouse read-only and prints a table or JSON lines.");
         Positional(sql, "query", "The SQL query, e.g. \"select * from ORDERS limit 5\".",
             () => "sql needs a query: sql \"select * from ORDERS limit 5\" [--json]");
         sql.Options.Add(Switch("--json", "Print JSON lines instead of a table."));
         AddConfig(sql);
 
-        var search = Command("search", "Embeds the text and prints the nearest posts from the vector store.");
+        var search = new Command("search", "Embeds the text and prints the nearest posts from the vector store.");
         Positional(search, "query", "The text to search for, e.g. \"eid shari offer\".",
             () => "search needs a text: search \"eid shari offer\" [--top 5] [--platform tiktok] [--json]");
         search.Options.Add(WholeNumber("--top", 1, 1000, "How many posts to print (1-1000, default 5).",
@@ -66,19 +66,19 @@ internal static class CommandLineSyntax
         search.Options.Add(Switch("--json", "Print JSON lines instead of a table."));
         AddConfig(search);
 
-        var bench = Command("bench", "Measures the broker and the stages on a broker of its own and prints a table (run it with -c Release).");
+        var bench = new Command("bench", "Measures the broker and the stages on a broker of its own and prints a table (run it with -c Release).");
         bench.Options.Add(Switch("--quick", "Smaller sizes: a quick check, not a measurement."));
         // bench writes its figures to a file: here --json takes a path, where sql, search, topics and dlq switch to JSON output.
         bench.Options.Add(Value("--json", "out.json", "Also write the figures as JSON to this file."));
         AddConfig(bench);
 
-        var topics = Command("topics", "On a running broker: creates the catalog's missing topics (create), then verifies partitions and retention.ms.");
+        var topics = new Command("topics", "On a running broker: creates the catalog's missing topics (create), then verifies partitions and retention.ms.");
         Action(topics, TopicsCommand.Actions);
         topics.Options.Add(Switch("--json", "Print JSON instead of a table."));
         topics.Options.Add(Switch("--skip-retention", "Check partitions only, not retention.ms."));
         AddConfig(topics);
 
-        var dlq = Command("dlq", "On a running broker: inspects the dead-letter topics (masked samples), or replays the letters that now pass validation.");
+        var dlq = new Command("dlq", "On a running broker: inspects the dead-letter topics (masked samples), or replays the letters that now pass validation.");
         Action(dlq, DlqCommand.Actions);
         dlq.Options.Add(OneOf("--topic", Topics.DeadLetters, "Only this dead-letter topic.",
             v => $"Unknown dead-letter topic '{v}'. Valid topics: {string.Join(", ", Topics.DeadLetters)}.", StringComparer.Ordinal));
@@ -93,10 +93,10 @@ internal static class CommandLineSyntax
         dlq.Options.Add(Role());
         AddConfig(dlq);
 
-        var model = Command("model", "Prepares the embedding model now and prints which file, hash and precision the pipeline runs.");
+        var model = new Command("model", "Prepares the embedding model now and prints which file, hash and precision the pipeline runs.");
         AddConfig(model);
 
-        var help = Command("help", "Prints this help; '<command> --help' prints a command's options.");
+        var help = new Command("help", "Prints this help; '<command> --help' prints a command's options.");
 
         foreach (var command in new[] { run, broker, ingest, sql, search, bench, topics, dlq, model, help })
         {
@@ -164,8 +164,6 @@ internal static class CommandLineSyntax
         or env Kafka__BootstrapServers. --config <file.json> layers another JSON file over appsettings.json.
         """;
 
-    private static Command Command(string name, string description) => new(name, description);
-
     private static void AddRunOptions(Command command)
     {
         command.Options.Add(Profile());
@@ -228,7 +226,7 @@ internal static class CommandLineSyntax
     /// <summary>The one positional argument of sql and search; missing, it is a usage error with an example.</summary>
     private static void Positional(Command command, string name, string description, Func<string> missing)
     {
-        var argument = new Argument<string>(name) { Description = description, Arity = ArgumentArity.ZeroOrOne };
+        var argument = new Argument<string>(name) { Description = description, Arity = ArgumentArity.ExactlyOne };
         command.Arguments.Add(argument);
         command.Validators.Add(r =>
         {
@@ -246,7 +244,7 @@ internal static class CommandLineSyntax
         {
             Description = $"One of: {string.Join(", ", actions)}.",
             HelpName = string.Join("|", actions),
-            Arity = ArgumentArity.ZeroOrOne,
+            Arity = ArgumentArity.ExactlyOne,
         };
         command.Arguments.Add(argument);
         command.Validators.Add(r =>
