@@ -45,6 +45,35 @@ public sealed class ProcessTests
         Assert.DoesNotContain("Exception", p.AllOutput, StringComparison.Ordinal);
     }
 
+    /// <summary>A value outside an option's allowed ones: one line naming them, exit 2, no stack trace.</summary>
+    [Theory]
+    [InlineData(new[] { "ingest", "--source", "instagram", "--file", "x.jsonl" }, "error: Unknown source 'instagram'. Valid sources: tiktok, facebook, shopify, daraz, weather.")]
+    [InlineData(new[] { "--profile", "nope" }, "error: Unknown profile 'nope'. Valid profiles: ingest, local, sinks, stream.")]
+    [InlineData(new[] { "--role", "nope" }, "error: Unknown role 'nope'. Valid roles (stage names):")]
+    [InlineData(new[] { "dlq", "rewind" }, "error: dlq needs an action, not 'rewind'. Valid actions: inspect, replay.")]
+    public void Run_ValueNotAllowed_OneLineNamingTheAllowedValuesExit2(string[] args, string expected)
+    {
+        using var p = new PipelineProcess(args);
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "process did not exit");
+
+        Assert.Equal(2, p.ExitCode);
+        Assert.Contains(expected, p.AllOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(p.AllOutput.Split('\n'), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain("Exception", p.AllOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "ingest", "--help" }, "--source <tiktok|facebook|shopify|daraz|weather>")]
+    [InlineData(new[] { "--help" }, "Commands:")]
+    public void Help_PrintsTheOptionsExit0(string[] args, string expected)
+    {
+        using var p = new PipelineProcess(args);
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "process did not exit");
+
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains(expected, string.Join('\n', p.Stdout), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Run_StartupMistakeAtDebug_AlsoPrintsTheStackTrace()
     {

@@ -93,7 +93,7 @@ public sealed class CommandLineTests
     [Fact]
     public void Parse_ValueContainingEquals_KeptWhole()
     {
-        Assert.Equal("a=b", CommandLine.Parse(["--file=a=b"]).Flag("file"));
+        Assert.Equal("a=b", CommandLine.Parse(["ingest", "--file=a=b"]).Flag("file"));
     }
 
     [Fact]

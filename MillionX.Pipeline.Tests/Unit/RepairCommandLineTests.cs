@@ -42,6 +42,8 @@ public sealed class RepairCommandLineTests
     [InlineData("topics", "create, verify")]
     [InlineData("dlq rewind", "inspect, replay")]
     [InlineData("dlq inspect --reason nope", "malformed_json")]
+    [InlineData("ingest --source instagram --file x.jsonl", "Unknown source 'instagram'. Valid sources: tiktok, facebook, shopify, daraz, weather.")]
+    [InlineData("search eid --platform instagram", "--platform must be tiktok or facebook, not 'instagram'.")]
     public async Task Run_UsageError_ExitCode2AndMessageNamingValidValues(string args, string named)
     {
         var errors = new StringWriter();

@@ -1,103 +1,113 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+
 namespace MillionX.Pipeline.Commands;
 
 /// <summary>
-/// The command line: an optional command word (<c>run</c>, <c>broker</c>, <c>ingest</c>, <c>bench</c>), the flags that command
-/// takes, and everything else passed on to configuration (<c>--Kafka:BootstrapServers=host:9092</c>).
+/// The command line: an optional command word (<c>run</c>, <c>broker</c>, <c>ingest</c>, <c>bench</c>, ...), the flags that
+/// command takes, and the configuration overrides passed on to configuration (<c>--Kafka:BootstrapServers=host:9092</c>).
+/// Parsed by System.CommandLine (<see cref="CommandLineSyntax"/>); <see cref="Flags"/> holds the options given, by name.
 /// </summary>
 public sealed record CommandLine(string Command, IReadOnlyDictionary<string, string> Flags, IReadOnlyList<string> ConfigArgs)
 {
     public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "search", "bench", "topics", "dlq", "model", "help"];
 
-    private static readonly HashSet<string> ValueFlags = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "role", "profile", "address-file", "source", "file", "summary-json", "config", "top", "platform", "topic", "reason", "samples",
-    };
-
-    private static readonly HashSet<string> SwitchFlags = new(StringComparer.OrdinalIgnoreCase) { "help", "json", "once", "quick", "dry-run", "skip-retention", "publish-only" };
+    private const int HelpWidth = 120;
 
     public string? Flag(string name) => Flags.TryGetValue(name, out var v) ? v : null;
 
+    /// <summary>The help for all commands (<c>--help</c>, <c>help</c>), with examples.</summary>
+    public static string Usage => Help("help");
+
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
-        var command = "run";
+        var tokens = new List<string>(args.Count);
         var start = 0;
         if (args.Count > 0 && !args[0].StartsWith('-'))
         {
-            command = args[0].ToLowerInvariant();
-            start = 1;
-            if (!Commands.Contains(command))
+            var word = args[0].ToLowerInvariant();
+            if (!Commands.Contains(word))
             {
                 throw new ArgumentException($"Unknown command '{args[0]}'. Valid commands: {string.Join(", ", Commands)}.");
             }
+
+            tokens.Add(word);
+            start = 1;
         }
 
-        var flags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var root = CommandLineSyntax.Build();
+        var command = tokens.Count == 0 ? root : root.Subcommands.Single(c => c.Name == tokens[0]);
+        var options = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name).Select(n => (Name: n, Option: o)))
+            .ToDictionary(o => o.Name, o => o.Option, StringComparer.OrdinalIgnoreCase);
         var config = new List<string>();
         for (var i = start; i < args.Count; i++)
         {
             var a = args[i];
-            if (a is "-h" or "--help")
+            var body = a.StartsWith("--", StringComparison.Ordinal) ? a[2..] : null;
+            var eq = body?.IndexOf('=', StringComparison.Ordinal) ?? -1;
+            var name = eq >= 0 ? body![..eq] : body;
+            if (name is not null && name.Contains(':', StringComparison.Ordinal))
             {
-                flags["help"] = "true";
-                continue;
-            }
-
-            if (!a.StartsWith("--", StringComparison.Ordinal) && command is "sql" or "search" && !flags.ContainsKey("query"))
-            {
-                // sql and search take their query as the one positional argument.
-                flags["query"] = a;
-                continue;
-            }
-
-            if (!a.StartsWith("--", StringComparison.Ordinal) && command is "topics" or "dlq" && !flags.ContainsKey("action"))
-            {
-                // topics create|verify, dlq inspect|replay: the action is the one positional argument.
-                flags["action"] = a.ToLowerInvariant();
-                continue;
-            }
-
-            if (!a.StartsWith("--", StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"Unexpected argument '{a}'. Flags start with --; see --help.");
-            }
-
-            var body = a[2..];
-            var eq = body.IndexOf('=', StringComparison.Ordinal);
-            var name = eq >= 0 ? body[..eq] : body;
-            // bench writes its figures to a file: there --json takes a path; sql and search print JSON lines instead.
-            if (ValueFlags.Contains(name) || (command == "bench" && name == "json"))
-            {
-                string value;
+                // A configuration override (--Section:Key=value or --Section:Key value), in order, for AddCommandLine.
                 if (eq >= 0)
                 {
-                    value = body[(eq + 1)..];
+                    config.Add(a);
                 }
                 else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
                 {
-                    value = args[++i];
+                    config.Add($"{a}={args[++i]}");
                 }
                 else
                 {
-                    throw new ArgumentException($"--{name} needs a value.");
+                    throw new ArgumentException($"Unknown flag '{a}'. Configuration overrides take a value: --Section:Key=value.");
+                }
+            }
+            else if (name is not null && options.TryGetValue("--" + name, out var option))
+            {
+                // System.CommandLine would take the next flag as the value; a flag never is one.
+                if (eq < 0 && option.Arity.MinimumNumberOfValues > 0 && (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal)))
+                {
+                    throw new ArgumentException($"{a} needs a value.");
                 }
 
-                flags[name] = value;
-            }
-            else if (SwitchFlags.Contains(name))
-            {
-                flags[name] = "true";
-            }
-            else if (eq >= 0)
-            {
-                config.Add(a);
-            }
-            else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                config.Add($"{a}={args[++i]}");
+                // Option names are case-insensitive, as configuration keys are.
+                tokens.Add(eq >= 0 ? option.Name + body![eq..] : option.Name);
             }
             else
             {
-                throw new ArgumentException($"Unknown flag '{a}'. Configuration overrides take a value: --Section:Key=value.");
+                tokens.Add(a);
+            }
+        }
+
+        var result = root.Parse(tokens);
+        var commandResult = result.CommandResult;
+        var help = commandResult.Children.OfType<OptionResult>().Any(o => o.Option is HelpOption);
+        if (!help && result.Errors.Count > 0)
+        {
+            throw new ArgumentException(Message(result.Errors[0]));
+        }
+
+        var flags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in commandResult.Children)
+        {
+            switch (child)
+            {
+                case OptionResult { Implicit: false } o when o.Option is HelpOption:
+                    flags["help"] = "true";
+                    break;
+                case OptionResult { Implicit: false } o when o.Option.Arity.MaximumNumberOfValues == 0:
+                    flags[o.Option.Name[2..]] = "true";
+                    break;
+                case OptionResult { Implicit: false, Tokens.Count: > 0 } o:
+                    flags[o.Option.Name[2..]] = o.Tokens[^1].Value;
+                    break;
+                case ArgumentResult { Tokens.Count: > 0 } p when p.Argument.Name == "action":
+                    flags["action"] = p.Tokens[0].Value.ToLowerInvariant();
+                    break;
+                case ArgumentResult { Tokens.Count: > 0 } p:
+                    flags[p.Argument.Name] = p.Tokens[0].Value;
+                    break;
             }
         }
 
@@ -116,35 +126,42 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
             config.Add($"--{Hosting.PipelineOptions.Section}:Profile={profile}");
         }
 
-        return new CommandLine(command, flags, config);
+        // --help with no command word is the help for all commands, as the help command is.
+        var commandName = commandResult.Command == root ? (help ? "help" : "run") : commandResult.Command.Name;
+        return new CommandLine(commandName, flags, config);
     }
 
-    public const string Usage = """
-        MillionX.Pipeline: social, market and weather data into Kafka, a warehouse and a vector store.
+    /// <summary>A command's help: its options as System.CommandLine lays them out, then notes; <c>help</c> is the root's.</summary>
+    public static string Help(string command)
+    {
+        var root = CommandLineSyntax.Build();
+        foreach (var option in root.Options.OfType<HelpOption>())
+        {
+            // A fixed width: the same text in a terminal, a pipe and the tests.
+            if (option.Action is HelpAction action)
+            {
+                action.MaxWidth = HelpWidth;
+            }
+        }
 
-        Usage:
-          dotnet run --project MillionX.Pipeline [-- run] [--profile local|ingest|stream|sinks] [--role <stage|group>[,...]] [--once]
-          dotnet run --project MillionX.Pipeline -- broker [--address-file <path>]
-          dotnet run --project MillionX.Pipeline -- ingest --source tiktok|facebook|shopify|daraz|weather --file <records.jsonl> [--summary-json <out.json>]
-          dotnet run --project MillionX.Pipeline -- sql "select * from ORDERS limit 5" [--json]
-          dotnet run --project MillionX.Pipeline -- search "eid shari offer" [--top 5] [--platform tiktok] [--json]
-          dotnet run -c Release --project MillionX.Pipeline -- bench [--quick] [--json <out.json>]
-          dotnet run --project MillionX.Pipeline -- model
-          dotnet run --project MillionX.Pipeline -- topics create|verify [--json] [--skip-retention]
-          dotnet run --project MillionX.Pipeline -- dlq inspect [--topic <dead-letter topic>] [--reason <code>] [--samples 3] [--json]
-          dotnet run --project MillionX.Pipeline -- dlq replay [--topic <dead-letter topic>] [--reason <code>] [--dry-run] [--publish-only] [--json]
+        using var text = new StringWriter();
+        var exit = root.Parse(command == "help" ? ["--help"] : [command, "--help"]).Invoke(new InvocationConfiguration { Output = text, Error = text });
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"Help for '{command}' failed: {text}");
+        }
 
-        topics and dlq work on a running broker (Kafka:BootstrapServers, e.g. the broker command's address).
-        dlq decrypts social and market dead letters with Privacy:DeadLetterKey; samples never show raw personal data:
-        usernames, phones, e-mails and @mentions are replaced by keyed hashes (Privacy:HashKey) before printing.
-        dlq replay re-validates each letter, re-publishes those that now pass to their source topic (retry count + 1),
-        records them in the dead-letters-replayed ledger so a second replay skips them, and leaves the rest.
+        text.Write(CommandLineSyntax.Notes(command));
+        return text.ToString().TrimEnd() + Environment.NewLine;
+    }
 
-        model prepares the embedding model now (the packaged all-MiniLM-L6-v2, int8 made and gated once, cached in
-        Embedding:CacheDirectory) and prints which file, hash and precision the pipeline runs.
-
-        Any configuration key can be overridden: --Kafka:BootstrapServers=host:9092, or env Kafka__BootstrapServers.
-        A role is a stage, a group of Pipeline:Roles (scrapers, market-sync) or a comma list; also env MILLIONX_ROLE.
-        --config <file.json> layers another JSON file over appsettings.json.
-        """;
+    /// <summary>One line per usage error; System.CommandLine's own wording where ours adds nothing.</summary>
+    private static string Message(ParseError error) => error.SymbolResult switch
+    {
+        OptionResult { Tokens.Count: 0 } o when o.Option.Arity.MinimumNumberOfValues > 0 =>
+            $"{o.IdentifierToken?.Value ?? o.Option.Name} needs a value.",
+        _ when error.Message.StartsWith("Unrecognized", StringComparison.Ordinal) =>
+            error.Message + " Flags start with --, configuration overrides are --Section:Key=value; see --help.",
+        _ => error.Message,
+    };
 }

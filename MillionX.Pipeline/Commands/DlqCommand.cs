@@ -29,31 +29,11 @@ public static class DlqCommand
     {
         output ??= Console.Out;
         errors ??= Console.Error;
+        // The parser has checked the action, --topic, --reason and --samples against their allowed values.
         var action = cl.Flag("action");
-        if (action is null || !Actions.Contains(action))
-        {
-            throw new ArgumentException($"dlq needs an action{(action is null ? "" : $", not '{action}'")}. Valid actions: {string.Join(", ", Actions)}.");
-        }
-
-        IReadOnlyList<string> topics = Topics.DeadLetters;
-        if (cl.Flag("topic") is { } topic)
-        {
-            topics = Topics.DeadLetters.Contains(topic)
-                ? [topic]
-                : throw new ArgumentException($"Unknown dead-letter topic '{topic}'. Valid topics: {string.Join(", ", Topics.DeadLetters)}.");
-        }
-
+        IReadOnlyList<string> topics = cl.Flag("topic") is { } topic ? [topic] : Topics.DeadLetters;
         var reason = cl.Flag("reason");
-        if (reason is not null && !Reasons.Contains(reason))
-        {
-            throw new ArgumentException($"Unknown reason '{reason}'. Valid reasons: {string.Join(", ", Reasons)}.");
-        }
-
-        var samples = 3;
-        if (cl.Flag("samples") is { } n && (!int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out samples) || samples > 1000))
-        {
-            throw new ArgumentException($"--samples is '{n}'; valid values: a whole number 0..1000.");
-        }
+        var samples = cl.Flag("samples") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 3;
 
         var builder = PipelineHostFactory.CreateBuilder(cl, overrides);
         if (string.IsNullOrWhiteSpace(builder.Configuration[$"{KafkaOptions.Section}:BootstrapServers"]))

@@ -14,7 +14,8 @@ public static class PipelineCli
             var cl = CommandLine.Parse(args);
             if (cl.Command == "help" || cl.Flag("help") is not null)
             {
-                await Console.Out.WriteLineAsync(CommandLine.Usage);
+                // help and --help: all commands; "ingest --help": that command's options.
+                await Console.Out.WriteAsync(CommandLine.Help(cl.Command));
                 return 0;
             }
 

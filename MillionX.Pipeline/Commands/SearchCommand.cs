@@ -14,17 +14,9 @@ public static class SearchCommand
     {
         output ??= Console.Out;
         var query = cl.Flag("query") ?? throw new ArgumentException("search needs a text: search \"eid shari offer\" [--top 5] [--platform tiktok] [--json]");
-        var top = 5;
-        if (cl.Flag("top") is { } t && (!int.TryParse(t, CultureInfo.InvariantCulture, out top) || top is < 1 or > 1000))
-        {
-            throw new ArgumentException($"--top must be a whole number from 1 to 1000, not '{t}'.");
-        }
-
+        // The parser has checked --top (1-1000) and --platform (tiktok or facebook).
+        var top = cl.Flag("top") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : 5;
         var platform = cl.Flag("platform")?.Trim().ToLowerInvariant();
-        if (platform is not null && platform is not ("tiktok" or "facebook"))
-        {
-            throw new ArgumentException($"--platform must be tiktok or facebook, not '{platform}'.");
-        }
 
         var builder = PipelineHostFactory.CreateBuilder(cl, overrides);
         builder.AddPipelineObservability(logsToStdErr: true, http: false, progress: false);

@@ -22,11 +22,8 @@ public static class TopicsCommand
     {
         output ??= Console.Out;
         errors ??= Console.Error;
+        // The parser has checked the action: create or verify.
         var action = cl.Flag("action");
-        if (action is null || !Actions.Contains(action))
-        {
-            throw new ArgumentException($"topics needs an action{(action is null ? "" : $", not '{action}'")}. Valid actions: {string.Join(", ", Actions)}.");
-        }
 
         var builder = PipelineHostFactory.CreateBuilder(cl, overrides);
         if (string.IsNullOrWhiteSpace(builder.Configuration[$"{KafkaOptions.Section}:BootstrapServers"]))
