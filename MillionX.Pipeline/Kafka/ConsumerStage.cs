@@ -136,8 +136,7 @@ public abstract class ConsumerStage : BackgroundService
     {
         var status = _services.Registry.Get(Name);
         var config = _services.Clients.ConsumerConfig(Name, KafkaOverrides);
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
-            .SetErrorHandler((_, e) => _logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Stage {Stage} consumer error {Code}: {Reason}", Name, e.Code, e.Reason))
+        using var consumer = _services.Clients.ConsumerBuilder<byte[]?, byte[]>(Name, config)
             .SetPartitionsAssignedHandler((_, parts) =>
             {
                 // Partitions assigned while paused start fetching; the loop pauses them too once they are in the assignment.
