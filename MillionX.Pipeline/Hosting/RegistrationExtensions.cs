@@ -8,12 +8,14 @@ public static class RegistrationExtensions
     /// <summary>Binds <typeparamref name="T"/> to <paramref name="section"/>, validated by its data annotations at start.</summary>
     public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section)
         where T : class =>
-        services.AddValidatedOptions<T>(section);
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
 
     /// <summary>Registers a stage once, as itself (for commands and tests that read its counts) and as a hosted service.</summary>
     public static IHostApplicationBuilder AddStage<TStage>(this IHostApplicationBuilder builder)
         where TStage : class, IHostedService
     {
-        return builder.AddStage<TStage>();
+        builder.Services.AddSingleton<TStage>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TStage>());
+        return builder;
     }
 }

@@ -8,7 +8,7 @@ namespace MillionX.Pipeline.Kafka;
 /// then a stage's own keys), and librdkafka's errors and log lines mapped to <see cref="ILogger"/> (category
 /// <c>MillionX.Pipeline.Kafka.librdkafka</c>, by syslog level), so no client is built with its own wiring.
 /// </summary>
-public sealed class KafkaClientFactory(KafkaCluster cluster, IOptions<KafkaOptions> options, ILoggerFactory loggers)
+public sealed class KafkaClientFactory(KafkaCluster cluster, IOptions<KafkaOptions> options, ILoggerFactory loggers, IConfiguration? configuration = null)
 {
     private readonly ILogger _librdkafka = loggers.CreateLogger("MillionX.Pipeline.Kafka.librdkafka");
 
@@ -81,7 +81,7 @@ public sealed class KafkaClientFactory(KafkaCluster cluster, IOptions<KafkaOptio
             ["partition.assignment.strategy"] = "cooperative-sticky",
             ["session.timeout.ms"] = "10000",
             ["heartbeat.interval.ms"] = "1000",
-        }, options.Value.Client, options.Value.Consumer, stageKeys ?? new Dictionary<string, string>());
+        }, options.Value.Client, options.Value.Consumer, StageKeys(stage), stageKeys ?? new Dictionary<string, string>());
         return new ConsumerConfig(config)
         {
             BootstrapServers = cluster.BootstrapServers,
@@ -89,6 +89,11 @@ public sealed class KafkaClientFactory(KafkaCluster cluster, IOptions<KafkaOptio
             ClientId = $"millionx-{stage}",
         };
     }
+
+    /// <summary>The librdkafka keys of <c>Stages:{stage}:Kafka</c>, the last configured layer of a stage's consumer.</summary>
+    private Dictionary<string, string> StageKeys(string stage) =>
+        configuration?.GetSection($"Stages:{stage}:Kafka").GetChildren().Where(c => c.Value is not null)
+            .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal) ?? [];
 
     public AdminClientConfig AdminConfig() =>
         new(Merge([], options.Value.Client)) { BootstrapServers = cluster.BootstrapServers };
