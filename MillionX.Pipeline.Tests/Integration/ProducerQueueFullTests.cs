@@ -65,12 +65,13 @@ public sealed class ProducerQueueFullTests : IDisposable
     {
         var topic = Topics.SocialTiktok; // a catalog topic the test broker already has
         var partitions = new Dictionary<string, int> { [topic] = TestConfig.CatalogPartitions()[topic] };
-        using var kafka = new BenchKafka(_broker.Bootstrap, partitions, new ProducerConfig
+        var options = Microsoft.Extensions.Options.Options.Create(new KafkaOptions
         {
             BootstrapServers = _broker.Bootstrap,
-            QueueBufferingMaxMessages = 10,
-            EnableIdempotence = true,
+            Producer = new Dictionary<string, string> { ["queue.buffering.max.messages"] = "10" },
         });
+        using var cluster = new KafkaCluster(options, new ListLogger<KafkaCluster>());
+        using var kafka = new BenchKafka(new KafkaClientFactory(cluster, options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance), partitions);
         var start = kafka.PartitionsOf([topic]).ToDictionary(tp => tp, _ => 0L);
         var records = Enumerable.Range(0, 20_000)
             .Select(i => new BenchRecord(topic, Encoding.UTF8.GetBytes($"k{i}"), JsonSerializer.SerializeToUtf8Bytes(new { i })))

@@ -19,7 +19,7 @@ public sealed class RetentionWatchTests
         });
         using var cluster = new KafkaCluster(options, new ListLogger<KafkaCluster>());
         var logger = new ListLogger<RetentionWatch>();
-        var watch = new RetentionWatch(cluster, new KafkaClientFactory(cluster, options), options, logger);
+        var watch = new RetentionWatch(cluster, new KafkaClientFactory(cluster, options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance), options, logger);
         var partition = new TopicPartition(Topics.DeadLettersWeather, 0);
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = broker.Bootstrap, GroupId = "watch" }).Build();
 

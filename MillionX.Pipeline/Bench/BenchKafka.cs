@@ -39,21 +39,21 @@ public sealed class TopicSizing(IReadOnlyDictionary<string, int> catalog)
 public sealed class BenchKafka : IDisposable
 {
     private readonly IConsumer<Ignore, Ignore> _probe;
-    private readonly IProducer<byte[]?, byte[]> _producer;
+    private readonly PipelineProducer _producer;
 
-    public BenchKafka(string bootstrap, IReadOnlyDictionary<string, int> partitions, ProducerConfig producerConfig)
+    private readonly KafkaClientFactory _clients;
+
+    public BenchKafka(KafkaClientFactory clients, IReadOnlyDictionary<string, int> partitions)
     {
-        Bootstrap = bootstrap;
+        _clients = clients;
         Partitions = partitions;
-        _probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-probe-" + Guid.NewGuid().ToString("N") }).Build();
-        _producer = new ProducerBuilder<byte[]?, byte[]>(producerConfig).Build();
+        _probe = clients.Consumer<Ignore, Ignore>("bench-probe-" + Guid.NewGuid().ToString("N"));
+        _producer = new PipelineProducer(clients, Microsoft.Extensions.Logging.Abstractions.NullLogger<PipelineProducer>.Instance);
     }
-
-    public string Bootstrap { get; }
 
     public IReadOnlyDictionary<string, int> Partitions { get; }
 
-    public IProducer<byte[]?, byte[]> Producer => _producer;
+    public PipelineProducer Producer => _producer;
 
     public IEnumerable<TopicPartition> PartitionsOf(IEnumerable<string> topics) =>
         topics.SelectMany(t => Enumerable.Range(0, Partitions[t]).Select(p => new TopicPartition(t, p)));
@@ -85,7 +85,10 @@ public sealed class BenchKafka : IDisposable
     /// </summary>
     public void PositionGroup(string groupId, Dictionary<TopicPartition, long> offsets)
     {
-        using var c = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = groupId, EnableAutoCommit = false }).Build();
+        var config = _clients.ConsumerConfig(groupId);
+        config.GroupId = groupId;
+        config.EnableAutoCommit = false;
+        using var c = _clients.ConsumerBuilder<Ignore, Ignore>(groupId, config).Build();
         var list = offsets.Select(o => new TopicPartitionOffset(o.Key, new Offset(o.Value))).ToList();
         c.Commit(list);
         var committed = c.Committed(offsets.Keys, TimeSpan.FromSeconds(10));
@@ -113,33 +116,19 @@ public sealed class BenchKafka : IDisposable
             sent++;
         }
 
-        if (_producer.Flush(TimeSpan.FromMinutes(2)) > 0 || Interlocked.Read(ref failed) > 0)
+        if (!_producer.Flush(TimeSpan.FromMinutes(2)) || Interlocked.Read(ref failed) > 0)
         {
             throw new BenchFailedException($"{measurement}: {Interlocked.Read(ref failed)} of {sent} records were not delivered ({firstError?.Reason ?? "flush timed out"}).");
         }
     }
 
-    public void Produce(string topic, byte[] key, byte[] value, Headers? headers, Action<DeliveryReport<byte[]?, byte[]>> onDelivered)
-    {
-        var message = new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers };
-        while (true)
-        {
-            try
-            {
-                _producer.Produce(topic, message, onDelivered);
-                return;
-            }
-            catch (ProduceException<byte[]?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                _producer.Poll(TimeSpan.FromMilliseconds(20));
-            }
-        }
-    }
+    /// <summary>The pipeline's own producing path: it waits while librdkafka's queue is full.</summary>
+    public void Produce(string topic, byte[] key, byte[] value, Headers? headers, Action<DeliveryReport<byte[]?, byte[]>> onDelivered) =>
+        _producer.Produce(topic, key, value, headers, onDelivered);
 
     public void Dispose()
     {
-        _producer.Flush(TimeSpan.FromSeconds(10));
-        _producer.Dispose();
+        _producer.Dispose(); // flushes first
         _probe.Dispose();
     }
 }

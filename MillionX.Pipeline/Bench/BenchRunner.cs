@@ -114,7 +114,7 @@ public sealed class BenchRunner(
 
         using var tools = BuildHost(["--role", PrivacyShieldStage.StageName], "tools", broker.BootstrapServers, partitions);
         var clients = tools.Services.GetRequiredService<KafkaClientFactory>();
-        using var kafka = new BenchKafka(broker.BootstrapServers, partitions, clients.ProducerConfig());
+        using var kafka = new BenchKafka(clients, partitions);
 
         await Measure(report, "broker passthrough", () => Passthrough(kafka, clients, sources, report));
         await Measure(report, "privacy stage", () => PrivacyAsync(kafka, broker.BootstrapServers, sources, report, ct));
@@ -200,7 +200,7 @@ public sealed class BenchRunner(
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var consumer = Task.Factory.StartNew(() =>
         {
-            using var c = new ConsumerBuilder<byte[]?, byte[]>(config).SetPartitionsAssignedHandler((_, _) => assigned.Set()).Build();
+            using var c = clients.ConsumerBuilder<byte[]?, byte[]>("bench-passthrough", config).SetPartitionsAssignedHandler((_, _) => assigned.Set()).Build();
             c.Subscribe(PassthroughTopic);
             try
             {
@@ -862,7 +862,7 @@ public sealed class BenchRunner(
             await Task.Delay(5, ct);
         }
 
-        if (kafka.Producer.Flush(TimeSpan.FromSeconds(30)) > 0 || Interlocked.Read(ref failed) > 0)
+        if (!kafka.Producer.Flush(TimeSpan.FromSeconds(30)) || Interlocked.Read(ref failed) > 0)
         {
             throw new BenchFailedException($"{measurement}: {Interlocked.Read(ref failed)} of {sent} offered records were not delivered");
         }

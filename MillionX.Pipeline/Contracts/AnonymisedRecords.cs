@@ -1,7 +1,7 @@
 namespace MillionX.Pipeline.Contracts;
 
 /// <summary>A social post after the privacy shield: no username, and phones, e-mails and mentions in text replaced by keyed hashes.</summary>
-public sealed record AnonymisedPost
+public record AnonymisedPost
 {
     public required string Platform { get; init; }
     public required string PostId { get; init; }

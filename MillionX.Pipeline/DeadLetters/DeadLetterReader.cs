@@ -25,8 +25,8 @@ public sealed class TopicSnapshotReader(KafkaClientFactory clients)
             ["enable.auto.commit"] = "false",
             ["enable.partition.eof"] = "true",
         });
-        using var admin = new AdminClientBuilder(clients.AdminConfig()).Build();
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config).Build();
+        using var admin = clients.Admin();
+        using var consumer = clients.ConsumerBuilder<byte[]?, byte[]>("dlq-tools", config).Build();
         var ends = new Dictionary<TopicPartition, long>();
         var starts = new List<TopicPartitionOffset>();
         // Metadata of all topics: asking for one by name lets a broker with auto-creation create it.

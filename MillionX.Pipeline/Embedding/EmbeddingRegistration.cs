@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.Embedding;
 
@@ -16,7 +17,7 @@ public static class EmbeddingRegistration
             return builder;
         }
 
-        builder.Services.AddOptions<EmbeddingOptions>().BindConfiguration(EmbeddingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<EmbeddingOptions>(EmbeddingOptions.Section);
         builder.Services.AddHttpClient("model-download", c => c.Timeout = TimeSpan.FromMinutes(10));
         builder.Services.AddSingleton<ITextEmbedder>(sp =>
         {

@@ -21,7 +21,7 @@ public static class PipelineHostExtensions
             .Validate(o => Topics.All.All(o.Topics.ContainsKey),
                 $"Kafka:Topics must define every pipeline topic: {string.Join(", ", Topics.All)}.")
             .ValidateOnStart();
-        s.AddOptions<ValidationLimits>().BindConfiguration(ValidationLimits.Section).ValidateDataAnnotations().ValidateOnStart();
+        s.AddValidatedOptions<ValidationLimits>(ValidationLimits.Section);
         s.AddSingleton(sp => sp.GetRequiredService<IOptions<ValidationLimits>>().Value);
         s.AddSingleton<KafkaCluster>();
         s.AddSingleton<KafkaClientFactory>();
@@ -33,7 +33,7 @@ public static class PipelineHostExtensions
         s.AddSingleton<SourceGate>();
         s.AddSingleton<SourcePublisher>();
         s.AddSingleton<DeadLetterPublisher>();
-        s.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        s.AddValidatedOptions<PrivacyOptions>(PrivacyOptions.Section);
         s.AddSingleton<PrivacyKeys>();
         s.AddSingleton(sp => DeadLetterCrypto.From(sp.GetRequiredService<PrivacyKeys>()));
         s.AddSingleton(sp => PiiHasher.From(sp.GetRequiredService<PrivacyKeys>()));

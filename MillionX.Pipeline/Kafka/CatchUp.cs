@@ -12,7 +12,7 @@ public sealed class CatchUp(KafkaClientFactory clients, ILogger<CatchUp> logger)
     public async Task<bool> WaitAsync(IReadOnlyCollection<ConsumerStage> stages, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
-        var probes = stages.ToDictionary(s => s, s => new ConsumerBuilder<Ignore, Ignore>(clients.ConsumerConfig(s.Name)).Build());
+        var probes = stages.ToDictionary(s => s, s => clients.Consumer<Ignore, Ignore>(s.Name));
         try
         {
             var partitions = stages.ToDictionary(s => s, s => s.Topics

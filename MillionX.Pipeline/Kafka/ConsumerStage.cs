@@ -89,9 +89,6 @@ public abstract class ConsumerStage : BackgroundService
     /// <summary>Records read and not yet completed, dead-lettered or failed.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>librdkafka keys for this stage only (from <c>Stages:Name:Kafka</c>).</summary>
-    protected virtual IReadOnlyDictionary<string, string>? KafkaOverrides => null;
-
     /// <summary>
     /// Processes one record. Call <paramref name="completion"/> when its output is durable (may be later, on
     /// another thread); throw <see cref="RecordRejectedException"/> for a bad record; anything else stops the host.
@@ -135,9 +132,8 @@ public abstract class ConsumerStage : BackgroundService
     private void ConsumeLoop(CancellationToken ct)
     {
         var status = _services.Registry.Get(Name);
-        var config = _services.Clients.ConsumerConfig(Name, KafkaOverrides);
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
-            .SetErrorHandler((_, e) => _logger.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Stage {Stage} consumer error {Code}: {Reason}", Name, e.Code, e.Reason))
+        var config = _services.Clients.ConsumerConfig(Name);
+        using var consumer = _services.Clients.ConsumerBuilder<byte[]?, byte[]>(Name, config)
             .SetPartitionsAssignedHandler((_, parts) =>
             {
                 // Partitions assigned while paused start fetching; the loop pauses them too once they are in the assignment.

@@ -3,10 +3,58 @@ using Microsoft.Extensions.Options;
 
 namespace MillionX.Pipeline.Kafka;
 
-/// <summary>Builds librdkafka configurations in layers: defaults, <c>Kafka:Client</c>, the client kind, then a stage's own keys.</summary>
-public sealed class KafkaClientFactory(KafkaCluster cluster, IOptions<KafkaOptions> options)
+/// <summary>
+/// Builds every Kafka client of the process: configurations in layers (defaults, <c>Kafka:Client</c>, the client kind,
+/// then a stage's own keys), and librdkafka's errors and log lines mapped to <see cref="ILogger"/> (category
+/// <c>MillionX.Pipeline.Kafka.librdkafka</c>, by syslog level), so no client is built with its own wiring.
+/// </summary>
+public sealed class KafkaClientFactory(KafkaCluster cluster, IOptions<KafkaOptions> options, ILoggerFactory loggers, IConfiguration? configuration = null)
 {
+    private readonly ILogger _librdkafka = loggers.CreateLogger("MillionX.Pipeline.Kafka.librdkafka");
+
     public KafkaOptions Options => options.Value;
+
+    /// <summary>A producer from <see cref="ProducerConfig()"/> (or <paramref name="config"/>) with errors and logs mapped.</summary>
+    public IProducer<TKey, TValue> Producer<TKey, TValue>(string name, ProducerConfig? config = null) =>
+        new ProducerBuilder<TKey, TValue>(config ?? ProducerConfig())
+            .SetErrorHandler((_, e) => OnError(name, e))
+            .SetLogHandler((_, m) => OnLog(name, m))
+            .Build();
+
+    /// <summary>
+    /// A consumer builder for <paramref name="config"/> with errors and logs mapped; the caller adds its own handlers
+    /// (rebalance callbacks) and builds it.
+    /// </summary>
+    public ConsumerBuilder<TKey, TValue> ConsumerBuilder<TKey, TValue>(string name, ConsumerConfig config) =>
+        new ConsumerBuilder<TKey, TValue>(config)
+            .SetErrorHandler((_, e) => OnError(name, e))
+            .SetLogHandler((_, m) => OnLog(name, m));
+
+    /// <summary>A consumer for stage or tool <paramref name="name"/> (its group is <c>{prefix}{name}</c>).</summary>
+    public IConsumer<TKey, TValue> Consumer<TKey, TValue>(string name, IReadOnlyDictionary<string, string>? keys = null) =>
+        ConsumerBuilder<TKey, TValue>(name, ConsumerConfig(name, keys)).Build();
+
+    public IAdminClient Admin() =>
+        new AdminClientBuilder(AdminConfig())
+            .SetErrorHandler((_, e) => OnError("admin", e))
+            .SetLogHandler((_, m) => OnLog("admin", m))
+            .Build();
+
+    /// <summary>librdkafka's syslog levels as log levels.</summary>
+    public static LogLevel LevelOf(SyslogLevel level) => level switch
+    {
+        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
+        SyslogLevel.Error => LogLevel.Error,
+        SyslogLevel.Warning => LogLevel.Warning,
+        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
+
+    private void OnError(string client, Error e) =>
+        _librdkafka.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka client {Client} error {Code}: {Reason}", client, e.Code, e.Reason);
+
+    private void OnLog(string client, LogMessage m) =>
+        _librdkafka.Log(LevelOf(m.Level), "librdkafka {Client} {Facility}: {Message}", client, m.Facility, m.Message);
 
     public ProducerConfig ProducerConfig()
     {
@@ -33,7 +81,7 @@ public sealed class KafkaClientFactory(KafkaCluster cluster, IOptions<KafkaOptio
             ["partition.assignment.strategy"] = "cooperative-sticky",
             ["session.timeout.ms"] = "10000",
             ["heartbeat.interval.ms"] = "1000",
-        }, options.Value.Client, options.Value.Consumer, stageKeys ?? new Dictionary<string, string>());
+        }, options.Value.Client, options.Value.Consumer, StageKeys(stage), stageKeys ?? new Dictionary<string, string>());
         return new ConsumerConfig(config)
         {
             BootstrapServers = cluster.BootstrapServers,
@@ -41,6 +89,11 @@ public sealed class KafkaClientFactory(KafkaCluster cluster, IOptions<KafkaOptio
             ClientId = $"millionx-{stage}",
         };
     }
+
+    /// <summary>The librdkafka keys of <c>Stages:{stage}:Kafka</c>, the last configured layer of a stage's consumer.</summary>
+    private Dictionary<string, string> StageKeys(string stage) =>
+        configuration?.GetSection($"Stages:{stage}:Kafka").GetChildren().Where(c => c.Value is not null)
+            .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal) ?? [];
 
     public AdminClientConfig AdminConfig() =>
         new(Merge([], options.Value.Client)) { BootstrapServers = cluster.BootstrapServers };

@@ -15,20 +15,7 @@ public sealed class PipelineProducer : IDisposable
     public PipelineProducer(KafkaClientFactory factory, ILogger<PipelineProducer> logger)
     {
         _logger = logger;
-        _producer = new ProducerBuilder<byte[]?, byte[]>(factory.ProducerConfig())
-            .SetErrorHandler((_, e) =>
-            {
-                if (e.IsFatal)
-                {
-                    logger.LogCritical("Kafka producer fatal error {Code}: {Reason}", e.Code, e.Reason);
-                }
-                else
-                {
-                    logger.LogWarning("Kafka producer error {Code}: {Reason}", e.Code, e.Reason);
-                }
-            })
-            .SetLogHandler((_, m) => logger.LogDebug("librdkafka producer {Facility}: {Message}", m.Facility, m.Message))
-            .Build();
+        _producer = factory.Producer<byte[]?, byte[]>("producer");
     }
 
     public IProducer<byte[]?, byte[]> Client => _producer;

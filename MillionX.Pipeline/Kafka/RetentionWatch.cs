@@ -29,8 +29,7 @@ public sealed class RetentionWatch(KafkaCluster cluster, KafkaClientFactory fact
             return;
         }
 
-        var config = factory.ConsumerConfig("retention-watch");
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).Build();
+        using var consumer = factory.Consumer<Ignore, Ignore>("retention-watch");
         var interval = options.Value.Embedded.RetentionCheckInterval;
         var partitions = options.Value.Topics
             .SelectMany(t => Enumerable.Range(0, t.Value.Partitions).Select(p => new TopicPartition(t.Key, p)))

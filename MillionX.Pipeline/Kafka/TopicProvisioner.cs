@@ -10,7 +10,7 @@ public sealed class TopicProvisioner(KafkaClientFactory factory, IOptions<KafkaO
     public async Task<IReadOnlyList<TopicAction>> ProvisionAsync(CancellationToken ct)
     {
         var o = options.Value;
-        using var admin = new AdminClientBuilder(factory.AdminConfig()).Build();
+        using var admin = factory.Admin();
         var metadata = admin.GetMetadata(o.Provisioning.Timeout);
         var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError)
             .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
@@ -41,7 +41,7 @@ public sealed class TopicProvisioner(KafkaClientFactory factory, IOptions<KafkaO
     public async Task<(IReadOnlyDictionary<string, ObservedTopic> Topics, string? RetentionError)> ObserveAsync(bool withRetention)
     {
         var o = options.Value;
-        using var admin = new AdminClientBuilder(factory.AdminConfig()).Build();
+        using var admin = factory.Admin();
         var metadata = admin.GetMetadata(o.Provisioning.Timeout);
         var partitions = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError)
             .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
@@ -76,7 +76,7 @@ public sealed class TopicProvisioner(KafkaClientFactory factory, IOptions<KafkaO
     public async Task<IReadOnlyList<string>> CreateMissingAsync()
     {
         var o = options.Value;
-        using var admin = new AdminClientBuilder(factory.AdminConfig()).Build();
+        using var admin = factory.Admin();
         var existing = admin.GetMetadata(o.Provisioning.Timeout).Topics.Where(t => t.Error.Code == ErrorCode.NoError)
             .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
         var missing = TopicPlan.Compute(o.Topics, existing).Where(a => a.Kind == TopicActionKind.Create).Select(a => a.Topic).ToList();
@@ -126,7 +126,7 @@ public sealed class TopicProvisioner(KafkaClientFactory factory, IOptions<KafkaO
         var o = options.Value;
         try
         {
-            using var admin = new AdminClientBuilder(factory.AdminConfig()).Build();
+            using var admin = factory.Admin();
             var resources = o.Topics.Where(t => t.Value.RetentionMs is not null)
                 .Select(t => new ConfigResource { Type = ResourceType.Topic, Name = t.Key }).ToList();
             var results = await admin.DescribeConfigsAsync(resources, new DescribeConfigsOptions { RequestTimeout = o.Provisioning.Timeout });

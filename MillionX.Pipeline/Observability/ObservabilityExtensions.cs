@@ -17,7 +17,7 @@ public static class ObservabilityExtensions
     /// <param name="logsToStdErr">Commands whose stdout is their result (ingest, broker) log to stderr.</param>
     public static IHostApplicationBuilder AddPipelineObservability(this IHostApplicationBuilder builder, bool logsToStdErr = false, bool http = true, bool progress = true)
     {
-        builder.Services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<ObservabilityOptions>(ObservabilityOptions.Section);
         var format = builder.Configuration[$"{ObservabilityOptions.Section}:LogFormat"] ?? "text";
         builder.AddPipelineTracing();
         builder.Services.AddSingleton<RecentErrors>();

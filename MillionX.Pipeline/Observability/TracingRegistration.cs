@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using OpenTelemetry;
+using MillionX.Pipeline.Hosting;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using OpenTelemetry;
 using Serilog.Core;
 using Serilog.Events;
 
@@ -19,7 +20,7 @@ public static class TracingRegistration
     /// </summary>
     public static bool AddPipelineTracing(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<TracingOptions>().BindConfiguration(TracingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<TracingOptions>(TracingOptions.Section);
         var options = builder.Configuration.GetSection(TracingOptions.Section).Get<TracingOptions>() ?? new TracingOptions();
         var envEndpoint = builder.Configuration[OtlpEndpointVariable];
         options.OtlpEndpoint = options.OtlpEndpoint?.Trim() ?? "";

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Hosting;
 using Polly;
 using Polly.CircuitBreaker;
 using Prometheus;
@@ -22,7 +23,7 @@ public static class SourceRegistration
             return builder;
         }
 
-        builder.Services.AddOptions<SourcesOptions>().BindConfiguration(SourcesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<SourcesOptions>(SourcesOptions.Section);
         builder.Services.AddSingleton<ICheckpointStore>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<SourcesOptions>>().Value.Checkpoints;
@@ -37,6 +38,13 @@ public static class SourceRegistration
     /// A named HttpClient for one external API behind retry (exponential backoff with jitter, 429/5xx/timeouts), a
     /// circuit breaker and a per-attempt timeout; the breaker's state is the <c>millionx_source_circuit_state</c> gauge.
     /// </summary>
+    /// <summary>What an API source stage needs: the shared source services and its resilient HTTP client.</summary>
+    public static IServiceCollection AddApiSource(this IHostApplicationBuilder builder, string httpClient)
+    {
+        builder.AddSourceInfrastructure();
+        return builder.AddSourceHttpClient(httpClient).Services;
+    }
+
     public static IHttpClientBuilder AddSourceHttpClient(this IHostApplicationBuilder builder, string name)
     {
         var r = builder.Configuration.GetSection($"{SourcesOptions.Section}:Resilience").Get<ResilienceOptions>() ?? new ResilienceOptions();

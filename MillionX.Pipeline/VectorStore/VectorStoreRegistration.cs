@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.VectorStore;
 
@@ -12,7 +13,7 @@ public static class VectorStoreRegistration
             return builder; // embedding-service and vector-sink in one process share one store
         }
 
-        builder.Services.AddOptions<VectorStoreOptions>().BindConfiguration(VectorStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<VectorStoreOptions>(VectorStoreOptions.Section);
         builder.Services.AddHttpClient("weaviate");
         var warehousePath = builder.Configuration["Warehouse:DuckDb:Path"] ?? "data/millionx.duckdb";
         builder.Services.AddSingleton<IVectorStore>(sp =>

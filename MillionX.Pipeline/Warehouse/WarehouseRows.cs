@@ -60,8 +60,6 @@ public sealed class WarehouseBatch
 
     public IReadOnlyCollection<WeatherRow> Weather => _weather.Values;
 
-    public bool IsEmpty => RecordCount == 0;
-
     public void Add(OrderRow row)
     {
         _orders[row.Key] = row;

@@ -6,13 +6,10 @@ namespace MillionX.Pipeline.Stages.ContextEnricher;
 
 public static class ContextEnricherRegistration
 {
-    public static readonly StageDefinition Definition = new(
-        ContextEnricherStage.StageName, StageKind.Processor,
-        "Learns the product catalogue from orders and adds matched products to posts; sink.weaviate.vectors to enriched.weaviate.vectors.", AddContextEnricher);
-
-    public static IHostApplicationBuilder AddContextEnricher(this IHostApplicationBuilder builder)
+    /// <summary>The enricher's options, its catalogue store and, with semantic matching, the embedder and its catalogue.</summary>
+    public static void AddCatalogue(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ContextEnricherOptions>().BindConfiguration(ContextEnricherOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<ContextEnricherOptions>(ContextEnricherOptions.Section);
         builder.Services.AddSingleton<ICatalogueStore>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<ContextEnricherOptions>>().Value;
@@ -25,12 +22,7 @@ public static class ContextEnricherRegistration
         if (builder.Configuration.GetValue($"{ContextEnricherOptions.Section}:SemanticMatching", true))
         {
             builder.AddEmbedder();
-            builder.Services.AddSingleton<SemanticCatalogue>();
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<SemanticCatalogue>());
+            builder.AddStage<SemanticCatalogue>();
         }
-
-        builder.Services.AddSingleton<ContextEnricherStage>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ContextEnricherStage>());
-        return builder;
     }
 }

@@ -82,13 +82,13 @@ public sealed class DarazClient(HttpClient http, DarazOptions options, TimeProvi
                 // Documented shape: one entry per order with its order_items. Tolerate a flat list of item rows too.
                 if (entry.TryGetProperty("order_items", out var rows) && rows.ValueKind == JsonValueKind.Array)
                 {
-                    var id = Id(entry, "order_id");
+                    var id = ScalarText(entry, "order_id");
                     if (id is not null)
                     {
                         Add(byOrder, id, rows.EnumerateArray());
                     }
                 }
-                else if (Id(entry, "order_id") is { } id)
+                else if (ScalarText(entry, "order_id") is { } id)
                 {
                     Add(byOrder, id, [entry]);
                 }
@@ -98,8 +98,8 @@ public sealed class DarazClient(HttpClient http, DarazOptions options, TimeProvi
         return byOrder;
     }
 
-    /// <summary>An id field as text, whether the API sent it as a number or a string.</summary>
-    public static string? Id(JsonElement e, string name) =>
+    /// <summary>A field as text, whether the API sent it as a number or a string (ids, phone numbers); null when absent or empty.</summary>
+    public static string? ScalarText(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
             ? v.ValueKind switch
             {

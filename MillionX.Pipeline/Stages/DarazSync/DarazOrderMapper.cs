@@ -94,7 +94,7 @@ public static partial class DarazOrderMapper
     /// <summary>One raw MarketOrder per product line of the order.</summary>
     public static IReadOnlyList<byte[]> Map(JsonElement order, IReadOnlyList<JsonElement> items, string merchantId)
     {
-        var orderId = DarazClient.Id(order, "order_id");
+        var orderId = DarazClient.ScalarText(order, "order_id");
         var created = Text(order, "created_at");
         var timestamp = NormaliseTimestamp(created) ?? created;
         var phone = Phone(order, "address_billing") ?? Phone(order, "address_shipping");
@@ -126,7 +126,7 @@ public static partial class DarazOrderMapper
 
     /// <summary>The seller SKU identifies the product for the merchant; the platform's own ids are fallbacks.</summary>
     private static string ProductId(JsonElement item) =>
-        (Text(item, "sku") ?? Text(item, "shop_sku") ?? DarazClient.Id(item, "sku_id") ?? DarazClient.Id(item, "product_id") ?? "").Trim();
+        (Text(item, "sku") ?? Text(item, "shop_sku") ?? DarazClient.ScalarText(item, "sku_id") ?? DarazClient.ScalarText(item, "product_id") ?? "").Trim();
 
     /// <summary>A row is one unit unless the API says otherwise.</summary>
     private static int Quantity(JsonElement item) =>
@@ -166,15 +166,7 @@ public static partial class DarazOrderMapper
             ? (Text(a, "phone") ?? Text(a, "phone2"))?.Trim() is { Length: > 0 } p ? p : null
             : null;
 
-    private static string? Text(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
-            ? v.ValueKind switch
-            {
-                JsonValueKind.String => v.GetString() is { Length: > 0 } s ? s : null,
-                JsonValueKind.Number => v.GetRawText(),
-                _ => null,
-            }
-            : null;
+    private static string? Text(JsonElement e, string name) => DarazClient.ScalarText(e, name);
 
     private static void Put(JsonObject o, string name, string? value)
     {

@@ -55,7 +55,7 @@ public sealed class DarazSyncStage(SourceServices services, IOptions<DarazOption
             }
 
             total ??= page.CountTotal;
-            var orders = page.Orders.Select(e => new Listed(e, DarazClient.Id(e, "order_id"), UpdatedAt(e))).ToList();
+            var orders = page.Orders.Select(e => new Listed(e, DarazClient.ScalarText(e, "order_id"), UpdatedAt(e))).ToList();
             run = run.Add(await PublishPageAsync(client, orders.Where(x => !x.PublishedBefore(mark)).ToList(), o.MerchantId, ct));
 
             var next = mark.Advance(orders.Where(x => x.Id is not null && x.Updated is not null).Select(x => (x.Id!, x.Updated!.Value)));

@@ -7,14 +7,10 @@ namespace MillionX.Pipeline.Stages.EmbeddingService;
 
 public static class EmbeddingServiceRegistration
 {
-    public static readonly StageDefinition Definition = new(
-        EmbeddingServiceStage.StageName, StageKind.Processor,
-        "Embeds enriched posts with all-MiniLM-L6-v2 in micro-batches and upserts them into the vector store (or hands them to vector-sink).",
-        AddEmbeddingService);
-
+    /// <summary>The stage is built with its output: the vector store, or Kafka for the vector-sink role.</summary>
     public static IHostApplicationBuilder AddEmbeddingService(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<EmbeddingServiceOptions>().BindConfiguration(EmbeddingServiceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<EmbeddingServiceOptions>(EmbeddingServiceOptions.Section);
         builder.AddEmbedder();
         builder.AddVectorStore();
         builder.Services.AddSingleton<KafkaVectorForwarder>();

@@ -7,23 +7,10 @@ namespace MillionX.Pipeline.Stages.WarehouseSink;
 
 public static class WarehouseSinkRegistration
 {
-    public static readonly StageDefinition Definition = new(
-        WarehouseSinkStage.StageName, StageKind.Processor,
-        "Loads ORDERS, PRICE_HISTORY and WEATHER_LOGS in batches (DuckDB embedded, or Snowflake).", AddWarehouseSink);
-
-    public static IHostApplicationBuilder AddWarehouseSink(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<WarehouseSinkOptions>().BindConfiguration(WarehouseSinkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.AddWarehouse();
-        builder.Services.AddSingleton<WarehouseSinkStage>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<WarehouseSinkStage>());
-        return builder;
-    }
-
     /// <summary>The configured warehouse writer (also used by the <c>sql</c> command's DuckDB path).</summary>
     public static IHostApplicationBuilder AddWarehouse(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WarehouseOptions>().BindConfiguration(WarehouseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<WarehouseOptions>(WarehouseOptions.Section);
         builder.Services.AddHttpClient("snowflake");
         builder.Services.AddSingleton<IWarehouseWriter>(sp =>
         {
