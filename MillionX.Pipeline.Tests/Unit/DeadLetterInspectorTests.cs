@@ -40,6 +40,21 @@ public sealed class DeadLetterInspectorTests
     }
 
     [Fact]
+    public void Inspect_ErrorMessageQuotingAPhoneAndAnEmail_IsMaskedLikeThePayload()
+    {
+        var envelope = DeadLetterPublisher.Build(new RecordContext("ingest", Topics.MarketShopify), "{}"u8.ToArray(),
+            [new("$.customer_phone", ReasonCodes.InvalidValue, "'01712-345678' is not valid; ask rahim.uddin@example.com")], Now, Crypto);
+
+        var sample = Assert.Single(Inspector.Inspect([new DeadLetterRecord(Topics.DeadLettersMarket, 0, 0, null, envelope)], null, 1).Samples);
+
+        var message = Assert.Single(sample.Errors).Message;
+        Assert.DoesNotContain("345678", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("rahim.uddin", message, StringComparison.Ordinal);
+        Assert.Contains("PHONE_k1_", message, StringComparison.Ordinal);
+        Assert.Contains("EMAIL_k1_", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inspect_ReasonFilter_CountsOnlyThatReason()
     {
         var report = Inspector.Inspect([Letter(0, "ingest", ReasonCodes.OutOfRange, "{}"), Letter(1, "ingest", ReasonCodes.TooShort, "{}")], ReasonCodes.TooShort, 0);

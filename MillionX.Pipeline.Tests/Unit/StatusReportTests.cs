@@ -117,7 +117,7 @@ public sealed class StatusReportTests
     }
 
     private StatusReporter Reporter(DeadLetterLedger? ledger = null, StageRegistry? stages = null, PipelineMetrics? metrics = null, RecentErrors? errors = null) =>
-        new(stages ?? new StageRegistry(), metrics ?? new PipelineMetrics(), errors ?? new RecentErrors(), _scrubber, TimeProvider.System, ledger);
+        new(stages ?? new StageRegistry(), metrics ?? new PipelineMetrics(), errors ?? new RecentErrors(), new DeadLetterMasking(_scrubber), TimeProvider.System, ledger);
 
     private static DeadLetterEnvelope Envelope(string payload, string encoding) => new()
     {

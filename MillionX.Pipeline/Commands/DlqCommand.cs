@@ -50,7 +50,6 @@ public static class DlqCommand
         builder.AddPipelineObservability(logsToStdErr: true, http: false, progress: runStages);
         builder.AddPipelineCore();
         builder.Services.AddSingleton<TopicSnapshotReader>();
-        builder.Services.AddSingleton<DeadLetterMasking>();
         builder.Services.AddSingleton<DeadLetterInspector>();
         builder.Services.AddSingleton<DeadLetterRevalidation>();
         builder.Services.AddSingleton<DeadLetterReplayer>();
@@ -117,15 +116,7 @@ public static class DlqCommand
         if (r.Counts.Count > 0)
         {
             var rows = r.Counts.Select(c => new[] { c.Topic, c.Stage, c.Reason, c.Count.ToString(CultureInfo.InvariantCulture) }).ToList();
-            string[] names = ["topic", "stage", "reason", "count"];
-            var widths = names.Select((h, i) => rows.Select(x => x[i].Length).Append(h.Length).Max()).ToArray();
-            string Line(IReadOnlyList<string> cells) => string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
-            sb.AppendLine(Line(names));
-            sb.AppendLine(string.Join("-+-", widths.Select(w => new string('-', w))));
-            foreach (var row in rows)
-            {
-                sb.AppendLine(Line(row));
-            }
+            sb.Append(TextTable.Render(["topic", "stage", "reason", "count"], rows));
         }
 
         if (r.Samples.Count > 0)

@@ -105,20 +105,13 @@ public static class SqlCommand
     private static async Task WriteTable(DbDataReader reader, TextWriter output)
     {
         var names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
-        var rows = new List<string[]>();
+        var rows = new List<IReadOnlyList<string>>();
         while (await reader.ReadAsync())
         {
             rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "NULL" : Format(reader.GetValue(i))).ToArray());
         }
 
-        var widths = names.Select((n, i) => Math.Min(60, rows.Select(r => r[i].Length).Append(n.Length).Max())).ToArray();
-        string Line(IReadOnlyList<string> cells) => string.Join(" | ", cells.Select((c, i) => (c.Length > widths[i] ? c[..(widths[i] - 1)] + "…" : c).PadRight(widths[i]))).TrimEnd();
-        await output.WriteLineAsync(Line(names));
-        await output.WriteLineAsync(string.Join("-+-", widths.Select(w => new string('-', w))));
-        foreach (var r in rows)
-        {
-            await output.WriteLineAsync(Line(r));
-        }
+        await output.WriteAsync(TextTable.Render(names, rows, maxWidth: 60));
 
         await output.WriteLineAsync($"({rows.Count} row{(rows.Count == 1 ? "" : "s")})");
     }

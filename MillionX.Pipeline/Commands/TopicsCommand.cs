@@ -123,16 +123,7 @@ public static class TopicsCommand
             !checkRetention ? "not checked" : $"{c.HaveRetentionMs ?? "-"}/{c.WantRetentionMs?.ToString(CultureInfo.InvariantCulture) ?? "default"}",
             StatusName(c.Status) + (created.Contains(c.Topic) ? " (created)" : ""),
         }).ToList();
-        string[] names = ["topic", "partitions have/want", "retention.ms have/want", "status"];
-        var widths = names.Select((n, i) => rows.Select(r => r[i].Length).Append(n.Length).Max()).ToArray();
-        string Line(IReadOnlyList<string> cells) => string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
-        var sb = new StringBuilder();
-        sb.AppendLine(Line(names));
-        sb.AppendLine(string.Join("-+-", widths.Select(w => new string('-', w))));
-        foreach (var r in rows)
-        {
-            sb.AppendLine(Line(r));
-        }
+        var sb = new StringBuilder(TextTable.Render(["topic", "partitions have/want", "retention.ms have/want", "status"], rows));
 
         var problems = checks.Count(c => !c.IsOk);
         sb.Append(CultureInfo.InvariantCulture, $"{checks.Count} catalog topics, {created.Count} created, {problems} problem{(problems == 1 ? "" : "s")}");

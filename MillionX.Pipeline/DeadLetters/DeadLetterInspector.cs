@@ -75,6 +75,6 @@ public sealed class DeadLetterInspector(DeadLetterCrypto crypto, DeadLetterMaski
         }
 
         return new DeadLetterSample(letter.Id, letter.Topic, e?.Stage ?? "unknown", reason, e?.SourceTopic, e?.Origin is null ? null : masking.MaskPlain(e.Origin), e?.FailedAt, e?.RetryCount ?? 0,
-            e?.Errors ?? [], payload);
+            masking.MaskErrors(e?.Errors ?? []), payload);
     }
 }

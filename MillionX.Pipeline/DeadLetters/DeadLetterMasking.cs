@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Privacy;
 
 namespace MillionX.Pipeline.DeadLetters;
@@ -42,8 +43,12 @@ public sealed partial class DeadLetterMasking(PiiScrubber scrubber)
         return masked.Length > MaxChars ? masked[..MaxChars] + $"... ({masked.Length} chars)" : masked;
     }
 
-    /// <summary>Masks free text that should hold no personal data (an origin), in case it does.</summary>
+    /// <summary>Masks free text that should hold no personal data (an origin, a key, a log line), in case it does.</summary>
     public string MaskPlain(string? text) => text is null ? "" : scrubber.Scrub(text);
+
+    /// <summary>Validation errors with their messages masked: a message may quote the bad value, a phone or an e-mail.</summary>
+    public IReadOnlyList<ValidationError> MaskErrors(IEnumerable<ValidationError> errors) =>
+        errors.Select(e => e with { Message = scrubber.Scrub(e.Message) }).ToList();
 
     private JsonNode MaskNode(JsonNode node, string? field)
     {

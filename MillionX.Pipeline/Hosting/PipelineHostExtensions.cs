@@ -38,6 +38,7 @@ public static class PipelineHostExtensions
         s.AddSingleton(sp => DeadLetterCrypto.From(sp.GetRequiredService<PrivacyKeys>()));
         s.AddSingleton(sp => PiiHasher.From(sp.GetRequiredService<PrivacyKeys>()));
         s.AddSingleton<PiiScrubber>();
+        s.AddSingleton<DeadLetters.DeadLetterMasking>();
         s.AddSingleton<StageServices>();
 
         // Before every stage: the broker is up and the topics exist when the first stage starts.

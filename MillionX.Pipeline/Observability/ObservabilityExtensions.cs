@@ -50,7 +50,7 @@ public static class ObservabilityExtensions
             builder.Services.AddSingleton<HttpEndpoint>();
             builder.Services.AddSingleton(sp => new StatusReporter(
                 sp.GetRequiredService<StageRegistry>(), sp.GetRequiredService<PipelineMetrics>(), sp.GetRequiredService<RecentErrors>(),
-                sp.GetRequiredService<PiiScrubber>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<DeadLetterLedger>(),
+                sp.GetRequiredService<DeadLetters.DeadLetterMasking>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<DeadLetterLedger>(),
                 StatusEndpoints.SearchAvailable(sp)
                     ? new SearchAvailability(true, sp.GetService<IOptions<VectorStoreOptions>>()?.Value.Store, null)
                     : new SearchAvailability(false, null, "this process runs no embedding stage, so it has no vector store or model")));

@@ -48,12 +48,15 @@ public sealed record SearchAvailability(bool Available, string? Store, string? R
 
 public sealed record SearchResponse(bool Available, string Query, string? Store, string? Error, IReadOnlyList<VectorStore.SearchHit> Hits);
 
-/// <summary>Builds the status page's snapshot from the host's live state. Everything shown from a record goes through <see cref="PiiScrubber"/>.</summary>
+/// <summary>
+/// Builds the status page's snapshot from the host's live state. Everything shown from a record goes through
+/// <see cref="DeadLetterMasking"/>, the masking <c>dlq inspect</c> uses too.
+/// </summary>
 public sealed class StatusReporter(
     StageRegistry stages,
     PipelineMetrics metrics,
     RecentErrors errors,
-    PiiScrubber scrubber,
+    DeadLetterMasking masking,
     TimeProvider clock,
     DeadLetterLedger? ledger = null,
     SearchAvailability? search = null)
@@ -85,7 +88,7 @@ public sealed class StatusReporter(
             rows.Sum(r => r.Lag),
             summary,
             // Log lines are written without personal data; masking them again costs little and guards against a slip.
-            errors.Snapshot().Select(e => e with { Message = scrubber.Scrub(e.Message), Exception = e.Exception is null ? null : scrubber.Scrub(e.Exception) }).ToList(),
+            errors.Snapshot().Select(e => e with { Message = masking.MaskPlain(e.Message), Exception = e.Exception is null ? null : masking.MaskPlain(e.Exception) }).ToList(),
             search ?? new SearchAvailability(false, null, "no vector store in this process"));
     }
 
@@ -125,8 +128,9 @@ public sealed class StatusReporter(
             .ToList();
 
     /// <summary>
-    /// Envelope fields pass through the scrubber (a key or an error message may quote a phone or an e-mail); the payload
-    /// is shown only when it travelled as plain text (weather), masked and cut short; encrypted or binary payloads never.
+    /// Envelope fields are masked (a key or an error message may quote a phone or an e-mail); the payload is shown only
+    /// when it travelled as plain text (weather), masked as <c>dlq inspect</c> masks it and cut short; encrypted or binary
+    /// payloads never.
     /// </summary>
     public DeadLetterExample Mask(DeadLetterEnvelope e) => new(
         e.FailedAt,
@@ -134,14 +138,14 @@ public sealed class StatusReporter(
         e.SourceTopic,
         e.SourcePartition,
         e.SourceOffset,
-        e.Key is null ? null : scrubber.Scrub(e.Key),
-        e.Origin is null ? null : scrubber.Scrub(e.Origin),
+        e.Key is null ? null : masking.MaskPlain(e.Key),
+        e.Origin is null ? null : masking.MaskPlain(e.Origin),
         e.RetryCount,
-        e.Errors.Take(10).Select(x => new ExampleError(x.Path, x.Code, scrubber.Scrub(x.Message))).ToList(),
+        masking.MaskErrors(e.Errors.Take(10)).Select(x => new ExampleError(x.Path, x.Code, x.Message)).ToList(),
         e.PayloadEncoding,
         e.PayloadBytes,
         e.PayloadTruncated,
-        e.PayloadEncoding == "utf8" ? Preview(scrubber.Scrub(e.OriginalPayload)) : null);
+        e.PayloadEncoding == "utf8" ? Preview(masking.Mask(System.Text.Encoding.UTF8.GetBytes(e.OriginalPayload))) : null);
 
     // Masked before it is cut, so a cut can never leave half a phone number unmasked.
     private static string Preview(string masked) => masked.Length <= PreviewChars ? masked : masked[..PreviewChars] + "…";
