@@ -139,51 +139,7 @@ public static class DlqCommand
         return sb.ToString().TrimEnd();
     }
 
-    private static string InspectJson(InspectReport r) => Json(json =>
-    {
-        json.WriteNumber("read", r.Read);
-        json.WriteNumber("matched", r.Matched);
-        json.WriteStartArray("counts");
-        foreach (var c in r.Counts)
-        {
-            json.WriteStartObject();
-            json.WriteString("topic", c.Topic);
-            json.WriteString("stage", c.Stage);
-            json.WriteString("reason", c.Reason);
-            json.WriteNumber("count", c.Count);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("samples");
-        foreach (var s in r.Samples)
-        {
-            json.WriteStartObject();
-            json.WriteString("id", s.Id);
-            json.WriteString("topic", s.Topic);
-            json.WriteString("stage", s.Stage);
-            json.WriteString("reason", s.Reason);
-            json.WriteString("source_topic", s.SourceTopic);
-            json.WriteString("origin", s.Origin);
-            json.WriteString("failed_at", s.FailedAt?.ToString("O", CultureInfo.InvariantCulture));
-            json.WriteNumber("retry_count", s.RetryCount);
-            json.WriteStartArray("errors");
-            foreach (var e in s.Errors)
-            {
-                json.WriteStartObject();
-                json.WriteString("path", e.Path);
-                json.WriteString("code", e.Code);
-                json.WriteString("message", e.Message);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            json.WriteString("masked_payload", s.MaskedPayload);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-    });
+    private static string InspectJson(InspectReport r) => JsonSerializer.Serialize(r, CommandJson.Default.InspectReport);
 
     private static string ReplayText(ReplaySummary s, IReadOnlyList<string> stages, bool caughtUp, IReadOnlyDictionary<string, long>? rows)
     {
@@ -223,53 +179,6 @@ public static class DlqCommand
         return sb.ToString().TrimEnd();
     }
 
-    private static string ReplayJson(ReplaySummary s, IReadOnlyList<string> stages, bool caughtUp, IReadOnlyDictionary<string, long>? rows) => Json(json =>
-    {
-        json.WriteBoolean("dry_run", s.DryRun);
-        json.WriteNumber("read", s.Read);
-        json.WriteNumber("selected", s.Selected);
-        json.WriteNumber("already_replayed", s.AlreadyReplayed);
-        json.WriteNumber("replayed", s.Replayed);
-        WriteCounts(json, "replayed_by_topic", s.ReplayedByTopic);
-        json.WriteNumber("left", s.Left);
-        WriteCounts(json, "left_by_reason", s.LeftByReason);
-        json.WriteNumber("publish_failures", s.PublishFailures);
-        json.WriteNumber("ledger_failures", s.LedgerFailures);
-        json.WriteStartArray("downstream_stages");
-        foreach (var stage in stages)
-        {
-            json.WriteStringValue(stage);
-        }
-
-        json.WriteEndArray();
-        json.WriteBoolean("downstream_caught_up", caughtUp);
-        if (rows is not null)
-        {
-            WriteCounts(json, "warehouse_rows", rows);
-        }
-    });
-
-    private static void WriteCounts(Utf8JsonWriter json, string name, IReadOnlyDictionary<string, long> counts)
-    {
-        json.WriteStartObject(name);
-        foreach (var (k, v) in counts)
-        {
-            json.WriteNumber(k, v);
-        }
-
-        json.WriteEndObject();
-    }
-
-    private static string Json(Action<Utf8JsonWriter> body)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            body(json);
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    private static string ReplayJson(ReplaySummary s, IReadOnlyList<string> stages, bool caughtUp, IReadOnlyDictionary<string, long>? rows) =>
+        JsonSerializer.Serialize(ReplayReport.From(s, stages, caughtUp, rows), CommandJson.Default.ReplayReport);
 }

@@ -130,57 +130,8 @@ public static class TopicsCommand
         return sb.ToString();
     }
 
-    private static string Json(IReadOnlyList<TopicCheck> checks, IReadOnlyList<string> created, string? createError, string? retentionError, bool checkRetention, bool ok)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteBoolean("ok", ok);
-            json.WriteBoolean("retention_checked", checkRetention);
-            json.WriteStartArray("created");
-            foreach (var t in created)
-            {
-                json.WriteStringValue(t);
-            }
-
-            json.WriteEndArray();
-            json.WriteString("create_error", createError);
-            json.WriteString("retention_error", retentionError);
-            json.WriteStartArray("topics");
-            foreach (var c in checks)
-            {
-                json.WriteStartObject();
-                json.WriteString("topic", c.Topic);
-                json.WriteString("status", StatusName(c.Status));
-                json.WriteNumber("want_partitions", c.WantPartitions);
-                if (c.HavePartitions is { } p)
-                {
-                    json.WriteNumber("partitions", p);
-                }
-                else
-                {
-                    json.WriteNull("partitions");
-                }
-
-                if (c.WantRetentionMs is { } w)
-                {
-                    json.WriteNumber("want_retention_ms", w);
-                }
-                else
-                {
-                    json.WriteNull("want_retention_ms");
-                }
-
-                json.WriteString("retention_ms", c.HaveRetentionMs);
-                json.WriteString("message", c.Message);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    private static string Json(IReadOnlyList<TopicCheck> checks, IReadOnlyList<string> created, string? createError, string? retentionError, bool checkRetention, bool ok) =>
+        JsonSerializer.Serialize(
+            new TopicsReport(ok, checkRetention, created, createError, retentionError, checks.Select(c => TopicReport.From(c, StatusName(c.Status))).ToList()),
+            CommandJson.Default.TopicsReport);
 }
