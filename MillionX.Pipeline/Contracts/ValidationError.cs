@@ -49,3 +49,10 @@ public sealed class ValidationResult<T>
 
     public static ValidationResult<T> Fail(IReadOnlyList<ValidationError> errors) => new(null, errors);
 }
+
+/// <summary>A record the stage cannot process: it is dead-lettered with these errors and its offset stored.</summary>
+public sealed class RecordRejectedException(IReadOnlyList<ValidationError> errors)
+    : Exception(errors.Count > 0 ? errors[0].Message : "record rejected")
+{
+    public IReadOnlyList<ValidationError> Errors => errors;
+}

@@ -37,13 +37,6 @@ public sealed class StageServices(
     public TimeSpan LastWriteGrace => host.Value.ShutdownTimeout / 2;
 }
 
-/// <summary>A record the stage cannot process: it is dead-lettered with these errors and its offset stored.</summary>
-public sealed class RecordRejectedException(IReadOnlyList<ValidationError> errors)
-    : Exception(errors.Count > 0 ? errors[0].Message : "record rejected")
-{
-    public IReadOnlyList<ValidationError> Errors => errors;
-}
-
 /// <summary>
 /// Base of every consuming stage. One consumer in its own group on a dedicated thread; at-least-once: a record's
 /// offset is stored only when the stage calls <see cref="RecordCompletion.Complete"/> (its output is durable) or

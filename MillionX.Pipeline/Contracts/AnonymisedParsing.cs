@@ -1,7 +1,6 @@
 using System.Text.Json;
-using MillionX.Pipeline.Contracts;
 
-namespace MillionX.Pipeline.Kafka;
+namespace MillionX.Pipeline.Contracts;
 
 /// <summary>Reads the privacy shield's output back; a record that is not one is rejected (dead-lettered), never guessed at.</summary>
 public static class AnonymisedParsing
