@@ -153,6 +153,12 @@ public sealed class PiiScrubberFormsTests
     [InlineData("12 pcs @ 150 tk")]
     public void Scrub_AtSignAsPriceRate_IsNotAMention(string text) => Assert.Equal(text, Scrubber.Scrub(text));
 
+    [Theory]
+    [InlineData("call PHONE_k1_a01711000234b0000000000c now")] // a hash whose hex holds a whole number
+    [InlineData("call PHONE_k1_c8801711000234d000000000 now")]
+    [InlineData("USER_k1_01711000234abcdef0123456")]
+    public void Scrub_TokensItWrote_AreLeftAlone(string scrubbed) => Assert.Equal(scrubbed, Scrubber.Scrub(scrubbed));
+
     private static void AssertPhone(string text, string expected) =>
         Assert.Equal(expected.Replace("{P}", Phone, StringComparison.Ordinal), Scrubber.Scrub(text));
 }

@@ -90,7 +90,7 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
             var pos = 0;
             while (PhoneFinder.Next(s, ref pos, isPhoneField: false, out var phone))
             {
-                if (!Overlaps(found, phone.Start, phone.End))
+                if (!Overlaps(found, phone.Start, phone.End) && !InsideToken(s, phone.Start))
                 {
                     Add(ref found, phone.Start, phone.End, "PHONE_" + hasher.HashPhone(phone.Canonical));
                 }
@@ -207,6 +207,22 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
         }
 
         return phones;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="start"/> is inside the hex of a token this scrubber wrote (<c>PHONE_k1_3fa2...</c>):
+    /// its digits can look like a number, and scrubbing scrubbed text again must change nothing.
+    /// </summary>
+    private bool InsideToken(ReadOnlySpan<char> s, int start)
+    {
+        var hex = start;
+        while (hex > 0 && start - hex < PiiHasher.HexChars && char.IsAsciiHexDigitLower(s[hex - 1]))
+        {
+            hex--;
+        }
+
+        var keyId = hasher.KeyId;
+        return hex > keyId.Length + 1 && s[..hex].EndsWith(keyId + "_", StringComparison.Ordinal) && s[hex - keyId.Length - 2] == '_';
     }
 
     /// <summary>
