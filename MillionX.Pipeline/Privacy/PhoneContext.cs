@@ -11,6 +11,9 @@ internal static class PhoneContext
     private const int MaxWords = 4;
     private const int MaxChars = 48;
 
+    // Longer "words" are cut (they match no keyword anyway), so a scan never costs more than a few dozen chars.
+    private const int MaxWordChars = 24;
+
     // Matched whole, or as a word's start when four characters or longer ("calling", "নম্বরে").
     private static readonly string[] PhoneWords =
     [
@@ -39,7 +42,7 @@ internal static class PhoneContext
             if (IsWordChar(c))
             {
                 var end = i + 1;
-                while (i >= 0 && IsWordChar(s[i]))
+                while (i >= 0 && end - i <= MaxWordChars && IsWordChar(s[i]))
                 {
                     i--;
                 }
@@ -78,13 +81,14 @@ internal static class PhoneContext
 
     private static ReadOnlySpan<char> PreviousWord(ReadOnlySpan<char> s, int i)
     {
-        while (i >= 0 && !IsWordChar(s[i]))
+        var limit = i - MaxChars;
+        while (i >= 0 && i > limit && !IsWordChar(s[i]))
         {
             i--;
         }
 
         var end = i + 1;
-        while (i >= 0 && IsWordChar(s[i]))
+        while (i >= 0 && end - i <= MaxWordChars && IsWordChar(s[i]))
         {
             i--;
         }

@@ -248,14 +248,15 @@ internal static class PhoneFinder
     /// <summary>A run of up to four O/o letters not inside a word and touching a digit: "O1711", "0171100O234", "-OOO234".</summary>
     private static bool IsZeroLetter(ReadOnlySpan<char> s, int i)
     {
+        // Bounded scans: a long run of o's ("sooooo") is no number, and must not cost a pass per letter.
         var a = i;
-        while (a > 0 && s[a - 1] is 'O' or 'o')
+        while (a > 0 && i - a < 4 && s[a - 1] is 'O' or 'o')
         {
             a--;
         }
 
         var b = i + 1;
-        while (b < s.Length && s[b] is 'O' or 'o')
+        while (b < s.Length && b - i <= 4 && s[b] is 'O' or 'o')
         {
             b++;
         }

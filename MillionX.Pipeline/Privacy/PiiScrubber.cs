@@ -353,9 +353,10 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
     }
 
     /// <summary>
-    /// Decimal digits of every script (Bengali ০-৯ above all, but also Devanagari, Arabic-Indic, full-width, ...) to
-    /// ASCII, everything else unchanged, same length. The phone pattern's <c>\d</c> matches any script's digits, so
-    /// a number written in any of them is found and canonicalised instead of slipping through or breaking the hash.
+    /// Decimal digits of the Basic Multilingual Plane (Bengali ০-৯ above all, but also Devanagari, Arabic-Indic,
+    /// full-width, ...) to ASCII, everything else unchanged, same length. Matching uses <see cref="FoldedText"/>, which
+    /// also folds astral digits; this stays for the fallback hash of contacts that are no phone or e-mail, whose
+    /// hashes must not change.
     /// </summary>
     public static string AsciiDigits(string s)
     {
