@@ -193,15 +193,26 @@ internal static class PhoneFinder
         return (idx == 0 ? 0 : idx, idx + 10, national);
     }
 
-    /// <summary>A number without its national 0 counts only with phone context, plain separators and clean edges.</summary>
+    /// <summary>
+    /// A number without its national 0 counts only with phone context, plain separators, at most three groups
+    /// ("1711 000 234", not the sizes "15 16 17 18 19") and clean edges.
+    /// </summary>
     private static bool Contextual(ReadOnlySpan<char> s, int start, int end, ReadOnlySpan<byte> flags, bool isPhoneField)
     {
+        var groups = 0;
         foreach (var f in flags)
         {
             if ((f & WeakBefore) != 0)
             {
                 return false;
             }
+
+            groups += f & GroupEnd;
+        }
+
+        if (groups > 3)
+        {
+            return false;
         }
 
         // "24A1711234567" is a parcel id, "1711234567tk" a price.

@@ -51,6 +51,9 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
 
     private static readonly string[] MailProviders = ["gmail", "googlemail", "yahoo", "ymail", "hotmail", "outlook", "live", "icloud", "proton", "protonmail"];
 
+    // What may follow the digits of an "@500tk" rate.
+    private static readonly string[] RateUnits = ["", "tk", "taka", "bdt", "k", "pcs", "pc", "টাকা", "টি"];
+
     public PiiHasher Hasher => hasher;
 
     /// <summary>Replaces every e-mail, phone and mention in <paramref name="text"/>.</summary>
@@ -263,7 +266,7 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
         return m.Groups["local"].Value + "@" + DotForms().Replace(m.Groups["domain"].Value, ".");
     }
 
-    // "@500tk" and "@৫০০" are prices per piece, not accounts.
+    // "@500tk", "@৫০০" and "@১২০০টাকা" are prices per piece, not accounts.
     private static bool IsRate(ReadOnlySpan<char> name)
     {
         var i = 0;
@@ -278,8 +281,15 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
         }
 
         var unit = name[i..];
-        return unit.IsEmpty || unit.Equals("tk", StringComparison.OrdinalIgnoreCase) || unit.Equals("taka", StringComparison.OrdinalIgnoreCase)
-               || unit.Equals("bdt", StringComparison.OrdinalIgnoreCase) || unit.SequenceEqual("টাকা");
+        foreach (var u in RateUnits)
+        {
+            if (unit.Equals(u, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void Add(ref List<(int, int, string)>? found, int start, int end, string token) =>
