@@ -190,7 +190,7 @@ internal static class PhoneFinder
             national = (national * 10) + d[j];
         }
 
-        return (idx == 0 ? 0 : idx, idx + 10, national);
+        return (idx, idx + 10, national);
     }
 
     /// <summary>
