@@ -9,8 +9,9 @@ public sealed record PiiRecord(string Line, IReadOnlyList<string> Written, IRead
 
 /// <summary>
 /// Seeded generator of posts and orders full of personal data in the forms people really write it: Bangladeshi
-/// mobiles with every prefix (+880, 880, 00880, +88 0, 0) and separator (spaces, dashes, dots), in ASCII or Bengali
-/// digits; e-mails in mixed case; @usernames; customers' real names as display names, mentions and in the phone field.
+/// mobiles with every prefix (+880, 880, 00880, +88 0, +8800, 0) and separator (spaces, dashes, dots, slashes, en
+/// dashes, runs of them), in ASCII, Bengali, full-width or keycap digits or with a letter O for the zero; e-mails in
+/// mixed case; @usernames; customers' real names as display names, mentions and in the phone field.
 /// Shrinking-free: a failure is reproduced from the seed alone.
 /// </summary>
 public sealed class PiiCorpus(int seed)
@@ -33,7 +34,7 @@ public sealed class PiiCorpus(int seed)
     public (string Written, string[] Secrets) Phone()
     {
         var n = "1" + (char)('3' + _random.Next(7)) + string.Concat(Enumerable.Range(0, 8).Select(_ => (char)('0' + _random.Next(10))));
-        var written = _random.Next(10) switch
+        var written = _random.Next(17) switch
         {
             0 => "0" + n,
             1 => "+880" + n,
@@ -44,7 +45,14 @@ public sealed class PiiCorpus(int seed)
             6 => $"0{n[..3]}.{n[3..7]}.{n[7..]}",
             7 => $"+88 0{n[..4]} {n[4..]}",
             8 => $"0{n[..4]} {n[4..]}",
-            _ => $"+880-{n[..4]}-{n[4..]}",
+            9 => $"+880-{n[..4]}-{n[4..]}",
+            10 => string.Concat(("0" + n).Select(c => $"{c}\uFE0F\u20E3")), // keycaps
+            11 => $"0{n[..4]}/{n[4..]}",
+            12 => $"0{n[..4]}\u2013{n[4..]}",
+            13 => "+8800" + n,
+            14 => string.Concat(("0" + n).Select(c => (char)('\uFF10' + (c - '0')))), // full-width
+            15 => $"O{n[..4]}-{n[4..]}",
+            _ => $"0{n[..4]} -- {n[4..]}",
         };
         if (_random.Next(3) == 0)
         {

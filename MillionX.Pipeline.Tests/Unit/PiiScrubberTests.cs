@@ -136,7 +136,7 @@ public sealed class PiiScrubberTests
     }
 
     [Theory]
-    [InlineData("price 1250 taka, order 55 pcs, size 42", true)] // 10 digits: too few for any number, returned as is
+    [InlineData("price 1250 taka, order 55 pcs, size 42", true)] // 10 digits, no number among them: returned as is
     [InlineData("no contact here, just #eid and #offer", true)]
     [InlineData("017১২৩৪৫৬৭৮ e call", false)] // mixed scripts, 11 digits
     [InlineData("call 01712345678", false)]
@@ -155,9 +155,12 @@ public sealed class PiiScrubberTests
     [Fact]
     public void CountDigits_EveryScript_CountedAsThePatternsDigitClassDoes()
     {
-        // The pattern's \d matches any decimal digit, so the pre-check counts them all and never skips a text the
-        // pattern could match.
+        // The scanner folds every decimal digit, so the pre-check counts them all (an astral one, a surrogate pair, as
+        // one) and never skips a text the scanner could match.
         Assert.Equal(11, PiiScrubber.CountDigits("০১৭১২৩৪৫৬৭৮"));
+        Assert.Equal(11, PiiScrubber.CountDigits("𝟎𝟏𝟕𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖"));
+        Assert.Equal(11, PiiScrubber.CountDigits("0️⃣1️⃣7️⃣1️⃣2️⃣3️⃣4️⃣5️⃣6️⃣7️⃣8️⃣"));
+        Assert.Equal(22, PiiScrubber.CountDigits("call 0171 2345 678 or 0181 2345 678, thanks")); // past one 16-char vector
         Assert.Equal(8, PiiScrubber.CountDigits("\u0968\u0969\u096A\u096B\u096C\u096D\u096E\u096F"));
         Assert.Equal(3, PiiScrubber.CountDigits("a1b2c3 ½ Ⅻ"));
     }
