@@ -92,6 +92,81 @@ public sealed class DownstreamPoisonTests : IDisposable
         Assert.Equal(["Dhaka"], DuckDbQuery.Column(duckdb, "select CITY from WEATHER_LOGS"));
     }
 
+    /// <summary>
+    /// A price of 1e20 on <c>sink.snowflake.orders</c> passes a "&gt; 0" check and then fails DECIMAL(18,4) on every
+    /// retry. With the gate's limits applied behind it, it is dead-lettered as out_of_range when read; with limits raised
+    /// so that it reaches the store, the sink splits the refused batch, dead-letters only that row (rejected_by_store)
+    /// and lands the others.
+    /// </summary>
+    [Theory]
+    [InlineData(null, ReasonCodes.OutOfRange)]
+    [InlineData("1000000000000000000000", ReasonCodes.RejectedByStore)]
+    public async Task OrderPriceTheWarehouseCannotHold_OnlyThatRowIsDeadLetteredAndTheBatchLands(string? maxPrice, string reason)
+    {
+        var config = _broker.Config().With("Stages:warehouse-sink:DuckDbMaxBatchAge", "00:00:00.300");
+        if (maxPrice is not null)
+        {
+            config = config.With("Validation:MaxPrice", maxPrice);
+        }
+
+        var duckdb = config["Warehouse:DuckDb:Path"]!;
+        Produce(_broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        {
+            Platform = "shopify", OrderId = $"P-{i}", MerchantId = "M", ProductId = "SKU-1", ProductName = "Katan Shari", Quantity = 1,
+            Price = i == 7 ? 1e20m : 2500 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
+        }, ContractJson.Default.AnonymisedOrder))));
+
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
+        await host.StartAsync();
+        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(_broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.SinkOrders, TestConfig.CatalogPartitions()[Topics.SinkOrders]),
+            TimeSpan.FromSeconds(60)), "the sink did not get past the poison row");
+        Assert.False(stopping.IsCancellationRequested, "the poison row stopped the host");
+        await host.StopAsync();
+
+        var letter = Assert.Single(_broker.ReadAll(Topics.DeadLettersMarket)
+            .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!));
+        Assert.Equal(("P-7", reason, "warehouse-sink"), (letter.Key, letter.Reason, letter.Stage));
+        Assert.Equal(Enumerable.Range(0, 20).Where(i => i != 7).Select(i => $"P-{i}").Order(StringComparer.Ordinal),
+            DuckDbQuery.Column(duckdb, "select ORDER_ID from ORDERS").Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The same poison row against Snowflake (the fake answers 422 with SQL state 22003, as Snowflake does).</summary>
+    [Fact]
+    public async Task OrderPriceSnowflakeCannotHold_OnlyThatRowIsDeadLetteredAndTheRestMerged()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        await using var snowflake = await FakeSnowflake.StartAsync(key.ExportSubjectPublicKeyInfo(), "XY12345.LOADER");
+        var config = _broker.Config()
+            .With("Validation:MaxPrice", "1000000000000000000000")
+            .With("Warehouse:Writer", "snowflake")
+            .With("Warehouse:Snowflake:AccountUrl", snowflake.Url.ToString())
+            .With("Warehouse:Snowflake:Account", "XY12345")
+            .With("Warehouse:Snowflake:User", "LOADER")
+            .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
+            .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.300");
+        Produce(_broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        {
+            Platform = "shopify", OrderId = $"P-{i}", MerchantId = "M", ProductId = "SKU-1", ProductName = "Katan Shari", Quantity = 1,
+            Price = i == 7 ? 1e20m : 2500 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
+        }, ContractJson.Default.AnonymisedOrder))));
+
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
+        await host.StartAsync();
+        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(_broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.SinkOrders, TestConfig.CatalogPartitions()[Topics.SinkOrders]),
+            TimeSpan.FromSeconds(60)), "the sink did not get past the poison row");
+        Assert.False(stopping.IsCancellationRequested, "the poison row stopped the host");
+        await host.StopAsync();
+
+        var letter = Assert.Single(_broker.ReadAll(Topics.DeadLettersMarket)
+            .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!));
+        Assert.Equal(("P-7", ReasonCodes.RejectedByStore), (letter.Key, letter.Reason));
+        var merged = snowflake.Posts.Where(p => p.Answer == 200 && p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal))
+            .SelectMany(p => p.Bindings).OfType<string>().Where(b => b.StartsWith("P-", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(Enumerable.Range(0, 20).Where(i => i != 7).Select(i => $"P-{i}").ToHashSet(StringComparer.Ordinal), merged);
+    }
+
     private List<string> DeadLetters(string dlq, string stage, string sourceTopic) => _broker.ReadAll(dlq)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!)
         .Where(e => e.Stage == stage && e.SourceTopic == sourceTopic)

@@ -367,6 +367,19 @@ public sealed class FakeSnowflake : IAsyncDisposable
             return;
         }
 
+        // As Snowflake does for a NUMBER(18,4) column: a bound value of 10^14 or more cannot be stored, and the whole
+        // statement fails with SQL state 22003 (a data exception), whatever the other rows hold.
+        if (bindings.FirstOrDefault(b => decimal.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && Math.Abs(d) >= 100_000_000_000_000m) is { } outOfRange
+            && statement!.StartsWith("MERGE INTO", StringComparison.Ordinal))
+        {
+            await AnswerAsync(ctx, Record(422), 422, new JsonObject
+            {
+                ["code"] = "100039", ["sqlState"] = "22003", ["message"] = $"Numeric value '{outOfRange}' is out of range",
+                ["statementHandle"] = Guid.NewGuid().ToString(), ["statementStatusUrl"] = "",
+            }, []);
+            return;
+        }
+
         FakeReply reply;
         lock (_lock)
         {

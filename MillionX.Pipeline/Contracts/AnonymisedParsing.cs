@@ -5,9 +5,16 @@ namespace MillionX.Pipeline.Contracts;
 /// <summary>Reads the privacy shield's output back; a record that is not one is rejected (dead-lettered), never guessed at.</summary>
 public static class AnonymisedParsing
 {
-    /// <summary>Anonymised orders come from the privacy shield; anything else on the topic is rejected, not guessed at.</summary>
-    public static AnonymisedOrder ParseOrder(byte[] value)
+    private static readonly ValidationLimits DefaultLimits = new();
+
+    /// <summary>
+    /// Anonymised orders come from the privacy shield; anything else on the topic is rejected, not guessed at. The gate's
+    /// <paramref name="limits"/> apply again here: a record written onto the topic by anything but the gate cannot carry
+    /// a value the warehouse's columns cannot hold (a price of 1e20 would fail DECIMAL(18,4) on every retry).
+    /// </summary>
+    public static AnonymisedOrder ParseOrder(byte[] value, ValidationLimits? limits = null)
     {
+        limits ??= DefaultLimits;
         var order = Deserialize(value, ContractJson.Default.AnonymisedOrder, "an anonymised order");
 
         var errors = new List<ValidationError>();
@@ -17,14 +24,22 @@ public static class AnonymisedParsing
         }
         else
         {
-            if (order.Quantity <= 0)
+            if (order.Quantity <= 0 || order.Quantity > limits.MaxQuantity)
             {
-                errors.Add(new("$.quantity", ReasonCodes.OutOfRange, "'quantity' must be > 0"));
+                errors.Add(new("$.quantity", ReasonCodes.OutOfRange, $"'quantity' must be in 1..{limits.MaxQuantity}"));
             }
 
-            if (order.Price <= 0)
+            if (order.Price <= 0 || order.Price > limits.MaxPrice)
             {
-                errors.Add(new("$.price", ReasonCodes.OutOfRange, "'price' must be > 0"));
+                errors.Add(new("$.price", ReasonCodes.OutOfRange, $"'price' must be > 0 and at most {limits.MaxPrice}"));
+            }
+
+            foreach (var (name, v, max) in new[] { ("order_id", order.OrderId, limits.MaxIdLength), ("product_id", order.ProductId, limits.MaxIdLength), ("product_name", order.ProductName, limits.MaxNameLength) })
+            {
+                if (v is { } text && text.Length > max)
+                {
+                    errors.Add(new("$." + name, ReasonCodes.TooLong, $"'{name}' is longer than {max}"));
+                }
             }
 
             foreach (var (name, v) in new[] { ("platform", order.Platform), ("order_id", order.OrderId), ("product_id", order.ProductId), ("hash_key_id", order.HashKeyId) })

@@ -24,6 +24,9 @@ public static class ReasonCodes
     public const string InvalidTimestamp = "invalid_timestamp";
     public const string TimestampOutOfRange = "timestamp_out_of_range";
     public const string PlatformMismatch = "platform_mismatch";
+
+    /// <summary>The store refused the record itself (a value its column cannot hold), behind every check before it.</summary>
+    public const string RejectedByStore = "rejected_by_store";
 }
 
 /// <summary>The outcome of validating one raw record: the canonical record, or every rule it broke.</summary>

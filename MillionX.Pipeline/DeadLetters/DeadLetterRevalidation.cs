@@ -69,7 +69,7 @@ public sealed class DeadLetterRevalidation(SourceGate gate, DeadLetterCrypto cry
             switch (topic)
             {
                 case Topics.SinkOrders:
-                    AnonymisedParsing.ParseOrder(payload);
+                    AnonymisedParsing.ParseOrder(payload, gate.Limits);
                     break;
                 case Topics.SinkVectors:
                     AnonymisedParsing.ParsePost(payload);

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
+using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Hosting;
 using Polly;
 using Polly.Retry;
@@ -95,23 +96,49 @@ public abstract class BatchingConsumerStage<TItem> : ConsumerStage
                 return;
             }
 
-            var items = new List<TItem>(taken.Count);
-            foreach (var (item, _) in taken)
-            {
-                items.Add(item);
-            }
-
-            if (!await WriteAsync(retry, items, ct))
+            if (!await WriteOrSplitAsync(retry, [.. taken], ct))
             {
                 // Stopping before the batch was durable: its offsets stay unstored and it is read again.
                 return;
             }
+        }
+    }
 
-            foreach (var (_, completion) in taken)
+    /// <summary>
+    /// Writes a batch and completes its records; true once each is durable or dead-lettered, false when the stage
+    /// stopped first. A batch the store refuses for its data (<see cref="BatchRejectedException"/>) is split in halves
+    /// until the records at fault stand alone: they are dead-lettered (<c>rejected_by_store</c>), the rest land. A poison
+    /// record thus costs about 2 log2(n) writes instead of stalling the sink on the same batch forever.
+    /// </summary>
+    private async Task<bool> WriteOrSplitAsync(ResiliencePipeline retry, List<(TItem Item, RecordCompletion Completion)> batch, CancellationToken ct)
+    {
+        try
+        {
+            if (!await WriteAsync(retry, batch.ConvertAll(b => b.Item), ct))
             {
-                completion.Complete();
+                return false;
             }
         }
+        catch (BatchRejectedException ex)
+        {
+            if (batch.Count == 1)
+            {
+                Logger.LogWarning("Stage {Stage}: the store refused a record ({Error}); it is dead-lettered", Name, ex.Message);
+                batch[0].Completion.DeadLetter([new ValidationError("$", ReasonCodes.RejectedByStore, ex.Message)]);
+                return true;
+            }
+
+            Logger.LogWarning("Stage {Stage}: the store refused a batch of {Count} ({Error}); splitting it to find the records at fault", Name, batch.Count, ex.Message);
+            var half = batch.Count / 2;
+            return await WriteOrSplitAsync(retry, batch.GetRange(0, half), ct) && await WriteOrSplitAsync(retry, batch.GetRange(half, batch.Count - half), ct);
+        }
+
+        foreach (var (_, completion) in batch)
+        {
+            completion.Complete();
+        }
+
+        return true;
     }
 
     /// <summary>True once the batch is durable; false when the stage stopped first.</summary>

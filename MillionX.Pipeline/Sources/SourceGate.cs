@@ -17,6 +17,9 @@ public sealed record GateResult(SourceKind Kind, byte[]? Key, byte[]? Value, IRe
 /// </summary>
 public sealed class SourceGate(RecordValidator validator)
 {
+    /// <summary>The gate's limits, for readers behind it that check again.</summary>
+    public ValidationLimits Limits => validator.Limits;
+
     public GateResult Admit(SourceKind kind, ReadOnlySpan<byte> raw)
     {
         switch (kind)

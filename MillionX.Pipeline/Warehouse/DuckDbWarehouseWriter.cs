@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
+using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.Warehouse;
 
@@ -68,7 +69,26 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
             TryRollback(connection);
             throw new TransientWarehouseException($"DuckDB write failed: {ex.Message}", ex);
         }
+        catch (Exception ex) when (IsDataError(ex))
+        {
+            TryRollback(connection);
+            throw new BatchRejectedException($"DuckDB refused the batch's data: {ex.Message}", ex);
+        }
     }, ct);
+
+    /// <summary>
+    /// A value a column cannot hold: DuckDB's conversion, out-of-range and constraint errors, or the appender's own
+    /// overflow converting a .NET value to the column type. The batch's data is at fault, not the store.
+    /// </summary>
+    internal static bool IsDataError(Exception ex) => ex switch
+    {
+        OverflowException => true,
+        DuckDBException d => d.Message.StartsWith("Conversion Error", StringComparison.Ordinal)
+            || d.Message.StartsWith("Out of Range Error", StringComparison.Ordinal)
+            || d.Message.StartsWith("Constraint Error", StringComparison.Ordinal)
+            || d.Message.StartsWith("Invalid Input Error", StringComparison.Ordinal),
+        _ => false,
+    };
 
     private async Task<T> Run<T>(Func<DuckDBConnection, T> work, CancellationToken ct)
     {

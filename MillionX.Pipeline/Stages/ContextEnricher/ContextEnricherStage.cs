@@ -22,6 +22,7 @@ public sealed class ContextEnricherStage(
     PipelineProducer producer,
     IOptions<ContextEnricherOptions> options,
     TimeProvider clock,
+    RecordValidator validator,
     SemanticCatalogue? semantic = null) : BatchingConsumerStage<AnonymisedOrder>(StageName, services)
 {
     public const string StageName = "context-enricher";
@@ -72,7 +73,7 @@ public sealed class ContextEnricherStage(
     /// <summary>Orders are learnt in batches: one store write per batch, then the replica's cache, then the offsets.</summary>
     protected override BatchWindow Window => new(MaxOrderBatch, MaxOrderBatchAge, options.Value.RetryInitialDelay, options.Value.RetryMaxDelay);
 
-    protected override AnonymisedOrder Map(ConsumeResult<byte[]?, byte[]> record) => AnonymisedParsing.ParseOrder(record.Message.Value ?? []);
+    protected override AnonymisedOrder Map(ConsumeResult<byte[]?, byte[]> record) => AnonymisedParsing.ParseOrder(record.Message.Value ?? [], validator.Limits);
 
     protected override void OnRetry(Exception error) => StoreFailures.Inc();
 

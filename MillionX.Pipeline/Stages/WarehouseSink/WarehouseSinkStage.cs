@@ -91,7 +91,7 @@ public sealed class WarehouseSinkStage : BatchingConsumerStage<object>
         }
         else
         {
-            row = OrderRow.From(AnonymisedParsing.ParseOrder(record.Message.Value ?? []), ingestion);
+            row = OrderRow.From(AnonymisedParsing.ParseOrder(record.Message.Value ?? [], _validator.Limits), ingestion);
         }
 
         return row;

@@ -6,11 +6,16 @@ using System.Text.Json;
 namespace MillionX.Pipeline.Warehouse.Snowflake;
 
 /// <summary>A statement Snowflake rejected (SQL error, authentication): retrying will not help.</summary>
-public sealed class SnowflakeStatementException(string message, HttpStatusCode status, string? code) : Exception(message)
+public sealed class SnowflakeStatementException(string message, HttpStatusCode status, string? code, string? sqlState = null) : Exception(message)
 {
     public HttpStatusCode Status => status;
 
     public string? Code => code;
+
+    /// <summary>The SQL state; class <c>22</c> is a data exception (a value a column cannot hold).</summary>
+    public string? SqlState => sqlState;
+
+    public bool IsDataError => sqlState?.StartsWith("22", StringComparison.Ordinal) == true;
 }
 
 /// <summary>
@@ -61,7 +66,7 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
                     default:
                         var error = await TryRead(response, ct);
                         throw new SnowflakeStatementException(
-                            $"Snowflake rejected the statement: HTTP {(int)response.StatusCode} {error?.Code} {error?.Message}".TrimEnd(), response.StatusCode, error?.Code);
+                            $"Snowflake rejected the statement: HTTP {(int)response.StatusCode} {error?.Code} {error?.Message}".TrimEnd(), response.StatusCode, error?.Code, error?.SqlState);
                 }
             }
             catch (Exception ex) when (IsNetworkFailure(ex))

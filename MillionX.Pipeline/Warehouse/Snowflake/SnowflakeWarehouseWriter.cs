@@ -57,7 +57,17 @@ public sealed class SnowflakeWarehouseWriter(SnowflakeSqlApiClient client, Snowf
     private async Task Run(string statement, IReadOnlyList<string?> bindings, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
-        await client.ExecuteAsync(statement, bindings, ct);
+        try
+        {
+            await client.ExecuteAsync(statement, bindings, ct);
+        }
+        catch (SnowflakeStatementException ex) when (ex.IsDataError)
+        {
+            // A row holds a value its column cannot: the stage splits the batch to find it (MERGE makes re-running the
+            // chunks that did apply harmless).
+            throw new Hosting.BatchRejectedException(ex.Message, ex);
+        }
+
         CostTotal.Inc(cost.Record(stopwatch.Elapsed));
         CostPerDay.Set(cost.EstimatedUsdPerDay);
     }
