@@ -167,6 +167,36 @@ public sealed class DownstreamPoisonTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 20).Where(i => i != 7).Select(i => $"P-{i}").ToHashSet(StringComparer.Ordinal), merged);
     }
 
+    /// <summary>
+    /// A 200 KB line of '&lt;' on <c>context.weather</c>: JSON-escaped it would make a dead letter over 1 MB, which the
+    /// broker refuses (and a failed dead letter stops the stage). The envelope is encrypted and sized by its encoded
+    /// bytes, so it is delivered, and the good weather after it lands.
+    /// </summary>
+    [Fact]
+    public async Task HugeLineOfAngleBracketsOnWeather_IsDeadLetteredEncryptedUnderTheSizeLimitAndTheSinkGoesOn()
+    {
+        var config = _broker.Config().With("Stages:warehouse-sink:DuckDbMaxBatchAge", "00:00:00.300");
+        var duckdb = config["Warehouse:DuckDb:Path"]!;
+        Produce(_broker.Bootstrap, Topics.Weather, [
+            ("hostile", Encoding.ASCII.GetBytes(new string('<', 200 * 1024))),
+            ("Dhaka", "{\"city\":\"Dhaka\",\"temperature\":31.5,\"condition\":\"Haze\",\"humidity\":70,\"wind_speed\":3.2,\"timestamp\":\"2026-11-20T10:00:00Z\"}"u8.ToArray()),
+        ]);
+
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
+        await host.StartAsync();
+        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(_broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.Weather, TestConfig.CatalogPartitions()[Topics.Weather]),
+            TimeSpan.FromSeconds(60)), "the sink did not get past the huge line");
+        Assert.False(stopping.IsCancellationRequested, "the huge line stopped the host");
+        await host.StopAsync();
+
+        var message = Assert.Single(_broker.ReadAll(Topics.DeadLettersWeather));
+        Assert.InRange(message.Message.Value.Length, 1, DeadLetterPublisher.MaxEnvelopeBytes);
+        var letter = JsonSerializer.Deserialize(message.Message.Value, ContractJson.Default.DeadLetterEnvelope)!;
+        Assert.Equal(("hostile", "aes-256-gcm", 200 * 1024), (letter.Key, letter.PayloadEncoding, letter.PayloadBytes));
+        Assert.Equal(["Dhaka"], DuckDbQuery.Column(duckdb, "select CITY from WEATHER_LOGS"));
+    }
+
     private List<string> DeadLetters(string dlq, string stage, string sourceTopic) => _broker.ReadAll(dlq)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!)
         .Where(e => e.Stage == stage && e.SourceTopic == sourceTopic)

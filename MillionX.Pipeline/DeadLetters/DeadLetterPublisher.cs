@@ -20,31 +20,64 @@ public sealed class DeadLetterPublisher(PipelineProducer producer, PipelineMetri
     /// <summary>The payload an envelope carries at most; the record's size is kept either way.</summary>
     public const int MaxPayloadBytes = 512 * 1024;
 
+    /// <summary>
+    /// An envelope's largest encoded size: under the producer's <c>message.max.bytes</c> (1 MB) with room for headers, so a
+    /// dead letter never fails its own produce for its size.
+    /// </summary>
+    public const int MaxEnvelopeBytes = 900 * 1024;
+
+    /// <summary>
+    /// Publishes a dead letter; <paramref name="onDelivered"/> always runs, with the broker's answer or with the error that
+    /// kept the letter from being queued (it never throws into the consume loop). Every dead-letter topic is encrypted:
+    /// a weather record can carry anything a sender typed too.
+    /// </summary>
     public void Publish(RecordContext context, ReadOnlySpan<byte> payload, IReadOnlyList<ValidationError> errors, Action<DeliveryReport<byte[]?, byte[]>> onDelivered)
     {
         var topic = Topics.DeadLetterTopicFor(context.SourceTopic);
-        var envelope = Build(context, payload, errors, clock.GetUtcNow(), HoldsPersonalData(topic) ? crypto : null);
-        var value = JsonSerializer.SerializeToUtf8Bytes(envelope, ContractJson.Default.DeadLetterEnvelope);
+        var (envelope, value) = Encode(context, payload, errors, clock.GetUtcNow(), crypto);
         var headers = Headers(envelope);
-        producer.Produce(topic, context.Key, value, headers, report =>
+        try
         {
-            if (report.Error.Code == ErrorCode.NoError)
+            producer.Produce(topic, context.Key, value, headers, report =>
             {
-                metrics.Stage(context.Stage).RecordDeadLetter(envelope.Reason);
-            }
+                if (report.Error.Code == ErrorCode.NoError)
+                {
+                    metrics.Stage(context.Stage).RecordDeadLetter(envelope.Reason);
+                }
 
-            onDelivered(report);
-        });
+                onDelivered(report);
+            });
+        }
+        catch (KafkaException ex)
+        {
+            onDelivered(new DeliveryReport<byte[]?, byte[]> { Error = ex.Error, Topic = topic, Status = PersistenceStatus.NotPersisted });
+        }
     }
 
-    /// <summary>Social and market records carry usernames, phones and e-mails; weather does not.</summary>
-    public static bool HoldsPersonalData(string deadLetterTopic) => deadLetterTopic is Topics.DeadLettersSocial or Topics.DeadLettersMarket;
+    /// <summary>
+    /// The envelope and its encoded bytes, at most <see cref="MaxEnvelopeBytes"/>: sized by the encoded bytes, not the
+    /// payload's (JSON escaping can make a line of <c>&lt;</c> six times larger), halving the payload kept until it fits.
+    /// </summary>
+    public static (DeadLetterEnvelope Envelope, byte[] Value) Encode(
+        RecordContext context, ReadOnlySpan<byte> payload, IReadOnlyList<ValidationError> errors, DateTimeOffset now, DeadLetterCrypto? crypto)
+    {
+        for (var keep = MaxPayloadBytes; ; keep /= 2)
+        {
+            var envelope = Build(context, payload, errors, now, crypto, keep);
+            var value = JsonSerializer.SerializeToUtf8Bytes(envelope, ContractJson.Default.DeadLetterEnvelope);
+            if (value.Length <= MaxEnvelopeBytes || keep == 0)
+            {
+                return (envelope, value);
+            }
+        }
+    }
 
     public static DeadLetterEnvelope Build(
-        RecordContext context, ReadOnlySpan<byte> payload, IReadOnlyList<ValidationError> errors, DateTimeOffset now, DeadLetterCrypto? crypto = null)
+        RecordContext context, ReadOnlySpan<byte> payload, IReadOnlyList<ValidationError> errors, DateTimeOffset now, DeadLetterCrypto? crypto = null,
+        int maxPayloadBytes = MaxPayloadBytes)
     {
-        var truncated = payload.Length > MaxPayloadBytes;
-        var kept = truncated ? payload[..MaxPayloadBytes] : payload;
+        var truncated = payload.Length > maxPayloadBytes;
+        var kept = truncated ? payload[..maxPayloadBytes] : payload;
         var isText = Utf8.IsValid(kept);
         var (text, encoding, keyId) = crypto is not null
             ? (crypto.Encrypt(kept), DeadLetterCrypto.Encoding, crypto.KeyId)
