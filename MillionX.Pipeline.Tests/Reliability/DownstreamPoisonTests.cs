@@ -197,6 +197,43 @@ public sealed class DownstreamPoisonTests : IDisposable
         Assert.Equal(["Dhaka"], DuckDbQuery.Column(duckdb, "select CITY from WEATHER_LOGS"));
     }
 
+    /// <summary>
+    /// Weaviate refuses one object of a batch with a per-object validation error: that error is permanent, so the
+    /// post is dead-lettered (rejected_by_store) instead of the batch being retried forever, and the rest are stored.
+    /// </summary>
+    [Fact]
+    public async Task WeaviateRefusesOneObject_OnlyThatPostIsDeadLetteredAndTheRestStored()
+    {
+        await using var weaviate = await FakeWeaviate.StartAsync();
+        weaviate.RejectObjects("V-3");
+        var config = _broker.Config()
+            .With("VectorStore:Store", "weaviate")
+            .With("VectorStore:Weaviate:Url", weaviate.Url)
+            .With("VectorStore:Weaviate:MaxAttempts", "2")
+            .With("VectorStore:Weaviate:InitialBackoff", "00:00:00.100")
+            .With("VectorStore:Weaviate:MaxBackoff", "00:00:00.400");
+        Produce(_broker.Bootstrap, Topics.EnrichedVectors, Enumerable.Range(0, 10).Select(i => ($"V-{i}", JsonSerializer.SerializeToUtf8Bytes(new EnrichedPost
+        {
+            Platform = "tiktok", PostId = $"V-{i}", AuthorUsernameHash = "k1_abc", Content = $"Eid er notun shari collection #{i}",
+            EngagementCount = i, Timestamp = T0.AddMinutes(i), HashKeyId = "k1", EnrichedContent = $"Eid er notun shari collection #{i}",
+        }, ContractJson.Default.EnrichedPost))));
+
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "embedding-service"]), config);
+        await host.StartAsync();
+        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(_broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "embedding-service", Topics.EnrichedVectors, TestConfig.CatalogPartitions()[Topics.EnrichedVectors]),
+            TimeSpan.FromSeconds(90)), "the stage did not get past the refused object");
+        Assert.False(stopping.IsCancellationRequested, "the refused object stopped the host");
+        await host.StopAsync();
+
+        var letter = Assert.Single(_broker.ReadAll(Topics.DeadLettersSocial)
+            .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!));
+        Assert.Equal(("V-3", ReasonCodes.RejectedByStore, "embedding-service"), (letter.Key, letter.Reason, letter.Stage));
+        Assert.Equal(Enumerable.Range(0, 10).Where(i => i != 3).Select(i => $"V-{i}").Order(StringComparer.Ordinal),
+            weaviate.Objects.Values.Select(o => o.PostId).Order(StringComparer.Ordinal));
+        Assert.Empty(weaviate.Violations);
+    }
+
     private List<string> DeadLetters(string dlq, string stage, string sourceTopic) => _broker.ReadAll(dlq)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!)
         .Where(e => e.Stage == stage && e.SourceTopic == sourceTopic)

@@ -37,6 +37,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     private readonly List<Fault> _faults = [];
     private Fault? _outage;
     private readonly Dictionary<string, int> _objectFailures = [];
+    private readonly HashSet<string> _invalidObjects = [];
 
     private FakeWeaviate(WebApplication app, string? apiKey)
     {
@@ -119,6 +120,18 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
             {
                 _objectFailures[id] = times;
             }
+        }
+    }
+
+    /// <summary>
+    /// Every write of these posts is refused with a per-object validation error, as Weaviate refuses a property value its
+    /// schema cannot take (the rest of the batch is written).
+    /// </summary>
+    public void RejectObjects(params string[] postIds)
+    {
+        lock (_gate)
+        {
+            _invalidObjects.UnionWith(postIds);
         }
     }
 
@@ -287,6 +300,10 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
             {
                 problem = "connection to: node2 failed: context deadline exceeded";
             }
+            else if (IsInvalid(postId!))
+            {
+                problem = $"invalid text property 'content' on class '{className}': value exceeds the property's length limit";
+            }
             else
             {
                 Objects[(className!, id)] = new StoredObject(postId!, o["properties"]!.AsObject().DeepClone().AsObject(), vector!);
@@ -348,6 +365,14 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
 
         vector = [.. v.Select(x => x!.GetValue<float>())];
         return null;
+    }
+
+    private bool IsInvalid(string postId)
+    {
+        lock (_gate)
+        {
+            return _invalidObjects.Contains(postId);
+        }
     }
 
     private bool TakeObjectFailure(string postId)

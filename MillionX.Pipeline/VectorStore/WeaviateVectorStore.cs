@@ -179,6 +179,15 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
         _ => double.NaN,
     };
 
+    /// <summary>
+    /// Weaviate's per-object validation errors ("invalid text property ...", "... validation ...", a vector of the
+    /// wrong length) are permanent for that object; connection and timeout errors are not.
+    /// </summary>
+    internal static bool IsValidationError(string message) =>
+        message.StartsWith("invalid ", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("validation", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("vector lengths don't match", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Exponential backoff with jitter over the upper half of the window, capped at MaxBackoff.</summary>
     internal TimeSpan Backoff(int attempt) => Hosting.Backoff.ForAttempt(attempt, options.InitialBackoff, options.MaxBackoff);
 
@@ -216,6 +225,13 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
                 if (failed.Count == 0)
                 {
                     return;
+                }
+
+                // A validation error is about the object itself: sending it again cannot help. The stage splits the batch
+                // down to the refused objects and dead-letters them; the others have been written already.
+                if (failed.All(o => errors.TryGetValue(o.Id, out var e) && IsValidationError(e)))
+                {
+                    throw new Hosting.BatchRejectedException($"Weaviate refused {failed.Count} of {pending.Count} objects: {errors[failed[0].Id]}");
                 }
 
                 var first = errors.Values.FirstOrDefault() ?? "missing from the answer";
