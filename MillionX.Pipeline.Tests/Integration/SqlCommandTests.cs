@@ -40,6 +40,23 @@ public sealed class SqlCommandTests : IDisposable
         Assert.Equal(
             "{\"CITY\":\"Dhaka\",\"TEMPERATURE\":41.5,\"OBSERVED_AT\":\"2026-11-20T10:00:00\"}\n{\"CITY\":\"Sylhet\",\"TEMPERATURE\":24,\"OBSERVED_AT\":\"2026-11-20T10:00:00\"}\n",
             json.ToString().Replace("\r", "", StringComparison.Ordinal));
+
+        // The query reads the warehouse and nothing else: no files, no COPY out, no ATTACH, and it cannot switch that back on.
+        var secret = Path.Combine(_dir, "secret.csv");
+        await File.WriteAllTextAsync(secret, "k,v\nkey,hunter2\n");
+        foreach (var escape in new[]
+        {
+            $"select * from read_csv('{secret}')",
+            $"copy (select * from WEATHER_LOGS) to '{Path.Combine(_dir, "out.csv")}'",
+            $"attach '{Path.Combine(_dir, "other.duckdb")}' as other",
+            "set enable_external_access = true",
+        })
+        {
+            var refused = await Assert.ThrowsAsync<ArgumentException>(() => SqlCommand.RunAsync(CommandLine.Parse(["sql", escape]), config, new StringWriter()));
+            Assert.StartsWith("Query failed:", refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(Path.Combine(_dir, "out.csv")));
     }
 
     [Fact]

@@ -37,6 +37,14 @@ public static class SqlCommand
             throw new ArgumentException($"Cannot open {path}: {ex.Message} (a running pipeline holds the file; stop it or query a copy).", ex);
         }
 
+        // The query reads the warehouse and nothing else: no files, URLs or other databases (read_csv('/etc/...'),
+        // COPY ... TO, ATTACH, INSTALL). DuckDB does not let a later statement switch it back on.
+        await using (var guard = connection.CreateCommand())
+        {
+            guard.CommandText = "SET enable_external_access = false; SET lock_configuration = true;";
+            await guard.ExecuteNonQueryAsync();
+        }
+
         await using var command = connection.CreateCommand();
         command.CommandText = query;
         DbDataReader reader;
