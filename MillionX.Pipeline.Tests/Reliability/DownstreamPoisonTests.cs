@@ -15,12 +15,9 @@ namespace MillionX.Pipeline.Tests.Reliability;
 /// Topics can be written by anyone: hostile records put straight onto the topics behind the validation gate must be
 /// dead-lettered by the stage that reads them, and the stages must go on (the host keeps running, later records land).
 /// </summary>
-public sealed class DownstreamPoisonTests : IDisposable
+public sealed class DownstreamPoisonTests : BrokerTest
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
-    private readonly TestBroker _broker = new();
-
-    public void Dispose() => _broker.Dispose();
 
     /// <summary>Named poison values, the same for every topic.</summary>
     private static readonly (string Name, byte[] Value)[] Poison =
@@ -41,11 +38,11 @@ public sealed class DownstreamPoisonTests : IDisposable
     [Fact]
     public async Task PoisonOnEveryDownstreamTopic_DeadLetteredByTheReadingStage_StagesKeepRunningAndLaterRecordsLand()
     {
-        var config = _broker.Config().With("Stages:sample-source:Enabled", "false").With("Stages:context-enricher:MaxStaleness", "00:00:00");
+        var config = Broker.Config().With("Stages:sample-source:Enabled", "false").With("Stages:context-enricher:MaxStaleness", "00:00:00");
         var duckdb = config["Warehouse:DuckDb:Path"]!;
         foreach (var topic in new[] { Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors, Topics.Weather })
         {
-            Produce(_broker.Bootstrap, topic, Poison.Select(p => ("poison-" + p.Name, p.Value)));
+            Produce(Broker.Bootstrap, topic, Poison.Select(p => ("poison-" + p.Name, p.Value)));
         }
 
         using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
@@ -53,17 +50,17 @@ public sealed class DownstreamPoisonTests : IDisposable
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
         // After the poison: one good record per topic.
-        Produce(_broker.Bootstrap, Topics.SinkOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        Produce(Broker.Bootstrap, Topics.SinkOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "daraz", OrderId = "O-1", MerchantId = "M", ProductId = "P-1", ProductName = "Jamdani Shari", Quantity = 1, Price = 4500,
             Currency = "BDT", OrderStatus = "paid", Timestamp = T0, HashKeyId = "k1",
         }, ContractJson.Default.AnonymisedOrder))]);
-        Produce(_broker.Bootstrap, Topics.SinkVectors, [("good-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
+        Produce(Broker.Bootstrap, Topics.SinkVectors, [("good-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
         {
             Platform = "tiktok", PostId = "good-1", AuthorUsernameHash = "k1_abc", Content = "Notun shari collection eseche", EngagementCount = 3,
             Timestamp = T0, HashKeyId = "k1",
         }, ContractJson.Default.AnonymisedPost))]);
-        Produce(_broker.Bootstrap, Topics.Weather, [("Dhaka", "{\"city\":\"Dhaka\",\"temperature\":31.5,\"condition\":\"Haze\",\"humidity\":70,\"wind_speed\":3.2,\"timestamp\":\"2026-11-20T10:00:00Z\"}"u8.ToArray())]);
+        Produce(Broker.Bootstrap, Topics.Weather, [("Dhaka", "{\"city\":\"Dhaka\",\"temperature\":31.5,\"condition\":\"Haze\",\"humidity\":70,\"wind_speed\":3.2,\"timestamp\":\"2026-11-20T10:00:00Z\"}"u8.ToArray())]);
 
         var metrics = host.Services.GetRequiredService<Observability.PipelineMetrics>();
         Assert.True(await TestConfig.Eventually(() =>
@@ -92,7 +89,7 @@ public sealed class DownstreamPoisonTests : IDisposable
         Assert.Equal(["Dhaka"], DuckDbQuery.Column(duckdb, "select CITY from WEATHER_LOGS"));
     }
 
-    private List<string> DeadLetters(string dlq, string stage, string sourceTopic) => _broker.ReadAll(dlq)
+    private List<string> DeadLetters(string dlq, string stage, string sourceTopic) => Broker.ReadAll(dlq)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!)
         .Where(e => e.Stage == stage && e.SourceTopic == sourceTopic)
         .Select(e => e.Key ?? "").ToList();
