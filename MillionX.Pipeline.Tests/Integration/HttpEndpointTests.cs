@@ -14,8 +14,7 @@ public sealed class HttpEndpointTests
     {
         using var broker = new TestBroker();
         var config = broker.Config()
-            .With("Observability:Http:Enabled", "true")
-            .With("Observability:Http:Urls", "http://127.0.0.1:0")
+            .WithHttpEndpoint()
             .With("Stages:sample-source:RatePerSecond", "200")
             .With("Stages:sample-source:InvalidShare", "0.2");
         using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);

@@ -37,8 +37,7 @@ public sealed class ShopifyWebhookTests : BrokerTest, IAsyncLifetime
     private async Task StartAsync(params (string Key, string Value)[] extra)
     {
         var config = Broker.Config()
-            .With("Observability:Http:Enabled", "true")
-            .With("Observability:Http:Urls", "http://127.0.0.1:0")
+            .WithHttpEndpoint()
             .With("Stages:shopify-sync:ShopDomain", _shop.Url.ToString())
             .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
             .With("Stages:shopify-sync:AccessToken", FakeShopify.Token)

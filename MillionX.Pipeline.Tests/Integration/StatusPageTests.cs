@@ -31,8 +31,7 @@ public sealed class StatusPageTests(ITestOutputHelper output)
         DebianPackages.Require("/usr/bin/chromium", "chromium");
         using var broker = new TestBroker();
         var config = broker.Config()
-            .With("Observability:Http:Enabled", "true")
-            .With("Observability:Http:Urls", "http://127.0.0.1:0")
+            .WithHttpEndpoint()
             .With("Stages:sample-source:RatePerSecond", "100")
             .With("Stages:sample-source:InvalidShare", "0.2");
         using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
@@ -133,8 +132,7 @@ public sealed class StatusPageTests(ITestOutputHelper output)
     {
         using var broker = new TestBroker();
         var config = broker.Config()
-            .With("Observability:Http:Enabled", "true")
-            .With("Observability:Http:Urls", "http://127.0.0.1:0");
+            .WithHttpEndpoint();
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "dlq-monitor"]), config);
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(Assert.Single(host.Services.GetRequiredService<HttpEndpoint>().Addresses)) };

@@ -66,19 +66,8 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         using var gate = new TcpGate(snowflake.Url);
         var prefix = $"t{Guid.NewGuid():N}-";
         var group = prefix + "warehouse-sink";
-        var config = Broker.Config(prefix)
-            .With("Warehouse:Writer", "snowflake")
-            .With("Warehouse:Snowflake:AccountUrl", gate.Url)
-            .With("Warehouse:Snowflake:Account", Account)
-            .With("Warehouse:Snowflake:User", User)
-            .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
-            .With("Warehouse:Snowflake:MaxAttempts", "2")
-            .With("Warehouse:Snowflake:InitialBackoff", "00:00:00.100")
-            .With("Warehouse:Snowflake:MaxBackoff", "00:00:00.400")
-            .With("Warehouse:Snowflake:PollInterval", "00:00:00.100")
+        var config = SnowflakeSinkConfig(prefix, gate.Url, key)
             .With("Warehouse:Snowflake:HttpTimeout", "00:00:01")
-            .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.200")
-            .With("Stages:warehouse-sink:RetryInitialDelay", "00:00:00.200")
             .With("Stages:warehouse-sink:RetryMaxDelay", "00:00:02");
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
         await host.StartAsync();
@@ -136,22 +125,11 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         await using var snowflake = await FakeSnowflake.StartAsync(key.ExportSubjectPublicKeyInfo(), $"{Account}.{User}");
         var prefix = $"t{Guid.NewGuid():N}-";
         var group = prefix + "warehouse-sink";
-        var config = Broker.Config(prefix)
+        var config = SnowflakeSinkConfig(prefix, snowflake.Url.ToString(), key)
             .With("Kafka:MaxInFlightPerStage", "40")
             .With("Kafka:Consumer:max.poll.interval.ms", "10000")
             .With("Kafka:Consumer:session.timeout.ms", "6000")
-            .With("Warehouse:Writer", "snowflake")
-            .With("Warehouse:Snowflake:AccountUrl", snowflake.Url.ToString())
-            .With("Warehouse:Snowflake:Account", Account)
-            .With("Warehouse:Snowflake:User", User)
-            .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
-            .With("Warehouse:Snowflake:MaxAttempts", "2")
-            .With("Warehouse:Snowflake:InitialBackoff", "00:00:00.100")
-            .With("Warehouse:Snowflake:MaxBackoff", "00:00:00.400")
-            .With("Warehouse:Snowflake:PollInterval", "00:00:00.100")
             .With("Stages:warehouse-sink:MaxBatchRecords", "20")
-            .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.200")
-            .With("Stages:warehouse-sink:RetryInitialDelay", "00:00:00.200")
             .With("Stages:warehouse-sink:RetryMaxDelay", "00:00:01");
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
         var counters = host.Services.GetRequiredService<PipelineMetrics>().Stage("warehouse-sink");
@@ -291,6 +269,20 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         Assert.All(Enumerable.Range(0, 30), i => Assert.Equal(["P-1"], enriched[$"OUT-{i}"].MatchedProductIds));
         await host.StopAsync();
     }
+
+    /// <summary>The warehouse sink writing to Snowflake at <paramref name="accountUrl"/> with short retries and backoffs.</summary>
+    private Dictionary<string, string?> SnowflakeSinkConfig(string prefix, string accountUrl, RSA key) => Broker.Config(prefix)
+        .With("Warehouse:Writer", "snowflake")
+        .With("Warehouse:Snowflake:AccountUrl", accountUrl)
+        .With("Warehouse:Snowflake:Account", Account)
+        .With("Warehouse:Snowflake:User", User)
+        .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
+        .With("Warehouse:Snowflake:MaxAttempts", "2")
+        .With("Warehouse:Snowflake:InitialBackoff", "00:00:00.100")
+        .With("Warehouse:Snowflake:MaxBackoff", "00:00:00.400")
+        .With("Warehouse:Snowflake:PollInterval", "00:00:00.100")
+        .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.200")
+        .With("Stages:warehouse-sink:RetryInitialDelay", "00:00:00.200");
 
     private static void Begin(Outage outage, TcpGate gate, Action startFakeOutage)
     {
