@@ -1,10 +1,6 @@
 using System.Reflection;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.DependencyInjection;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 using Prometheus;
 using Xunit.Abstractions;
 

@@ -1,10 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
-using Microsoft.Extensions.Hosting;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>

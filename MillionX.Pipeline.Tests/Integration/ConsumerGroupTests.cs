@@ -1,14 +1,7 @@
-using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

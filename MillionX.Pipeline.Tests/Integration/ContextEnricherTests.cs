@@ -1,12 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

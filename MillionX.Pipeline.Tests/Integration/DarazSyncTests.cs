@@ -1,14 +1,7 @@
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.DarazSync;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

@@ -1,10 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

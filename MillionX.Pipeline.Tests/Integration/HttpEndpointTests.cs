@@ -1,9 +1,4 @@
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

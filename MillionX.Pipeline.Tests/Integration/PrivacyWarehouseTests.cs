@@ -1,11 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>Orders and posts through the real privacy shield and warehouse sink on the embedded broker and DuckDB.</summary>

@@ -1,11 +1,5 @@
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
 using MillionX.Pipeline.Bench;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

@@ -1,12 +1,5 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Stages.SocialScrapers;
-using MillionX.Pipeline.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MillionX.Pipeline.Tests.Integration;

@@ -1,14 +1,6 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.ShopifySync;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

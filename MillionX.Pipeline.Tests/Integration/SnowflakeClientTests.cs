@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
-using MillionX.Pipeline.Tests.Support;
 using MillionX.Pipeline.Warehouse.Snowflake;
 using MillionX.Pipeline.Warehouse;
 

@@ -1,6 +1,3 @@
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Tests.Support;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 public sealed class SqlCommandTests : BrokerTest

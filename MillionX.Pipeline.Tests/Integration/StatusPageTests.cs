@@ -1,16 +1,10 @@
 using System.Net;
-using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
 using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.SocialScrapers;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MillionX.Pipeline.Tests.Integration;

@@ -1,8 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>

@@ -1,11 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 

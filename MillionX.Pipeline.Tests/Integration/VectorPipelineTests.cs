@@ -1,7 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Tests.Support;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>Posts through privacy shield, enricher and embedding (the real all-MiniLM-L6-v2, int8) into the DuckDB vector store, then search.</summary>

@@ -1,9 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

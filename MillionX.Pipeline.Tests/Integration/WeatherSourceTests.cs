@@ -1,11 +1,5 @@
-using System.Text.Json;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Stages.WeatherSource;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

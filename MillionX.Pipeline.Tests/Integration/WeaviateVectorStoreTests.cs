@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
-using MillionX.Pipeline.Tests.Support;
 using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Tests.Integration;

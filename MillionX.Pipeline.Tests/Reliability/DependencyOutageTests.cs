@@ -1,13 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 using static MillionX.Pipeline.Tests.Reliability.ReliabilitySupport;
 

@@ -1,12 +1,4 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 using static MillionX.Pipeline.Tests.Reliability.ReliabilitySupport;
 
 namespace MillionX.Pipeline.Tests.Reliability;

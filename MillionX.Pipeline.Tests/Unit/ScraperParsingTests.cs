@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using MillionX.Pipeline.Stages.SocialScrapers;
 

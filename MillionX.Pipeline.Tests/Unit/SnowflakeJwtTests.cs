@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Time.Testing;
-using MillionX.Pipeline.Tests.Support;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
 namespace MillionX.Pipeline.Tests.Unit;
