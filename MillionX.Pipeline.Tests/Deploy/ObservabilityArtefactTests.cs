@@ -1,10 +1,6 @@
 using System.Reflection;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.DependencyInjection;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 using Prometheus;
 using Xunit.Abstractions;
 
@@ -83,8 +79,7 @@ public sealed partial class ObservabilityArtefactTests(ITestOutputHelper output)
         // 1. A real host with the local profile's stages, until records reached both sinks.
         using var broker = new TestBroker();
         var config = broker.Config()
-            .With("Observability:Http:Enabled", "true")
-            .With("Observability:Http:Urls", "http://127.0.0.1:0")
+            .WithHttpEndpoint()
             .With("Stages:sample-source:RatePerSecond", "100")
             .With("Stages:warehouse-sink:DuckDbMaxBatchAge", "00:00:00.500");
         using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);

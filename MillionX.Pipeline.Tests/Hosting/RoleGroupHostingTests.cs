@@ -1,12 +1,8 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Stages.DarazSync;
 using MillionX.Pipeline.Stages.ShopifySync;
 using MillionX.Pipeline.Stages.SocialScrapers;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Hosting;
 

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.DarazSync;
@@ -11,7 +8,6 @@ using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.Stages.SampleSource;
 using MillionX.Pipeline.Stages.WeatherSource;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Hosting;
 

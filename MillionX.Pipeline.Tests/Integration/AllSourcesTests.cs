@@ -1,10 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
-using Microsoft.Extensions.Hosting;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>
@@ -12,7 +5,7 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// the local fixture servers (social site in real Chromium, Shopify GraphQL, Daraz Open Platform, OpenWeatherMap),
 /// run once; every record reaches its source topic with the right fields and exact counts.
 /// </summary>
-public sealed class AllSourcesTests : IAsyncLifetime
+public sealed class AllSourcesTests : BrokerTest, IAsyncLifetime
 {
     private const string DarazKey = "501234";
     private const string DarazSecret = "all-sources-secret";
@@ -20,7 +13,6 @@ public sealed class AllSourcesTests : IAsyncLifetime
     private const string WeatherKey = "owm-all-sources";
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.FromHours(6));
 
-    private readonly TestBroker _broker = new();
     private FakeSocialSite _site = null!;
     private FakeShopify _shop = null!;
     private FakeDaraz _daraz = null!;
@@ -41,7 +33,6 @@ public sealed class AllSourcesTests : IAsyncLifetime
         await _shop.DisposeAsync();
         await _daraz.DisposeAsync();
         await _owm.DisposeAsync();
-        _broker.Dispose();
     }
 
     [Fact]
@@ -59,7 +50,7 @@ public sealed class AllSourcesTests : IAsyncLifetime
             _owm.Set(city, new FakeCityWeather(temp, 60, 3, "Clear", "clear sky", dt));
         }
 
-        var config = _broker.Config()
+        var config = Broker.Config()
             .With("Pipeline:Profile", "ingest")
             .With("Stages:sample-source:Enabled", "false")
             .With("Stages:tiktok-scraper:Enabled", "true")
@@ -89,25 +80,25 @@ public sealed class AllSourcesTests : IAsyncLifetime
         using var host = RunCommand.Build(CommandLine.Parse([]), config);
         await host.RunAsync().WaitAsync(TimeSpan.FromSeconds(120));
 
-        var tiktok = _broker.ReadAll(Topics.SocialTiktok).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.SocialPost)!).ToList();
+        var tiktok = Broker.ReadAll(Topics.SocialTiktok).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.SocialPost)!).ToList();
         Assert.Equal(FakeSocialSite.Normal.Select(c => c.Id).Order(StringComparer.Ordinal), tiktok.Select(p => p.PostId).Order(StringComparer.Ordinal));
         Assert.All(tiktok, p => Assert.Equal("tiktok", p.Platform));
 
-        var shopify = _broker.ReadAll(Topics.MarketShopify).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.MarketOrder)!).ToList();
+        var shopify = Broker.ReadAll(Topics.MarketShopify).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.MarketOrder)!).ToList();
         Assert.Equal(shopOrders.Sum(o => o.Lines.Count), shopify.Count);
         Assert.Equal(shopOrders.Select(o => o.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal),
             shopify.Select(o => o.OrderId).Distinct().Order(StringComparer.Ordinal));
 
-        var daraz = _broker.ReadAll(Topics.MarketDaraz).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.MarketOrder)!)
+        var daraz = Broker.ReadAll(Topics.MarketDaraz).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.MarketOrder)!)
             .OrderBy(o => o.OrderId).ThenBy(o => o.ProductId).ToList();
         Assert.Equal([("9001", "SKU-A", 2), ("9001", "SKU-B", 1), ("9002", "SKU-C", 1)], daraz.Select(o => (o.OrderId, o.ProductId, o.Quantity)));
         Assert.All(daraz, o => Assert.Equal("M-DZ", o.MerchantId));
 
-        var weather = _broker.ReadAll(Topics.Weather).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.WeatherData)!).ToList();
+        var weather = Broker.ReadAll(Topics.Weather).Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.WeatherData)!).ToList();
         Assert.Equal(["Chittagong", "Dhaka", "Khulna", "Rajshahi", "Sylhet"], weather.Select(w => w.City).Order(StringComparer.Ordinal));
         Assert.True(weather.Single(w => w.City == "Khulna").IsExtremeWeather);
 
-        Assert.Equal(0, _broker.Count(Topics.DeadLettersMarket) + _broker.Count(Topics.DeadLettersWeather));
+        Assert.Equal(0, Broker.Count(Topics.DeadLettersMarket) + Broker.Count(Topics.DeadLettersWeather));
     }
 
     private static DateTimeOffset ShopifyQueries() => Stages.ShopifySync.ShopifyQueries.TruncateToSeconds(DateTimeOffset.UtcNow);

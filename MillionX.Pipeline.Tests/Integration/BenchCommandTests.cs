@@ -1,7 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Tests.Support;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>The bench end to end at a tiny scale: every figure measured, positive and consistent (no timing thresholds).</summary>

@@ -1,26 +1,15 @@
-using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
-public sealed class ConsumerGroupTests : IDisposable
+public sealed class ConsumerGroupTests : BrokerTest
 {
-    private readonly TestBroker _broker = new();
-
-    public void Dispose() => _broker.Dispose();
-
     private void ProduceDeadLetters(int count, int start)
     {
-        using var p = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = _broker.Bootstrap }).Build();
+        using var p = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = Broker.Bootstrap }).Build();
         for (var i = start; i < start + count; i++)
         {
             var envelope = DeadLetterPublisher.Build(
@@ -38,7 +27,7 @@ public sealed class ConsumerGroupTests : IDisposable
     [Fact]
     public async Task ConsumerStage_RestartedWithSameGroup_ResumesAfterCommittedOffsets()
     {
-        var config = _broker.Config(groupPrefix: $"resume-{Guid.NewGuid():N}-");
+        var config = Broker.Config(groupPrefix: $"resume-{Guid.NewGuid():N}-");
         ProduceDeadLetters(40, 0);
 
         using (var first = RunCommand.Build(CommandLine.Parse(["--role", "dlq-monitor"]), config))
@@ -64,7 +53,7 @@ public sealed class ConsumerGroupTests : IDisposable
     [Fact]
     public async Task LocalProfile_SampleRecords_CountsOnTopicsMatchExactly()
     {
-        var config = _broker.Config()
+        var config = Broker.Config()
             .With("Stages:sample-source:MaxRecords", "600")
             .With("Stages:sample-source:RatePerSecond", "3000")
             .With("Stages:sample-source:InvalidShare", "0.1");
@@ -78,7 +67,7 @@ public sealed class ConsumerGroupTests : IDisposable
         Assert.True(await TestConfig.Eventually(() => ledger.Total == source.DeadLettered, TimeSpan.FromSeconds(30)));
         await host.StopAsync();
 
-        long Sum(params string[] topics) => topics.Sum(_broker.Count);
+        long Sum(params string[] topics) => topics.Sum(Broker.Count);
         Assert.Equal(source.Out, Sum(Topics.SocialTiktok, Topics.SocialFacebook, Topics.MarketShopify, Topics.MarketDaraz, Topics.Weather));
         Assert.Equal(source.DeadLettered, Sum([.. Topics.DeadLetters]));
         Assert.InRange(source.DeadLettered, 30, 100);

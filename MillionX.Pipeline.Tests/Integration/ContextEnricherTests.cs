@@ -1,26 +1,15 @@
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>The enricher stage on the embedded broker with a real redis-server, including a Redis outage.</summary>
-public sealed class ContextEnricherTests : IDisposable
+public sealed class ContextEnricherTests : BrokerTest
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
-    private readonly TestBroker _broker = new();
-
-    public void Dispose() => _broker.Dispose();
 
     private void Produce(string topic, string key, byte[] value)
     {
-        using var p = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = _broker.Bootstrap }).Build();
+        using var p = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = Broker.Bootstrap }).Build();
         p.Produce(topic, new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(key), Value = value });
         Assert.Equal(0, p.Flush(TimeSpan.FromSeconds(10)));
     }
@@ -36,7 +25,7 @@ public sealed class ContextEnricherTests : IDisposable
         Platform = "tiktok", PostId = id, AuthorUsernameHash = "k1_abc", Content = content, EngagementCount = 5, Timestamp = T0, HashKeyId = "k1",
     }, ContractJson.Default.AnonymisedPost));
 
-    private Dictionary<string, EnrichedPost> Enriched() => _broker.ReadAll(Topics.EnrichedVectors)
+    private Dictionary<string, EnrichedPost> Enriched() => Broker.ReadAll(Topics.EnrichedVectors)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.EnrichedPost)!)
         .GroupBy(p => p.PostId).ToDictionary(g => g.Key, g => g.Last());
 
@@ -44,7 +33,7 @@ public sealed class ContextEnricherTests : IDisposable
     public async Task Enricher_WithRedis_AddsCatalogueProductsAndWaitsOutAnOutage()
     {
         using var redis = new RedisServer();
-        var config = _broker.Config()
+        var config = Broker.Config()
             .With("Stages:context-enricher:Store", "redis")
             .With("Stages:context-enricher:RedisConnection", redis.Connection)
             .With("Stages:context-enricher:RedisKeyPrefix", $"t{Guid.NewGuid():N}:")
@@ -80,7 +69,7 @@ public sealed class ContextEnricherTests : IDisposable
     [Fact]
     public async Task Enricher_MemoryStore_RemembersCatalogueAcrossRestart()
     {
-        var config = _broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00");
+        var config = Broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00");
         Order("P-7", "Ladies Hand Bag", 1350, 1);
         using (var first = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config))
         {
@@ -106,7 +95,7 @@ public sealed class ContextEnricherTests : IDisposable
         Order("P-L", "Gaming Laptop RTX 4060", 145000, 2);
 
         // No keyword, name or id of either product in the post: only its meaning points at the sunscreen.
-        var keywordsOnly = _broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00").With("Stages:context-enricher:SemanticMatching", "false");
+        var keywordsOnly = Broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00").With("Stages:context-enricher:SemanticMatching", "false");
         using (var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), keywordsOnly))
         {
             await host.StartAsync();
@@ -119,7 +108,7 @@ public sealed class ContextEnricherTests : IDisposable
             await host.StopAsync();
         }
 
-        var semantic = _broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00");
+        var semantic = Broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00");
         using var second = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), semantic);
         await second.StartAsync();
         var names = second.Services.GetRequiredService<Stages.ContextEnricher.SemanticCatalogue>();

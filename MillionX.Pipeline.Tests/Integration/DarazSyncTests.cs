@@ -1,19 +1,12 @@
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.DarazSync;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>The daraz-sync stage through the real host, against the fake Daraz API and the embedded broker.</summary>
-public sealed class DarazSyncTests : IAsyncLifetime
+public sealed class DarazSyncTests : BrokerTest, IAsyncLifetime
 {
     private const string AppKey = "501234";
     private const string AppSecret = "test-app-secret";
@@ -23,19 +16,15 @@ public sealed class DarazSyncTests : IAsyncLifetime
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, Dhaka);
     private static readonly string[] Statuses = ["pending", "ready_to_ship", "delivered", "canceled", "shipped"];
 
-    private readonly TestBroker _broker = new();
-    private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), "millionx-tests", $"checkpoints-{Guid.NewGuid():N}");
     private FakeDaraz _daraz = null!;
 
     public async Task InitializeAsync() => _daraz = await FakeDaraz.StartAsync(AppKey, AppSecret, AccessToken);
 
-    public async Task DisposeAsync()
-    {
-        await _daraz.DisposeAsync();
-        _broker.Dispose();
-    }
+    public async Task DisposeAsync() => await _daraz.DisposeAsync();
 
-    private Dictionary<string, string?> Config(string accessToken = AccessToken, string attemptTimeout = "00:00:10") => _broker.Config()
+    private string Checkpoints => Path.Combine(TempDir, "checkpoints");
+
+    private Dictionary<string, string?> Config(string accessToken = AccessToken, string attemptTimeout = "00:00:10") => Broker.Config()
         .With("Stages:daraz-sync:BaseUrl", _daraz.RestUrl)
         .With("Stages:daraz-sync:AppKey", AppKey)
         .With("Stages:daraz-sync:AppSecret", AppSecret)
@@ -43,7 +32,7 @@ public sealed class DarazSyncTests : IAsyncLifetime
         .With("Stages:daraz-sync:MerchantId", MerchantId)
         .With("Stages:daraz-sync:InitialWatermark", "2026-11-01T00:00:00+06:00")
         .With("Stages:daraz-sync:ThrottleDelay", "00:00:00.010")
-        .With("Sources:Checkpoints:Directory", _checkpoints)
+        .With("Sources:Checkpoints:Directory", Checkpoints)
         .With("Sources:Resilience:RetryDelay", "00:00:00.010")
         .With("Sources:Resilience:MaxRetries", "2")
         // Generous per-attempt timeout: on two busy cores a slow first answer must not turn into a retry and change the
@@ -59,10 +48,10 @@ public sealed class DarazSyncTests : IAsyncLifetime
         return registry.ExitCode;
     }
 
-    private List<MarketOrder> Published() => _broker.ReadAll(Topics.MarketDaraz)
+    private List<MarketOrder> Published() => Broker.ReadAll(Topics.MarketDaraz)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.MarketOrder)!).ToList();
 
-    private Task<string?> Checkpoint() => new FileCheckpointStore(_checkpoints).GetAsync(DarazSyncStage.CheckpointKey(AppKey), CancellationToken.None);
+    private Task<string?> Checkpoint() => new FileCheckpointStore(Checkpoints).GetAsync(DarazSyncStage.CheckpointKey(AppKey), CancellationToken.None);
 
     /// <summary>Order i: created T0 + i min, updated 30 s later; (1 + i % 3) units of SKU-(i % 7), plus one SKU-X when i % 4 == 0.</summary>
     private static FakeDarazOrder Order(int i, DateTimeOffset? updated = null, string? status = null)
@@ -196,7 +185,7 @@ public sealed class DarazSyncTests : IAsyncLifetime
 
         var call = Assert.Single(_daraz.Requests);
         Assert.Equal(("IllegalAccessToken", 401), (call.Code, call.Answer));
-        Assert.Equal(0, _broker.Count(Topics.MarketDaraz));
+        Assert.Equal(0, Broker.Count(Topics.MarketDaraz));
         Assert.Null(await Checkpoint());
     }
 

@@ -1,10 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
@@ -12,17 +6,8 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// <c>dlq inspect</c> and <c>dlq replay</c> against the embedded broker, with the privacy shield and the DuckDB
 /// warehouse sink running as in production (the enricher and embedder are switched off to keep the tests fast).
 /// </summary>
-public sealed class DlqCommandTests : IDisposable
+public sealed class DlqCommandTests : BrokerTest
 {
-    private readonly TestBroker _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("dlq-").FullName;
-
-    public void Dispose()
-    {
-        _broker.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     private static string Order(int i, string price = "500", string quantity = "2") =>
         $"{{\"platform\":\"shopify\",\"order_id\":\"SH-{i}\",\"merchant_id\":\"M-7\",\"product_id\":\"P-{i % 7}\",\"product_name\":\"Jamdani Shari\",\"quantity\":{quantity},\"price\":{price},\"order_status\":\"paid\",\"customer_phone\":\"+8801712{i:D6}\",\"timestamp\":\"2026-11-20T10:00:00+06:00\"}}";
 
@@ -50,12 +35,12 @@ public sealed class DlqCommandTests : IDisposable
             lines.Add(Order(i)[..60]);
         }
 
-        var file = Path.Combine(_dir, "orders.jsonl");
+        var file = Path.Combine(TempDir, "orders.jsonl");
         await File.WriteAllLinesAsync(file, lines);
         return file;
     }
 
-    private Dictionary<string, string?> Config() => _broker.Config()
+    private Dictionary<string, string?> Config() => Broker.Config()
         .With("Stages:context-enricher:Enabled", "false")
         .With("Stages:embedding-service:Enabled", "false");
 
@@ -83,8 +68,8 @@ public sealed class DlqCommandTests : IDisposable
         var duckdb = config["Warehouse:DuckDb:Path"]!;
         var file = await OrdersFile();
         Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "shopify", "--file", file]), config, new StringWriter()));
-        Assert.Equal(20, _broker.Count(Topics.MarketShopify));
-        Assert.Equal(18, _broker.Count(Topics.DeadLettersMarket));
+        Assert.Equal(20, Broker.Count(Topics.MarketShopify));
+        Assert.Equal(18, Broker.Count(Topics.DeadLettersMarket));
         Assert.Equal(20, DuckDbQuery.Scalar(duckdb, "select count(*) from ORDERS"));
 
         // The limit was a mistake: back to the default. A dry run says what would happen and publishes nothing.
@@ -93,8 +78,8 @@ public sealed class DlqCommandTests : IDisposable
         Assert.Equal(0, dryExit);
         Assert.True(dry.GetProperty("dry_run").GetBoolean());
         Assert.Equal(10, dry.GetProperty("replayed").GetInt64());
-        Assert.Equal(20, _broker.Count(Topics.MarketShopify));
-        Assert.Equal(0, _broker.Count(ReplayLedger.Topic));
+        Assert.Equal(20, Broker.Count(Topics.MarketShopify));
+        Assert.Equal(0, Broker.Count(ReplayLedger.Topic));
 
         var (exit, first, _) = await Dlq(config, "replay");
 
@@ -107,14 +92,14 @@ public sealed class DlqCommandTests : IDisposable
         Assert.Equal(5, first.GetProperty("left_by_reason").GetProperty("out_of_range").GetInt64());
         Assert.Equal(3, first.GetProperty("left_by_reason").GetProperty("malformed_json").GetInt64());
         Assert.True(first.GetProperty("downstream_caught_up").GetBoolean());
-        Assert.Equal(30, _broker.Count(Topics.MarketShopify));
-        Assert.Equal(10, _broker.Count(ReplayLedger.Topic));
+        Assert.Equal(30, Broker.Count(Topics.MarketShopify));
+        Assert.Equal(10, Broker.Count(ReplayLedger.Topic));
         Assert.Equal(30, DuckDbQuery.Scalar(duckdb, "select count(*) from ORDERS"));
         Assert.Equal(10, DuckDbQuery.Scalar(duckdb, "select count(*) from ORDERS where ORDER_ID like 'SH-1__' and PRICE = 1250.50"));
         Assert.Equal(0, DuckDbQuery.Scalar(duckdb, "select count(*) from ORDERS where ORDER_ID like 'SH-2__' or ORDER_ID like 'SH-3__'"));
 
         // The re-published records say where they came from and how often they were retried.
-        var replayed = _broker.ReadAll(Topics.MarketShopify).Where(r => r.Message.Headers.TryGetLastBytes(ReplayLedger.ReplayOfHeader, out _)).ToList();
+        var replayed = Broker.ReadAll(Topics.MarketShopify).Where(r => r.Message.Headers.TryGetLastBytes(ReplayLedger.ReplayOfHeader, out _)).ToList();
         Assert.Equal(10, replayed.Count);
         Assert.All(replayed, r =>
         {
@@ -131,8 +116,8 @@ public sealed class DlqCommandTests : IDisposable
         Assert.Equal(10, second.GetProperty("already_replayed").GetInt64());
         Assert.Equal(0, second.GetProperty("replayed").GetInt64());
         Assert.Equal(8, second.GetProperty("left").GetInt64());
-        Assert.Equal(30, _broker.Count(Topics.MarketShopify));
-        Assert.Equal(10, _broker.Count(ReplayLedger.Topic));
+        Assert.Equal(30, Broker.Count(Topics.MarketShopify));
+        Assert.Equal(10, Broker.Count(ReplayLedger.Topic));
         Assert.Equal(30, DuckDbQuery.Scalar(duckdb, "select count(*) from ORDERS"));
     }
 
@@ -151,7 +136,7 @@ public sealed class DlqCommandTests : IDisposable
         Assert.Equal(0, summary.GetProperty("replayed").GetInt64());
         Assert.Equal(3, summary.GetProperty("left_by_reason").GetProperty("malformed_json").GetInt64());
         Assert.Empty(summary.GetProperty("downstream_stages").EnumerateArray());
-        Assert.Equal(20, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(20, Broker.Count(Topics.MarketShopify));
     }
 
     [Fact]
@@ -159,7 +144,7 @@ public sealed class DlqCommandTests : IDisposable
     {
         var config = Config().With("Validation:MaxPrice", "1000");
         Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "shopify", "--file", await OrdersFile()]), config, new StringWriter()));
-        var posts = Path.Combine(_dir, "posts.jsonl");
+        var posts = Path.Combine(TempDir, "posts.jsonl");
         // Too short to be valid (content under 5 characters), carrying a username, a phone and an e-mail.
         await File.WriteAllLinesAsync(posts, Enumerable.Range(0, 4).Select(i =>
             $"{{\"platform\":\"tiktok\",\"post_id\":\"T-{i}\",\"author_username\":\"rahim_{i}\",\"content\":\"017{i}\",\"engagement_count\":3,\"timestamp\":\"2026-11-20T10:00:00Z\",\"hashtags\":[\"call 01812-345-67{i} or rahim{i}@mail.com\"],\"product_mentions\":[]}}"));

@@ -1,4 +1,3 @@
-using MillionX.Pipeline.Tests.Support;
 using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.Tests.Integration;

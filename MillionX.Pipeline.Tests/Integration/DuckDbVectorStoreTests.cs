@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using MillionX.Pipeline.Tests.Support;
 using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Tests.Integration;

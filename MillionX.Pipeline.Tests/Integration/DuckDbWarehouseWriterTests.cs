@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Tests.Support;
 using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.Tests.Integration;

@@ -1,9 +1,4 @@
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
@@ -14,8 +9,7 @@ public sealed class HttpEndpointTests
     {
         using var broker = new TestBroker();
         var config = broker.Config()
-            .With("Observability:Http:Enabled", "true")
-            .With("Observability:Http:Urls", "http://127.0.0.1:0")
+            .WithHttpEndpoint()
             .With("Stages:sample-source:RatePerSecond", "200")
             .With("Stages:sample-source:InvalidShare", "0.2");
         using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);

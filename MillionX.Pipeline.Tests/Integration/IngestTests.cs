@@ -1,25 +1,9 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
-public sealed class IngestTests : IDisposable
+public sealed class IngestTests : BrokerTest
 {
-    private readonly TestBroker _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("ingest-").FullName;
-
-    public void Dispose()
-    {
-        _broker.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     private static string Order(int i, string? platform = "shopify", string quantity = "2", string price = "1250.50", string timestamp = "\"2026-11-20T10:00:00+06:00\"") =>
         $"{{\"platform\":\"{platform}\",\"order_id\":\"SH-{i}\",\"merchant_id\":\"M-7\",\"product_id\":\"P-{i % 17}\",\"product_name\":\"Jamdani Shari\",\"quantity\":{quantity},\"price\":{price},\"order_status\":\"paid\",\"customer_phone\":\"+8801712{i:D6}\",\"timestamp\":{timestamp}}}";
 
@@ -56,13 +40,13 @@ public sealed class IngestTests : IDisposable
         }
 
         Assert.Equal(30, lines.Count(l => invalid.Any(x => x.Line == l)));
-        var file = Path.Combine(_dir, "orders.jsonl");
+        var file = Path.Combine(TempDir, "orders.jsonl");
         await File.WriteAllBytesAsync(file, lines.SelectMany(l => l.Append((byte)'\n')).ToArray());
-        var summaryPath = Path.Combine(_dir, "summary.json");
+        var summaryPath = Path.Combine(TempDir, "summary.json");
         var output = new StringWriter();
 
         var exit = await IngestCommand.RunAsync(
-            CommandLine.Parse(["ingest", "--source", "shopify", "--file", file, "--summary-json", summaryPath]), _broker.Config(), output);
+            CommandLine.Parse(["ingest", "--source", "shopify", "--file", file, "--summary-json", summaryPath]), Broker.Config(), output);
 
         Assert.Equal(0, exit);
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(summaryPath));
@@ -77,8 +61,8 @@ public sealed class IngestTests : IDisposable
         Assert.Equal(expectedReasons.OrderBy(r => r.Key), reasons.OrderBy(r => r.Key));
         Assert.Contains("accepted        970", output.ToString(), StringComparison.Ordinal);
 
-        Assert.Equal(970, _broker.Count(Topics.MarketShopify));
-        var deadLetters = _broker.ReadAll(Topics.DeadLettersMarket);
+        Assert.Equal(970, Broker.Count(Topics.MarketShopify));
+        var deadLetters = Broker.ReadAll(Topics.DeadLettersMarket);
         Assert.Equal(30, deadLetters.Count);
         foreach (var record in deadLetters)
         {
@@ -105,19 +89,19 @@ public sealed class IngestTests : IDisposable
     [Fact]
     public async Task Ingest_MissingFile_FailsWithClearError()
     {
-        var missing = Path.Combine(_dir, "nope.jsonl");
+        var missing = Path.Combine(TempDir, "nope.jsonl");
         var ex = await Assert.ThrowsAsync<ArgumentException>(() =>
-            IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "tiktok", "--file", missing]), _broker.Config()));
+            IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "tiktok", "--file", missing]), Broker.Config()));
         Assert.Contains(missing, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Ingest_UnknownSource_FailsNamingValidSources()
     {
-        var file = Path.Combine(_dir, "x.jsonl");
+        var file = Path.Combine(TempDir, "x.jsonl");
         await File.WriteAllTextAsync(file, "{}\n");
         var ex = await Assert.ThrowsAsync<ArgumentException>(() =>
-            IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "instagram", "--file", file]), _broker.Config()));
+            IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "instagram", "--file", file]), Broker.Config()));
         Assert.Contains("instagram", ex.Message, StringComparison.Ordinal);
         Assert.Contains("tiktok, facebook, shopify, daraz, weather", ex.Message, StringComparison.Ordinal);
     }

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using MillionX.Pipeline.Embedding;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

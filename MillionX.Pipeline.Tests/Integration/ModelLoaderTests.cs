@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using MillionX.Pipeline.Embedding;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MillionX.Pipeline.Embedding;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MillionX.Pipeline.Tests.Integration;

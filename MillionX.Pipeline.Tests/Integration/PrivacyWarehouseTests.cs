@@ -1,30 +1,13 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>Orders and posts through the real privacy shield and warehouse sink on the embedded broker and DuckDB.</summary>
-public sealed class PrivacyWarehouseTests : IDisposable
+public sealed class PrivacyWarehouseTests : BrokerTest
 {
     // One customer's number in every form people write it.
     private static readonly string[] OneNumberForms =
     [
         "01712345678", "+8801712345678", "+88 01712-345678", "+880 1712 345 678", "(017) 1234 5678", "০১৭১২৩৪৫৬৭৮", "008801712345678", "017.1234.5678",
     ];
-
-    private readonly TestBroker _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("privacy-").FullName;
-
-    public void Dispose()
-    {
-        _broker.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
 
     private static string Phone(int i) => OneNumberForms[i % OneNumberForms.Length] is var same && i < 40 ? same : $"01{3 + (i % 7)}{10_000_000 + (i * 7919 % 89_999_999):D8}";
 
@@ -39,11 +22,11 @@ public sealed class PrivacyWarehouseTests : IDisposable
         const int unique = 300;
         var lines = Enumerable.Range(0, unique).Select(Order).ToList();
         lines.AddRange(Enumerable.Range(0, 60).Select(i => Order(i * 5)));
-        var file = Path.Combine(_dir, "orders.jsonl");
+        var file = Path.Combine(TempDir, "orders.jsonl");
         await File.WriteAllLinesAsync(file, lines);
-        var config = _broker.Config().With("Stages:warehouse-sink:MaxBatchRecords", "97");
+        var config = Broker.Config().With("Stages:warehouse-sink:MaxBatchRecords", "97");
         var duckdb = config["Warehouse:DuckDb:Path"]!;
-        var summaryPath = Path.Combine(_dir, "summary.json");
+        var summaryPath = Path.Combine(TempDir, "summary.json");
 
         var exit = await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "daraz", "--file", file, "--summary-json", summaryPath]), config, new StringWriter());
 
@@ -71,7 +54,7 @@ public sealed class PrivacyWarehouseTests : IDisposable
         Assert.All(needles, n => Assert.True(fileBytes.AsSpan().IndexOf(n) < 0, $"raw phone {Encoding.UTF8.GetString(n)} found in the DuckDB file"));
         foreach (var topic in new[] { Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors, Topics.DeadLettersMarket })
         {
-            foreach (var m in _broker.ReadAll(topic))
+            foreach (var m in Broker.ReadAll(topic))
             {
                 Assert.All(needles, n => Assert.True(m.Message.Value.AsSpan().IndexOf(n) < 0, $"raw phone in {topic}"));
             }
@@ -89,15 +72,15 @@ public sealed class PrivacyWarehouseTests : IDisposable
             ("fatema_bd", "Amar order pelam, @Rahim_Shop ke dhonnobad. Number +880 1912 345 678"),
             ("karim99", "Price 4500 taka, order SH-42-1007 on 2026-11-20, no phone here"),
         };
-        var file = Path.Combine(_dir, "posts.jsonl");
+        var file = Path.Combine(TempDir, "posts.jsonl");
         await File.WriteAllLinesAsync(file, posts.Select((p, i) =>
             $"{{\"platform\":\"tiktok\",\"post_id\":\"73{i}\",\"author_username\":\"{p.Item1}\",\"content\":{JsonSerializer.Serialize(p.Item2)},"
             + $"\"engagement_count\":{i * 10},\"timestamp\":\"2026-11-20T10:00:00Z\",\"hashtags\":[\"#eid\"],\"product_mentions\":[\"shari\"]}}"));
 
-        var exit = await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "tiktok", "--file", file, "--profile", "stream"]), _broker.Config(), new StringWriter());
+        var exit = await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "tiktok", "--file", file, "--profile", "stream"]), Broker.Config(), new StringWriter());
 
         Assert.Equal(0, exit);
-        var anonymised = _broker.ReadAll(Topics.SinkVectors)
+        var anonymised = Broker.ReadAll(Topics.SinkVectors)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.AnonymisedPost)!)
             .ToDictionary(p => p.PostId);
         Assert.Equal(3, anonymised.Count);
@@ -108,7 +91,7 @@ public sealed class PrivacyWarehouseTests : IDisposable
             anonymised["730"].Content);
         Assert.Contains($"USER_{anonymised["730"].AuthorUsernameHash} ke", anonymised["731"].Content, StringComparison.Ordinal);
         Assert.Equal(posts[2].Item2, anonymised["732"].Content);
-        var all = string.Join('\n', _broker.ReadAll(Topics.SinkVectors).Select(m => Encoding.UTF8.GetString(m.Message.Value)));
+        var all = string.Join('\n', Broker.ReadAll(Topics.SinkVectors).Select(m => Encoding.UTF8.GetString(m.Message.Value)));
         foreach (var secret in new[] { "rahim_shop", "Rahim_Shop", "fatema_bd", "karim99", "345678", "Gmail", "1912" })
         {
             Assert.DoesNotContain(secret, all, StringComparison.Ordinal);

@@ -1,11 +1,6 @@
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Testing;
 using MillionX.Pipeline.Bench;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
@@ -15,18 +10,9 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// dead-letter publisher, the Kafka vector forwarder and the bench's producer must each wait and keep every record,
 /// exactly once. (<c>dlq replay</c> is covered by <see cref="DlqCommandTests"/> with the same setting.)
 /// </summary>
-public sealed class ProducerQueueFullTests : IDisposable
+public sealed class ProducerQueueFullTests : BrokerTest
 {
     public const string TinyQueue = "Kafka:Producer:queue.buffering.max.messages";
-
-    private readonly TestBroker _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("queue-full-").FullName;
-
-    public void Dispose()
-    {
-        _broker.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
 
     private static string Order(int i, string quantity = "1") =>
         $"{{\"platform\":\"shopify\",\"order_id\":\"Q-{i}\",\"merchant_id\":\"M\",\"product_id\":\"P-{i % 40}\",\"product_name\":\"Cotton Panjabi {i % 40}\","
@@ -39,23 +25,23 @@ public sealed class ProducerQueueFullTests : IDisposable
     [Fact]
     public async Task Ingest_TenMessageQueue_EveryOrderPostAndDeadLetterArrivesOnce()
     {
-        var config = _broker.Config().With(TinyQueue, "10").With("Stages:embedding-service:Output", "kafka");
+        var config = Broker.Config().With(TinyQueue, "10").With("Stages:embedding-service:Output", "kafka");
         var duckdb = config["Warehouse:DuckDb:Path"]!;
-        var orders = Path.Combine(_dir, "orders.jsonl");
+        var orders = Path.Combine(TempDir, "orders.jsonl");
         await File.WriteAllLinesAsync(orders, [.. Enumerable.Range(0, 3000).Select(i => Order(i)), .. Enumerable.Range(3000, 150).Select(i => Order(i, quantity: "0"))]);
-        var posts = Path.Combine(_dir, "posts.jsonl");
+        var posts = Path.Combine(TempDir, "posts.jsonl");
         await File.WriteAllLinesAsync(posts, Enumerable.Range(0, 120).Select(Post));
 
         Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "shopify", "--file", orders]), config, new StringWriter()));
         Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "tiktok", "--file", posts]), config, new StringWriter()));
 
-        Assert.Equal(3000, _broker.Count(Topics.MarketShopify));                       // source publisher
-        Assert.Equal(150, _broker.Count(Topics.DeadLettersMarket));                    // dead-letter publisher
-        Assert.Equal(3000, _broker.Count(Topics.SinkOrders));                          // privacy shield
+        Assert.Equal(3000, Broker.Count(Topics.MarketShopify));                       // source publisher
+        Assert.Equal(150, Broker.Count(Topics.DeadLettersMarket));                    // dead-letter publisher
+        Assert.Equal(3000, Broker.Count(Topics.SinkOrders));                          // privacy shield
         Assert.Equal(3000, DuckDbQuery.Scalar(duckdb, "select count(distinct ORDER_ID) from ORDERS"));
-        Assert.Equal(120, _broker.Count(Topics.SinkVectors));                          // privacy shield, posts
-        Assert.Equal(120, _broker.Count(Topics.EnrichedVectors));                      // enricher
-        var embedded = _broker.ReadAll(Topics.EnrichedEmbeddings);                     // vector forwarder
+        Assert.Equal(120, Broker.Count(Topics.SinkVectors));                          // privacy shield, posts
+        Assert.Equal(120, Broker.Count(Topics.EnrichedVectors));                      // enricher
+        var embedded = Broker.ReadAll(Topics.EnrichedEmbeddings);                     // vector forwarder
         Assert.Equal(120, embedded.Count);
         Assert.Equal(120, embedded.Select(m => Encoding.UTF8.GetString(m.Message.Key!)).Distinct().Count());
     }
@@ -67,10 +53,10 @@ public sealed class ProducerQueueFullTests : IDisposable
         var partitions = new Dictionary<string, int> { [topic] = TestConfig.CatalogPartitions()[topic] };
         var options = Microsoft.Extensions.Options.Options.Create(new KafkaOptions
         {
-            BootstrapServers = _broker.Bootstrap,
+            BootstrapServers = Broker.Bootstrap,
             Producer = new Dictionary<string, string> { ["queue.buffering.max.messages"] = "10" },
         });
-        using var cluster = new KafkaCluster(options, new ListLogger<KafkaCluster>());
+        using var cluster = new KafkaCluster(options, new FakeLogger<KafkaCluster>());
         using var kafka = new BenchKafka(new KafkaClientFactory(cluster, options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance), partitions);
         var start = kafka.PartitionsOf([topic]).ToDictionary(tp => tp, _ => 0L);
         var records = Enumerable.Range(0, 20_000)
@@ -80,7 +66,7 @@ public sealed class ProducerQueueFullTests : IDisposable
         kafka.ProduceAll(records, "queue full");
 
         kafka.AssertNothingLost("queue full", start);
-        var read = _broker.ReadAll(topic);
+        var read = Broker.ReadAll(topic);
         Assert.Equal(20_000, read.Count);
         Assert.Equal(20_000, read.Select(m => Encoding.UTF8.GetString(m.Message.Key!)).Distinct().Count());
     }

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Stages.ContextEnricher;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 

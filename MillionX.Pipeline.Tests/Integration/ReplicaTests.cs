@@ -1,8 +1,5 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MillionX.Pipeline.Tests.Integration;

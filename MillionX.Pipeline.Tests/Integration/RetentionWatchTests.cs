@@ -1,8 +1,7 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
@@ -17,8 +16,8 @@ public sealed class RetentionWatchTests
             BootstrapServers = broker.Bootstrap,
             Topics = TestConfig.CatalogPartitions().ToDictionary(t => t.Key, t => new TopicSpec { Partitions = t.Value }),
         });
-        using var cluster = new KafkaCluster(options, new ListLogger<KafkaCluster>());
-        var logger = new ListLogger<RetentionWatch>();
+        using var cluster = new KafkaCluster(options, new FakeLogger<KafkaCluster>());
+        var logger = new FakeLogger<RetentionWatch>();
         var watch = new RetentionWatch(cluster, new KafkaClientFactory(cluster, options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance), options, logger);
         var partition = new TopicPartition(Topics.DeadLettersWeather, 0);
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = broker.Bootstrap, GroupId = "watch" }).Build();
@@ -39,13 +38,13 @@ public sealed class RetentionWatchTests
 
         watch.Check(consumer, [partition]);
         Assert.True(watch.DroppedTotal > 0, "the dropped messages were not detected");
-        Assert.Contains(logger.Lines, l => l.Level == LogLevel.Error && l.Message.Contains("DATA LOSS", StringComparison.Ordinal));
+        Assert.Contains(logger.Collector.GetSnapshot(), l => l.Level == LogLevel.Error && l.Message.Contains("DATA LOSS", StringComparison.Ordinal));
 
         // Reported once, not again on the next check.
         var before = watch.DroppedTotal;
-        var errors = logger.Lines.Count(l => l.Level == LogLevel.Error);
+        var errors = logger.Collector.GetSnapshot().Count(l => l.Level == LogLevel.Error);
         watch.Check(consumer, [partition]);
         Assert.Equal(before, watch.DroppedTotal);
-        Assert.Equal(errors, logger.Lines.Count(l => l.Level == LogLevel.Error));
+        Assert.Equal(errors, logger.Collector.GetSnapshot().Count(l => l.Level == LogLevel.Error));
     }
 }

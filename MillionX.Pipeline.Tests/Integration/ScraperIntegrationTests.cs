@@ -1,12 +1,5 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Stages.SocialScrapers;
-using MillionX.Pipeline.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
@@ -14,9 +7,8 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// The real scraper stages, in the host, with Debian's Chromium against local fixture sites, publishing to the embedded
 /// broker. One class so the browser tests run one after another (2 cores).
 /// </summary>
-public sealed class ScraperIntegrationTests : IAsyncLifetime
+public sealed class ScraperIntegrationTests : BrokerTest, IAsyncLifetime
 {
-    private readonly TestBroker _broker = new();
     private FakeSocialSite _site = null!;
 
     public async Task InitializeAsync()
@@ -25,15 +17,11 @@ public sealed class ScraperIntegrationTests : IAsyncLifetime
         _site = await FakeSocialSite.StartAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        await _site.DisposeAsync();
-        _broker.Dispose();
-    }
+    public async Task DisposeAsync() => await _site.DisposeAsync();
 
     private Dictionary<string, string?> Config(params string[] keywords)
     {
-        var c = _broker.Config()
+        var c = Broker.Config()
             .With("Sources:Once", "true")
             .With("Sources:Checkpoints:Directory", Path.Combine(Path.GetTempPath(), "millionx-tests", Guid.NewGuid().ToString("N")))
             .With("Sources:Resilience:MaxRetries", "1")
@@ -63,11 +51,11 @@ public sealed class ScraperIntegrationTests : IAsyncLifetime
         return result;
     }
 
-    private Dictionary<string, SocialPost> Posts(string topic) => _broker.ReadAll(topic)
+    private Dictionary<string, SocialPost> Posts(string topic) => Broker.ReadAll(topic)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.SocialPost)!)
         .ToDictionary(p => p.PostId);
 
-    private List<DeadLetterEnvelope> DeadLetters() => _broker.ReadAll(Topics.DeadLettersSocial)
+    private List<DeadLetterEnvelope> DeadLetters() => Broker.ReadAll(Topics.DeadLettersSocial)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!)
         .ToList();
 

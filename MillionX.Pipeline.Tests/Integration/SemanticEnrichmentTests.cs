@@ -1,6 +1,4 @@
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Stages.ContextEnricher;
-using MillionX.Pipeline.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 

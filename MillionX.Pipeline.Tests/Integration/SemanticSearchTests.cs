@@ -1,6 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MillionX.Pipeline.Tests.Integration;
@@ -10,17 +7,8 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// (ingest, privacy shield, enricher, embedding with the real all-MiniLM-L6-v2 int8, DuckDB vector store), then
 /// `search` with queries whose best post is known: each must come first.
 /// </summary>
-public sealed class SemanticSearchTests(ITestOutputHelper output) : IDisposable
+public sealed class SemanticSearchTests(ITestOutputHelper output) : BrokerTest
 {
-    private readonly TestBroker _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("semantic-").FullName;
-
-    public void Dispose()
-    {
-        _broker.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     /// <summary>Post id and text, as sellers post them.</summary>
     public static readonly (string Id, string Text)[] Corpus =
     [
@@ -76,8 +64,8 @@ public sealed class SemanticSearchTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Search_CommerceQueries_FindEachQuerysPostFirst()
     {
-        var config = _broker.Config();
-        var posts = Path.Combine(_dir, "posts.jsonl");
+        var config = Broker.Config();
+        var posts = Path.Combine(TempDir, "posts.jsonl");
         await File.WriteAllLinesAsync(posts, Corpus.Select(Post));
         Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "tiktok", "--file", posts, "--profile", "stream"]), config, new StringWriter()));
         Assert.Equal(Corpus.Length, DuckDbQuery.Scalar(config["Warehouse:DuckDb:Path"]!, "select count(*) from POST_VECTORS"));

@@ -1,43 +1,25 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.ShopifySync;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>The shopify-sync stage in the real host (--role shopify-sync, --once) against the fake GraphQL Admin API and the embedded broker.</summary>
-public sealed class ShopifySyncTests : IDisposable
+public sealed class ShopifySyncTests : BrokerTest
 {
     // Whole minutes, hours in the past: inside the 7-day first lookback and before the 1-minute settle delay.
     private static readonly DateTimeOffset Base = ShopifyQueries.TruncateToSeconds(DateTimeOffset.UtcNow.AddHours(-3));
 
-    private readonly TestBroker _broker = new();
-    private readonly string _checkpoints = Path.Combine(Path.GetTempPath(), "millionx-tests", "shopify-" + Guid.NewGuid().ToString("N"));
+    private string Checkpoints => Path.Combine(TempDir, "checkpoints");
 
-    public void Dispose()
-    {
-        _broker.Dispose();
-        if (Directory.Exists(_checkpoints))
-        {
-            Directory.Delete(_checkpoints, recursive: true);
-        }
-    }
-
-    private Dictionary<string, string?> Config(FakeShopify shop) => _broker.Config()
+    private Dictionary<string, string?> Config(FakeShopify shop) => Broker.Config()
         .With("Stages:shopify-sync:ShopDomain", shop.Url.ToString())
         .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
         .With("Stages:shopify-sync:AccessToken", FakeShopify.Token)
         .With("Stages:shopify-sync:PageSize", "15")
         .With("Stages:shopify-sync:LineItemsPerOrder", "2")
         .With("Sources:Once", "true")
-        .With("Sources:Checkpoints:Directory", _checkpoints)
+        .With("Sources:Checkpoints:Directory", Checkpoints)
         .With("Sources:Resilience:RetryDelay", "00:00:00.010")
         .With("Sources:Resilience:AttemptTimeout", "00:00:10");
 
@@ -54,9 +36,9 @@ public sealed class ShopifySyncTests : IDisposable
     }
 
     private Task<string?> Checkpoint(FakeShopify shop) =>
-        new FileCheckpointStore(_checkpoints).GetAsync(ShopifySyncStage.CheckpointKey(shop.Host), CancellationToken.None);
+        new FileCheckpointStore(Checkpoints).GetAsync(ShopifySyncStage.CheckpointKey(shop.Host), CancellationToken.None);
 
-    private List<(string Key, MarketOrder Order)> Records() => _broker.ReadAll(Topics.MarketShopify)
+    private List<(string Key, MarketOrder Order)> Records() => Broker.ReadAll(Topics.MarketShopify)
         .Select(m => (Encoding.UTF8.GetString(m.Message.Key!), JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.MarketOrder)!))
         .ToList();
 
@@ -75,8 +57,8 @@ public sealed class ShopifySyncTests : IDisposable
         Assert.Equal(StageState.Stopped, status.State);
         Assert.Empty(shop.Violations);
         Assert.Equal(92, Lines(orders));
-        Assert.Equal(92, _broker.Count(Topics.MarketShopify));
-        Assert.Equal(0, _broker.Count(Topics.DeadLettersMarket));
+        Assert.Equal(92, Broker.Count(Topics.MarketShopify));
+        Assert.Equal(0, Broker.Count(Topics.DeadLettersMarket));
 
         var records = Records();
         Assert.All(records, r => Assert.Equal(r.Order.OrderId, r.Key));
@@ -127,7 +109,7 @@ public sealed class ShopifySyncTests : IDisposable
         Assert.Empty(shop.Violations);
         var secondRun = shop.Requests.Skip(firstRunRequests).Where(r => r.Operation == "orders").ToList();
         Assert.StartsWith($"updated_at:>'{firstWatermark}' AND updated_at:<='", Assert.Single(secondRun).Search, StringComparison.Ordinal);
-        Assert.Equal(92 + Lines(added) + updated.Lines.Count, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(92 + Lines(added) + updated.Lines.Count, Broker.Count(Topics.MarketShopify));
         var again = Records().Where(r => r.Key == "1001").Select(r => r.Order.OrderStatus).ToList();
         Assert.Equal(2 * updated.Lines.Count, again.Count);
         Assert.Contains("fulfilled", again);
@@ -152,7 +134,7 @@ public sealed class ShopifySyncTests : IDisposable
         Assert.All(requests.Take(3), r => Assert.Null(r.After));
         Assert.True(requests[1].At - requests[0].At >= TimeSpan.FromMilliseconds(140), $"waited {requests[1].At - requests[0].At}");
         Assert.True(requests[2].At - requests[1].At >= TimeSpan.FromMilliseconds(140), $"waited {requests[2].At - requests[1].At}");
-        Assert.Equal(Lines(orders), _broker.Count(Topics.MarketShopify));
+        Assert.Equal(Lines(orders), Broker.Count(Topics.MarketShopify));
     }
 
     [Fact]
@@ -169,7 +151,7 @@ public sealed class ShopifySyncTests : IDisposable
         Assert.Empty(shop.Violations);
         Assert.DoesNotContain(shop.Requests, r => r.Throttled);
         Assert.Equal(3 + orders.Count(o => o.Lines.Count > 2), shop.Requests.Count);
-        Assert.Equal(Lines(orders), _broker.Count(Topics.MarketShopify));
+        Assert.Equal(Lines(orders), Broker.Count(Topics.MarketShopify));
     }
 
     [Fact]
@@ -184,7 +166,7 @@ public sealed class ShopifySyncTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Equal([500, 429, 503, 200], shop.Requests.Take(4).Select(r => r.Answer));
-        Assert.Equal(Lines(orders), _broker.Count(Topics.MarketShopify));
+        Assert.Equal(Lines(orders), Broker.Count(Topics.MarketShopify));
     }
 
     [Fact]
@@ -199,7 +181,7 @@ public sealed class ShopifySyncTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Equal([0, 200], shop.Requests.Take(2).Select(r => r.Answer));
-        Assert.Equal(Lines(orders), _broker.Count(Topics.MarketShopify));
+        Assert.Equal(Lines(orders), Broker.Count(Topics.MarketShopify));
         Assert.Equal(ShopifyQueries.Format(orders.Max(o => o.UpdatedAt)), await Checkpoint(shop));
     }
 
@@ -214,7 +196,7 @@ public sealed class ShopifySyncTests : IDisposable
 
         Assert.Equal(1, exit);
         Assert.Equal(3, shop.Requests.Count);
-        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(0, Broker.Count(Topics.MarketShopify));
         Assert.Null(await Checkpoint(shop));
     }
 
@@ -230,7 +212,7 @@ public sealed class ShopifySyncTests : IDisposable
         Assert.Equal(StageState.Failed, status.State);
         Assert.Contains("401", status.Error, StringComparison.Ordinal);
         Assert.Contains(ShopifyOptions.AccessTokenEnvironmentVariable, status.Error, StringComparison.Ordinal);
-        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(0, Broker.Count(Topics.MarketShopify));
         Assert.Null(await Checkpoint(shop));
     }
 

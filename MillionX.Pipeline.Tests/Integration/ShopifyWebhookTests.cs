@@ -1,22 +1,12 @@
-using System.Globalization;
 using System.Net;
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Stages.ShopifySync;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>POST /webhooks/shopify/orders-create on the host's HTTP port, with the shopify-sync role running against the fake.</summary>
-public sealed class ShopifyWebhookTests : IAsyncLifetime
+public sealed class ShopifyWebhookTests : BrokerTest, IAsyncLifetime
 {
-    private readonly TestBroker _broker = new();
     private FakeShopify _shop = null!;
     private IHost? _host;
     private HttpClient _http = null!;
@@ -33,14 +23,12 @@ public sealed class ShopifyWebhookTests : IAsyncLifetime
         }
 
         await _shop.DisposeAsync();
-        _broker.Dispose();
     }
 
     private async Task StartAsync(params (string Key, string Value)[] extra)
     {
-        var config = _broker.Config()
-            .With("Observability:Http:Enabled", "true")
-            .With("Observability:Http:Urls", "http://127.0.0.1:0")
+        var config = Broker.Config()
+            .WithHttpEndpoint()
             .With("Stages:shopify-sync:ShopDomain", _shop.Url.ToString())
             .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
             .With("Stages:shopify-sync:AccessToken", FakeShopify.Token)
@@ -78,7 +66,7 @@ public sealed class ShopifyWebhookTests : IAsyncLifetime
 
     private static string Sign(byte[] body, string secret = FakeShopify.WebhookSecret) => ShopifyWebhookSignature.Compute(body, secret);
 
-    private List<MarketOrder> Records() => _broker.ReadAll(Topics.MarketShopify)
+    private List<MarketOrder> Records() => Broker.ReadAll(Topics.MarketShopify)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.MarketOrder)!).ToList();
 
     [Fact]
@@ -91,7 +79,7 @@ public sealed class ShopifyWebhookTests : IAsyncLifetime
         using var response = await PostAsync(body, Sign(body));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(4, _broker.Count(Topics.MarketShopify)); // acknowledged before the 200, so already there
+        Assert.Equal(4, Broker.Count(Topics.MarketShopify)); // acknowledged before the 200, so already there
         var records = Records();
         Assert.All(records, r =>
         {
@@ -103,7 +91,7 @@ public sealed class ShopifyWebhookTests : IAsyncLifetime
         Assert.Equal(
             order.Lines.Select(l => l.ProductId?.ToString(CultureInfo.InvariantCulture) ?? "sku:" + l.Sku).Order(),
             records.Select(r => r.ProductId).Order());
-        Assert.Equal(0, _broker.Count(Topics.DeadLettersMarket));
+        Assert.Equal(0, Broker.Count(Topics.DeadLettersMarket));
     }
 
     [Fact]
@@ -119,8 +107,8 @@ public sealed class ShopifyWebhookTests : IAsyncLifetime
         using var garbage = await PostAsync(body, "bm90IGEgc2lnbmF0dXJl");
 
         Assert.All([wrongSecret, missing, bodyChanged, garbage], r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
-        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
-        Assert.Equal(0, _broker.Count(Topics.DeadLettersMarket));
+        Assert.Equal(0, Broker.Count(Topics.MarketShopify));
+        Assert.Equal(0, Broker.Count(Topics.DeadLettersMarket));
     }
 
     [Fact]
@@ -136,7 +124,7 @@ public sealed class ShopifyWebhookTests : IAsyncLifetime
         var concurrent = await Task.WhenAll(PostAsync(b, Sign(b), webhookId: "wh-b"), PostAsync(b, Sign(b), webhookId: "wh-b"));
 
         Assert.All([first, retry, .. concurrent], r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        Assert.Equal(3 + 2, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(3 + 2, Broker.Count(Topics.MarketShopify));
         Assert.Equal(3, Records().Count(r => r.OrderId == "3001"));
         foreach (var r in concurrent)
         {
@@ -153,8 +141,8 @@ public sealed class ShopifyWebhookTests : IAsyncLifetime
         using var response = await PostAsync(body, Sign(body));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
-        Assert.Equal(1, _broker.Count(Topics.DeadLettersMarket));
+        Assert.Equal(0, Broker.Count(Topics.MarketShopify));
+        Assert.Equal(1, Broker.Count(Topics.DeadLettersMarket));
     }
 
     [Fact]
@@ -172,7 +160,7 @@ public sealed class ShopifyWebhookTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, otherShop.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, otherTopic.StatusCode);
-        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(0, Broker.Count(Topics.MarketShopify));
     }
 
     [Fact]
@@ -184,6 +172,6 @@ public sealed class ShopifyWebhookTests : IAsyncLifetime
         using var response = await PostAsync(body, Sign(body, ""));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal(0, _broker.Count(Topics.MarketShopify));
+        Assert.Equal(0, Broker.Count(Topics.MarketShopify));
     }
 }

@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
-using MillionX.Pipeline.Tests.Support;
-using MillionX.Pipeline.Warehouse;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using MillionX.Pipeline.Warehouse.Snowflake;
+using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
@@ -243,7 +243,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     [Fact]
     public async Task ExecuteAsync_ClockAdvances_ReusesJwtWhileValidAndRenewsNearExpiry()
     {
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var server = await FakeSnowflake.StartAsync(_key.ExportSubjectPublicKeyInfo(), QualifiedUser, clock);
         var options = Options();
         options.AccountUrl = server.Url.ToString();
@@ -595,7 +595,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         var jwt = SnowflakeJwt.From(options, clock ?? TimeProvider.System);
         _disposables.Add(http);
         _disposables.Add(jwt);
-        return new SnowflakeSqlApiClient(http, options, jwt, clock ?? TimeProvider.System, new ListLogger<SnowflakeSqlApiClient>());
+        return new SnowflakeSqlApiClient(http, options, jwt, clock ?? TimeProvider.System, new FakeLogger<SnowflakeSqlApiClient>());
     }
 
     private SnowflakeWarehouseWriter Writer(SnowflakeOptions options) => new(

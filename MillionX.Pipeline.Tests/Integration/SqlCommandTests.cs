@@ -1,30 +1,18 @@
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Tests.Support;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
-public sealed class SqlCommandTests : IDisposable
+public sealed class SqlCommandTests : BrokerTest
 {
-    private readonly TestBroker _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("sql-").FullName;
-
-    public void Dispose()
-    {
-        _broker.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public async Task Sql_AfterWeatherIngest_PrintsTableAndJsonLines()
     {
-        var file = Path.Combine(_dir, "weather.jsonl");
+        var file = Path.Combine(TempDir, "weather.jsonl");
         await File.WriteAllLinesAsync(file,
         [
             "{\"city\":\"Dhaka\",\"temperature\":41.5,\"condition\":\"Haze\",\"humidity\":40,\"wind_speed\":3,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
             "{\"city\":\"Sylhet\",\"temperature\":24,\"condition\":\"Clear\",\"humidity\":70,\"wind_speed\":2,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
             "{\"city\":\"Sylhet\",\"temperature\":24,\"condition\":\"Clear\",\"humidity\":70,\"wind_speed\":2,\"timestamp\":\"2026-11-20T10:00:00Z\"}",
         ]);
-        var config = _broker.Config();
+        var config = Broker.Config();
         Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "weather", "--file", file, "--profile", "sinks"]), config, new StringWriter()));
 
         var table = new StringWriter();
@@ -42,13 +30,13 @@ public sealed class SqlCommandTests : IDisposable
             json.ToString().Replace("\r", "", StringComparison.Ordinal));
 
         // The query reads the warehouse and nothing else: no files, no COPY out, no ATTACH, and it cannot switch that back on.
-        var secret = Path.Combine(_dir, "secret.csv");
+        var secret = Path.Combine(TempDir, "secret.csv");
         await File.WriteAllTextAsync(secret, "k,v\nkey,hunter2\n");
         foreach (var escape in new[]
         {
             $"select * from read_csv('{secret}')",
-            $"copy (select * from WEATHER_LOGS) to '{Path.Combine(_dir, "out.csv")}'",
-            $"attach '{Path.Combine(_dir, "other.duckdb")}' as other",
+            $"copy (select * from WEATHER_LOGS) to '{Path.Combine(TempDir, "out.csv")}'",
+            $"attach '{Path.Combine(TempDir, "other.duckdb")}' as other",
             "set enable_external_access = true",
         })
         {
@@ -56,13 +44,13 @@ public sealed class SqlCommandTests : IDisposable
             Assert.StartsWith("Query failed:", refused.Message, StringComparison.Ordinal);
         }
 
-        Assert.False(File.Exists(Path.Combine(_dir, "out.csv")));
+        Assert.False(File.Exists(Path.Combine(TempDir, "out.csv")));
     }
 
     [Fact]
     public async Task Sql_BadQueryOrNoWarehouse_ClearError()
     {
-        var config = _broker.Config();
+        var config = Broker.Config();
         var missing = await Assert.ThrowsAsync<ArgumentException>(() => SqlCommand.RunAsync(CommandLine.Parse(["sql", "select 1"]), config));
         Assert.Contains("No warehouse at", missing.Message, StringComparison.Ordinal);
     }

@@ -1,16 +1,10 @@
 using System.Net;
-using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
 using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.SocialScrapers;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MillionX.Pipeline.Tests.Integration;
@@ -31,8 +25,7 @@ public sealed class StatusPageTests(ITestOutputHelper output)
         DebianPackages.Require("/usr/bin/chromium", "chromium");
         using var broker = new TestBroker();
         var config = broker.Config()
-            .With("Observability:Http:Enabled", "true")
-            .With("Observability:Http:Urls", "http://127.0.0.1:0")
+            .WithHttpEndpoint()
             .With("Stages:sample-source:RatePerSecond", "100")
             .With("Stages:sample-source:InvalidShare", "0.2");
         using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
@@ -133,8 +126,7 @@ public sealed class StatusPageTests(ITestOutputHelper output)
     {
         using var broker = new TestBroker();
         var config = broker.Config()
-            .With("Observability:Http:Enabled", "true")
-            .With("Observability:Http:Urls", "http://127.0.0.1:0");
+            .WithHttpEndpoint();
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "dlq-monitor"]), config);
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(Assert.Single(host.Services.GetRequiredService<HttpEndpoint>().Addresses)) };

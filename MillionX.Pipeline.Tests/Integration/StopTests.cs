@@ -1,8 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MillionX.Pipeline.Tests.Integration;

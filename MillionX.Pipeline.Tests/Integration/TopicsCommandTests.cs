@@ -1,8 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>
@@ -10,14 +5,10 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// (CreateTopics, DescribeConfigs), so creating a topic and reading retention are shown here only failing cleanly;
 /// the decisions themselves are unit-tested in <c>TopicPlanTests</c>.
 /// </summary>
-public sealed class TopicsCommandTests : IDisposable
+public sealed class TopicsCommandTests : BrokerTest
 {
-    private readonly TestBroker _broker = new();
-
-    public void Dispose() => _broker.Dispose();
-
     // Admin requests to the mock only time out: keep that short.
-    private Dictionary<string, string?> Config() => _broker.Config().With("Kafka:Provisioning:Timeout", "00:00:02");
+    private Dictionary<string, string?> Config() => Broker.Config().With("Kafka:Provisioning:Timeout", "00:00:02");
 
     private static async Task<(int Exit, JsonElement Json, string Errors)> Topics(Dictionary<string, string?> config, params string[] args)
     {
@@ -87,7 +78,7 @@ public sealed class TopicsCommandTests : IDisposable
         Assert.Equal("missing", Statuses(json)["source.social.youtube"]);
         // A partition mismatch is reported, never "fixed": the topic keeps its 2 partitions.
         Assert.Equal("partitions_differ", Statuses(json)[Kafka.Topics.Weather]);
-        using var probe = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = _broker.Bootstrap }).Build();
+        using var probe = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = Broker.Bootstrap }).Build();
         Assert.Equal(2, probe.GetMetadata(Kafka.Topics.Weather, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Count);
     }
 

@@ -1,11 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using MillionX.Pipeline.Commands;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 
@@ -34,11 +30,8 @@ public sealed class TracingTests
         using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
         await host.StartAsync();
 
-        Activity? embedded = null;
-        Assert.True(await TestConfig.Eventually(
-            () => (embedded = spans.Snapshot().FirstOrDefault(a => a.DisplayName == "process embedding-service"
-                && (a.GetTagItem("messaging.consumer.group.name") as string)?.StartsWith(prefix, StringComparison.Ordinal) == true)) is not null,
-            TimeSpan.FromSeconds(40)), "no embedding-service span was exported");
+        var embedded = await FirstSpanAsync(spans, "process embedding-service", prefix, _ => true);
+        Assert.True(embedded is not null, "no embedding-service span was exported");
 
         var names = Ancestry(spans, embedded!);
         Assert.Equal(Chain, names.Take(Chain.Length));
@@ -74,17 +67,28 @@ public sealed class TracingTests
         using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
         await host.StartAsync();
 
-        Activity? landed = null;
-        Assert.True(await TestConfig.Eventually(
-            () => (landed = spans.Snapshot().FirstOrDefault(a => a.DisplayName == "process vector-sink"
-                && (a.GetTagItem("messaging.consumer.group.name") as string)?.StartsWith(prefix, StringComparison.Ordinal) == true
-                && a.ParentSpanId != default)) is not null,
-            TimeSpan.FromSeconds(40)), "no vector-sink span with a parent was exported");
+        var landed = await FirstSpanAsync(spans, "process vector-sink", prefix, a => a.ParentSpanId != default);
+        Assert.True(landed is not null, "no vector-sink span with a parent was exported");
 
         var names = Ancestry(spans, landed!);
         Assert.Equal(["process vector-sink", "send enriched.embeddings", .. Chain], names.Take(Chain.Length + 2));
         Assert.Matches("^send source\\.social\\.(tiktok|facebook)$", names[^1]);
         await host.StopAsync();
+    }
+
+    /// <summary>
+    /// Waits up to 40 s for an exported span named <paramref name="name"/> of a consumer group of this test
+    /// (<paramref name="prefix"/>) that also satisfies <paramref name="and"/>; null when none came.
+    /// </summary>
+    private static async Task<Activity?> FirstSpanAsync(LockedList<Activity> spans, string name, string prefix, Func<Activity, bool> and)
+    {
+        Activity? found = null;
+        await TestConfig.Eventually(
+            () => (found = spans.Snapshot().FirstOrDefault(a => a.DisplayName == name
+                && (a.GetTagItem("messaging.consumer.group.name") as string)?.StartsWith(prefix, StringComparison.Ordinal) == true
+                && and(a))) is not null,
+            TimeSpan.FromSeconds(40));
+        return found;
     }
 
     /// <summary>Names from <paramref name="leaf"/> up its parents; every hop must be an exported span of the same trace.</summary>

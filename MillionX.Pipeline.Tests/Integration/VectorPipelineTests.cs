@@ -1,21 +1,8 @@
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Tests.Support;
-
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>Posts through privacy shield, enricher and embedding (the real all-MiniLM-L6-v2, int8) into the DuckDB vector store, then search.</summary>
-public sealed class VectorPipelineTests : IDisposable
+public sealed class VectorPipelineTests : BrokerTest
 {
-    private readonly TestBroker _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("vectors-").FullName;
-
-    public void Dispose()
-    {
-        _broker.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     private static readonly string[] Texts =
     [
         "Eid er notun shari collection, Dhaka delivery free", "Leather juta 20% off shudhu ajke", "Ladies bag er dam koto?",
@@ -31,9 +18,9 @@ public sealed class VectorPipelineTests : IDisposable
     [Fact]
     public async Task IngestPosts_EveryAcceptedPostHasOneVector_ReplayKeepsCount_SearchFindsExactText()
     {
-        var config = _broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00");
+        var config = Broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00");
         var duckdb = config["Warehouse:DuckDb:Path"]!;
-        var orders = Path.Combine(_dir, "orders.jsonl");
+        var orders = Path.Combine(TempDir, "orders.jsonl");
         await File.WriteAllLinesAsync(orders,
         [
             "{\"platform\":\"daraz\",\"order_id\":\"D-1\",\"merchant_id\":\"M\",\"product_id\":\"P-1\",\"product_name\":\"Jamdani Shari\",\"quantity\":1,\"price\":4500,\"order_status\":\"paid\",\"timestamp\":\"2026-11-20T10:00:00Z\"}",
@@ -41,12 +28,12 @@ public sealed class VectorPipelineTests : IDisposable
         ]);
         Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "daraz", "--file", orders, "--profile", "stream"]), config, new StringWriter()));
 
-        var posts = Path.Combine(_dir, "posts.jsonl");
+        var posts = Path.Combine(TempDir, "posts.jsonl");
         var lines = Enumerable.Range(0, 120).Select(Post).ToList();
         lines.Add("{\"platform\":\"tiktok\",\"post_id\":\"bad-1\",\"content\":\"no author\",\"engagement_count\":1,\"timestamp\":\"2026-11-20T10:00:00Z\"}");
         lines.Add("{\"platform\":\"tiktok\",\"post_id\":\"bad-2\",\"author_username\":\"x\",\"content\":\"a b\",\"engagement_count\":1,\"timestamp\":\"2026-11-20T10:00:00Z\"}");
         await File.WriteAllLinesAsync(posts, lines);
-        var summaryPath = Path.Combine(_dir, "summary.json");
+        var summaryPath = Path.Combine(TempDir, "summary.json");
 
         // The file mixes platforms, so ingest it as tiktok: facebook lines are dead-lettered as platform_mismatch.
         Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "tiktok", "--file", posts, "--profile", "stream", "--summary-json", summaryPath]), config, new StringWriter()));

@@ -1,9 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
@@ -11,17 +6,8 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// embedding-service with Output = kafka hands vectors to the vector-sink role over enriched.embeddings; the sink
 /// loads them into the DuckDB vector store once each, and dead-letters what is not a vector.
 /// </summary>
-public sealed class VectorSinkTests : IDisposable
+public sealed class VectorSinkTests : BrokerTest
 {
-    private readonly TestBroker _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("vector-sink-").FullName;
-
-    public void Dispose()
-    {
-        _broker.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     private static string Post(int i) =>
         $"{{\"platform\":\"tiktok\",\"post_id\":\"{9100 + i}\",\"author_username\":\"seller_{i % 5}\","
         + $"\"content\":{JsonSerializer.Serialize($"Notun collection {i}: panjabi, shari ar juta, call 017{i % 10}1234567")},"
@@ -30,13 +16,13 @@ public sealed class VectorSinkTests : IDisposable
     [Fact]
     public async Task SplitRoles_EveryPostLandsOnceThroughTheTopic_AndAForgedMessageIsDeadLettered()
     {
-        var config = _broker.Config()
+        var config = Broker.Config()
             .With("Stages:embedding-service:Output", "kafka")
             .With("Stages:vector-sink:Enabled", "true");
         var duckdb = config["Warehouse:DuckDb:Path"]!;
 
         // Something that is not an embedded vector on the sink's topic: dead-lettered with its reason, nothing stops.
-        using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = _broker.Bootstrap }).Build())
+        using (var producer = new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig { BootstrapServers = Broker.Bootstrap }).Build())
         {
             await producer.ProduceAsync(Topics.EnrichedEmbeddings, new Message<byte[]?, byte[]>
             {
@@ -45,9 +31,9 @@ public sealed class VectorSinkTests : IDisposable
             });
         }
 
-        var posts = Path.Combine(_dir, "posts.jsonl");
+        var posts = Path.Combine(TempDir, "posts.jsonl");
         await File.WriteAllLinesAsync(posts, Enumerable.Range(0, 40).Select(Post));
-        var summaryPath = Path.Combine(_dir, "summary.json");
+        var summaryPath = Path.Combine(TempDir, "summary.json");
         Assert.Equal(0, await IngestCommand.RunAsync(
             CommandLine.Parse(["ingest", "--source", "tiktok", "--file", posts, "--profile", "stream", "--summary-json", summaryPath]), config, new StringWriter()));
 
@@ -59,16 +45,16 @@ public sealed class VectorSinkTests : IDisposable
         }
 
         // The topic carried every post (keyed by post id), and the store holds each once, unit length, no raw phone.
-        var carried = _broker.ReadAll(Topics.EnrichedEmbeddings).Select(r => Encoding.UTF8.GetString(r.Message.Key!)).Where(k => k != "forged").ToList();
+        var carried = Broker.ReadAll(Topics.EnrichedEmbeddings).Select(r => Encoding.UTF8.GetString(r.Message.Key!)).Where(k => k != "forged").ToList();
         Assert.Equal(Enumerable.Range(0, 40).Select(i => $"{9100 + i}").Order(StringComparer.Ordinal), carried.Order(StringComparer.Ordinal));
-        Assert.All(_broker.ReadAll(Topics.EnrichedEmbeddings).Where(r => Encoding.UTF8.GetString(r.Message.Key!) != "forged"),
+        Assert.All(Broker.ReadAll(Topics.EnrichedEmbeddings).Where(r => Encoding.UTF8.GetString(r.Message.Key!) != "forged"),
             r => Assert.NotNull(PipelineHeaders.IngestedAtOf(r.Message.Headers)));
         Assert.Equal(40, DuckDbQuery.Scalar(duckdb, "select count(distinct POST_ID) from POST_VECTORS"));
         Assert.Equal(40, DuckDbQuery.Scalar(duckdb, "select count(*) from POST_VECTORS"));
         Assert.Equal(0, DuckDbQuery.Scalar(duckdb, "select count(*) from POST_VECTORS where abs(list_sum(list_transform(VECTOR::FLOAT[], x -> x * x)) - 1) > 1e-3"));
         Assert.Equal(0, DuckDbQuery.Scalar(duckdb, "select count(*) from POST_VECTORS where CONTENT like '%1234567%'"));
 
-        var dead = _broker.ReadAll(Topics.DeadLettersSocial).Select(r => JsonDocument.Parse(r.Message.Value).RootElement).ToList();
+        var dead = Broker.ReadAll(Topics.DeadLettersSocial).Select(r => JsonDocument.Parse(r.Message.Value).RootElement).ToList();
         var forged = Assert.Single(dead, d => d.GetProperty("source_topic").GetString() == Topics.EnrichedEmbeddings);
         Assert.Equal("vector-sink", forged.GetProperty("stage").GetString());
         Assert.Equal("missing_field", forged.GetProperty("reason").GetString());

@@ -1,21 +1,14 @@
-using System.Text.Json;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Stages.WeatherSource;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>The weather stage through the real host, against the fake OpenWeatherMap and the embedded broker.</summary>
-public sealed class WeatherSourceTests : IAsyncLifetime
+public sealed class WeatherSourceTests : BrokerTest, IAsyncLifetime
 {
     private const string ApiKey = "owm-test-key-0123456789abcdef";
     private static readonly DateTimeOffset Dt = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
 
-    private readonly TestBroker _broker = new();
     private FakeOpenWeather _owm = null!;
 
     public async Task InitializeAsync()
@@ -28,13 +21,9 @@ public sealed class WeatherSourceTests : IAsyncLifetime
         _owm.Set("Rajshahi", new FakeCityWeather(12, 55, 16.4, "Haze", "haze", Dt));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _owm.DisposeAsync();
-        _broker.Dispose();
-    }
+    public async Task DisposeAsync() => await _owm.DisposeAsync();
 
-    private Dictionary<string, string?> Config(string attemptTimeout = "00:00:10") => _broker.Config()
+    private Dictionary<string, string?> Config(string attemptTimeout = "00:00:10") => Broker.Config()
         .With("Stages:weather:BaseUrl", _owm.Url)
         .With("Stages:weather:ApiKey", ApiKey)
         .With("Sources:Resilience:RetryDelay", "00:00:00.010")
@@ -49,7 +38,7 @@ public sealed class WeatherSourceTests : IAsyncLifetime
         await host.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
-    private Dictionary<string, WeatherData> Published() => _broker.ReadAll(Topics.Weather)
+    private Dictionary<string, WeatherData> Published() => Broker.ReadAll(Topics.Weather)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.WeatherData)!)
         .ToDictionary(w => w.City);
 
@@ -69,7 +58,7 @@ public sealed class WeatherSourceTests : IAsyncLifetime
         Assert.True(weather["Khulna"].IsExtremeWeather);
         Assert.True(weather["Rajshahi"].IsExtremeWeather);
         Assert.False(weather["Sylhet"].IsExtremeWeather);
-        Assert.Equal(0, _broker.Count(Topics.DeadLettersWeather));
+        Assert.Equal(0, Broker.Count(Topics.DeadLettersWeather));
     }
 
     [Fact]
@@ -96,7 +85,7 @@ public sealed class WeatherSourceTests : IAsyncLifetime
         await RunOnceAsync(Config(attemptTimeout: "00:00:02"));
 
         Assert.Empty(_owm.Violations);
-        Assert.Equal(5, _broker.Count(Topics.Weather));
+        Assert.Equal(5, Broker.Count(Topics.Weather));
         Assert.Equal(5, Published().Count);
         Assert.Equal([429, 0, 200], _owm.Requests.Where(r => r.City == "Khulna").Select(r => r.Answer));
         Assert.Equal([503, 200], _owm.Requests.Where(r => r.City == "Dhaka").Select(r => r.Answer));

@@ -1,8 +1,8 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
-using MillionX.Pipeline.Tests.Support;
 using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Tests.Integration;
@@ -49,14 +49,14 @@ public sealed class WeaviateVectorStoreTests : IDisposable
         };
         fake.SeedClass(existing);
         var before = existing.ToJsonString();
-        var logger = new ListLogger<WeaviateVectorStore>();
+        var logger = new FakeLogger<WeaviateVectorStore>();
         await using var store = Store(fake.Url, logger: logger);
 
         await store.EnsureSchemaAsync(CancellationToken.None);
 
         Assert.Empty(fake.SchemaCreates);
         Assert.Equal(before, fake.Classes["SocialPost"].ToJsonString());
-        Assert.Contains(logger.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("matched_product_ids", StringComparison.Ordinal));
+        Assert.Contains(logger.Collector.GetSnapshot(), l => l.Level == LogLevel.Warning && l.Message.Contains("matched_product_ids", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -235,7 +235,7 @@ public sealed class WeaviateVectorStoreTests : IDisposable
     public async Task Requests_ApiKeySet_SendBearerHeaderOnEveryRequest()
     {
         await using var fake = await FakeWeaviate.StartAsync(apiKey: "secret-key");
-        var logger = new ListLogger<WeaviateVectorStore>();
+        var logger = new FakeLogger<WeaviateVectorStore>();
         await using var store = Store(fake.Url, apiKey: "secret-key", logger: logger);
         fake.FailNext(500);
 
@@ -243,7 +243,7 @@ public sealed class WeaviateVectorStoreTests : IDisposable
 
         Assert.True(fake.Requests.Count >= 5);
         Assert.All(fake.Requests, r => Assert.Equal("Bearer secret-key", r.Authorization));
-        Assert.DoesNotContain(logger.Lines, l => l.Message.Contains("secret-key", StringComparison.Ordinal));
+        Assert.DoesNotContain(logger.Collector.GetSnapshot(), l => l.Message.Contains("secret-key", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -367,7 +367,7 @@ public sealed class WeaviateVectorStoreTests : IDisposable
         return store;
     }
 
-    private WeaviateVectorStore Store(string url, string? apiKey = null, int maxAttempts = 5, TimeSpan? httpTimeout = null, ListLogger<WeaviateVectorStore>? logger = null) =>
+    private WeaviateVectorStore Store(string url, string? apiKey = null, int maxAttempts = 5, TimeSpan? httpTimeout = null, FakeLogger<WeaviateVectorStore>? logger = null) =>
         new(_http, new WeaviateOptions
         {
             Url = url,
@@ -377,7 +377,7 @@ public sealed class WeaviateVectorStoreTests : IDisposable
             InitialBackoff = TimeSpan.FromMilliseconds(2),
             MaxBackoff = TimeSpan.FromMilliseconds(20),
             HttpTimeout = httpTimeout ?? TimeSpan.FromSeconds(5),
-        }, TimeProvider.System, logger ?? new ListLogger<WeaviateVectorStore>());
+        }, TimeProvider.System, logger ?? new FakeLogger<WeaviateVectorStore>());
 
     /// <summary>Posts with seeded random unit vectors (nearly orthogonal in 384 dimensions), alternating platforms.</summary>
     private static List<VectorRecord> Records(int count)

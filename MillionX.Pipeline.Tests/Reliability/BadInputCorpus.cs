@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Contracts;
-
 namespace MillionX.Pipeline.Tests.Reliability;
 
 /// <summary>The source a corpus line is ingested through.</summary>

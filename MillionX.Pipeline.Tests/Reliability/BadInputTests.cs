@@ -1,11 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Reliability;
 
@@ -14,17 +7,8 @@ namespace MillionX.Pipeline.Tests.Reliability;
 /// model, warehouse sink on DuckDB): each kind is dead-lettered with its reason or accepted and stored intact, nothing
 /// stops, and read = accepted + dead-lettered.
 /// </summary>
-public sealed class BadInputTests : IDisposable
+public sealed class BadInputTests : BrokerTest
 {
-    private readonly TestBroker _broker = new();
-    private readonly string _dir = Directory.CreateTempSubdirectory("bad-input-").FullName;
-
-    public void Dispose()
-    {
-        _broker.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public void Corpus_HasAtLeast40NamedKinds_EachUniqueAndSingleLine()
     {
@@ -38,7 +22,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public async Task Corpus_ThroughThePipeline_EachKindDeadLetteredWithItsReasonOrAcceptedIntact()
     {
-        var config = _broker.Config()
+        var config = Broker.Config()
             .With("Stages:warehouse-sink:Enabled", "true")
             .With("Stages:context-enricher:MaxStaleness", "00:00:00");
         var duckdb = config["Warehouse:DuckDb:Path"]!;
@@ -54,9 +38,9 @@ public sealed class BadInputTests : IDisposable
                 CorpusSource.Shopify => ("shopify", Topics.MarketShopify, Topics.DeadLettersMarket),
                 _ => ("weather", Topics.Weather, Topics.DeadLettersWeather),
             };
-            var file = Path.Combine(_dir, $"{source}.jsonl");
+            var file = Path.Combine(TempDir, $"{source}.jsonl");
             await File.WriteAllBytesAsync(file, kinds.SelectMany(k => k.Bytes.Append((byte)'\n')).ToArray());
-            var summaryPath = Path.Combine(_dir, $"{source}.summary.json");
+            var summaryPath = Path.Combine(TempDir, $"{source}.summary.json");
             var output = new StringWriter();
 
             var exit = await IngestCommand.RunAsync(
@@ -73,7 +57,7 @@ public sealed class BadInputTests : IDisposable
             Assert.Equal(r, a + d);
             (read, accepted, deadLettered) = (read + r, accepted + a, deadLettered + d);
 
-            foreach (var record in _broker.ReadAll(dlq).Where(m => Header(m, DeadLetterHeaders.SourceTopic) == topic))
+            foreach (var record in Broker.ReadAll(dlq).Where(m => Header(m, DeadLetterHeaders.SourceTopic) == topic))
             {
                 var envelope = JsonSerializer.Deserialize(record.Message.Value, ContractJson.Default.DeadLetterEnvelope)!;
                 Assert.Equal("ingest", envelope.Stage);
@@ -91,7 +75,7 @@ public sealed class BadInputTests : IDisposable
         // Nothing dead-lettered downstream of the gate: what the gate accepted, every later stage accepted too.
         foreach (var dlq in new[] { Topics.DeadLettersSocial, Topics.DeadLettersMarket, Topics.DeadLettersWeather })
         {
-            Assert.All(_broker.ReadAll(dlq), m => Assert.Equal("ingest", Header(m, DeadLetterHeaders.Stage)));
+            Assert.All(Broker.ReadAll(dlq), m => Assert.Equal("ingest", Header(m, DeadLetterHeaders.Stage)));
         }
 
         var vectors = Rows(duckdb, "select POST_ID, CONTENT from POST_VECTORS");

@@ -1,13 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 using static MillionX.Pipeline.Tests.Reliability.ReliabilitySupport;
 
@@ -37,7 +30,7 @@ public enum Outage
 /// outage (the group's committed offsets do not move), recovers by itself, and every record lands.
 /// </summary>
 [Collection(SerialReliabilityCollection.Name)]
-public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposable
+public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
 {
     private const string Account = "XY12345";
     private const string User = "LOADER";
@@ -52,9 +45,6 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
     private const int MaxRequestsDuringOutage = 40;
 
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
-    private readonly TestBroker _broker = new();
-
-    public void Dispose() => _broker.Dispose();
 
     [Theory]
     [InlineData(Outage.ServerError)]
@@ -69,26 +59,15 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         using var gate = new TcpGate(snowflake.Url);
         var prefix = $"t{Guid.NewGuid():N}-";
         var group = prefix + "warehouse-sink";
-        var config = _broker.Config(prefix)
-            .With("Warehouse:Writer", "snowflake")
-            .With("Warehouse:Snowflake:AccountUrl", gate.Url)
-            .With("Warehouse:Snowflake:Account", Account)
-            .With("Warehouse:Snowflake:User", User)
-            .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
-            .With("Warehouse:Snowflake:MaxAttempts", "2")
-            .With("Warehouse:Snowflake:InitialBackoff", "00:00:00.100")
-            .With("Warehouse:Snowflake:MaxBackoff", "00:00:00.400")
-            .With("Warehouse:Snowflake:PollInterval", "00:00:00.100")
+        var config = SnowflakeSinkConfig(prefix, gate.Url, key)
             .With("Warehouse:Snowflake:HttpTimeout", "00:00:01")
-            .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.200")
-            .With("Stages:warehouse-sink:RetryInitialDelay", "00:00:00.200")
             .With("Stages:warehouse-sink:RetryMaxDelay", "00:00:02");
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
         await host.StartAsync();
 
         ProduceOrders(0, 40);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
-        var committedBefore = Committed(_broker.Bootstrap, group, Topics.SinkOrders, 4);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
+        var committedBefore = Committed(Broker.Bootstrap, group, Topics.SinkOrders, 4);
         Assert.Equal(40, committedBefore);
 
         var requests = () => outage switch
@@ -105,13 +84,13 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
             _ => FakeReply.Hang(),
         });
         ProduceOrders(40, 60);
-        await HoldOutage(() => requests() > atStart, () => Committed(_broker.Bootstrap, group, Topics.SinkOrders, 4), committedBefore);
+        await HoldOutage(() => requests() > atStart, () => Committed(Broker.Bootstrap, group, Topics.SinkOrders, 4), committedBefore);
         var during = requests() - atStart;
         snowflake.Outage = null;
         gate.Accept();
         output.WriteLine($"{outage}: {during} {outage switch { Outage.Refused => "failed batches", Outage.Reset => "connections reset", _ => "requests" }} during {OutageLength.TotalSeconds:0} s of outage");
 
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
         Assert.InRange(during, 1, MaxRequestsDuringOutage);
         var landed = snowflake.Posts
             .Where(p => p.Answer == 200 && p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal))
@@ -139,29 +118,18 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         await using var snowflake = await FakeSnowflake.StartAsync(key.ExportSubjectPublicKeyInfo(), $"{Account}.{User}");
         var prefix = $"t{Guid.NewGuid():N}-";
         var group = prefix + "warehouse-sink";
-        var config = _broker.Config(prefix)
+        var config = SnowflakeSinkConfig(prefix, snowflake.Url.ToString(), key)
             .With("Kafka:MaxInFlightPerStage", "40")
             .With("Kafka:Consumer:max.poll.interval.ms", "10000")
             .With("Kafka:Consumer:session.timeout.ms", "6000")
-            .With("Warehouse:Writer", "snowflake")
-            .With("Warehouse:Snowflake:AccountUrl", snowflake.Url.ToString())
-            .With("Warehouse:Snowflake:Account", Account)
-            .With("Warehouse:Snowflake:User", User)
-            .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
-            .With("Warehouse:Snowflake:MaxAttempts", "2")
-            .With("Warehouse:Snowflake:InitialBackoff", "00:00:00.100")
-            .With("Warehouse:Snowflake:MaxBackoff", "00:00:00.400")
-            .With("Warehouse:Snowflake:PollInterval", "00:00:00.100")
             .With("Stages:warehouse-sink:MaxBatchRecords", "20")
-            .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.200")
-            .With("Stages:warehouse-sink:RetryInitialDelay", "00:00:00.200")
             .With("Stages:warehouse-sink:RetryMaxDelay", "00:00:01");
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
         var counters = host.Services.GetRequiredService<PipelineMetrics>().Stage("warehouse-sink");
         await host.StartAsync();
 
         ProduceOrders(0, 40);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
         var assignedBefore = counters.Assignments;
 
         snowflake.Outage = FakeReply.ServerError(500);
@@ -171,7 +139,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         Assert.True(counters.IsPaused, "resumed during the outage");
         snowflake.Outage = null;
 
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
         Assert.True(await TestConfig.Eventually(() => !counters.IsPaused, TimeSpan.FromSeconds(10)), "still paused after the outage");
         Assert.Equal(0, counters.Revocations);
         Assert.Equal(assignedBefore, counters.Assignments);
@@ -195,7 +163,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         using var gate = new TcpGate(new Uri(weaviate.Url));
         var prefix = $"t{Guid.NewGuid():N}-";
         var group = prefix + "embedding-service";
-        var config = _broker.Config(prefix)
+        var config = Broker.Config(prefix)
             .With("VectorStore:Store", "weaviate")
             .With("VectorStore:Weaviate:Url", gate.Url)
             .With("VectorStore:Weaviate:MaxAttempts", "2")
@@ -206,8 +174,8 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         await host.StartAsync();
 
         ProducePosts(0, 20);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.EnrichedVectors, 6), TimeSpan.FromSeconds(60)), "no vectors before the outage");
-        var committedBefore = Committed(_broker.Bootstrap, group, Topics.EnrichedVectors, 6);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.EnrichedVectors, 6), TimeSpan.FromSeconds(60)), "no vectors before the outage");
+        var committedBefore = Committed(Broker.Bootstrap, group, Topics.EnrichedVectors, 6);
         Assert.Equal(20, committedBefore);
 
         var batches = () => outage == Outage.Reset ? gate.Resets : weaviate.BatchRequests.Count;
@@ -225,13 +193,13 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         // first backoff; the bound is then the recovery itself plus the unchanged offsets.
         var refusedNoticed = Stopwatch.StartNew();
         await HoldOutage(outage == Outage.Refused ? () => refusedNoticed.Elapsed > TimeSpan.FromSeconds(1) : () => batches() > atStart,
-            () => Committed(_broker.Bootstrap, group, Topics.EnrichedVectors, 6), committedBefore);
+            () => Committed(Broker.Bootstrap, group, Topics.EnrichedVectors, 6), committedBefore);
         var during = batches() - atStart;
         weaviate.EndOutage();
         gate.Accept();
         output.WriteLine($"{outage}: {during} {(outage == Outage.Reset ? "connections reset" : "batch requests")} during {OutageLength.TotalSeconds:0} s of outage");
 
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.EnrichedVectors, 6), TimeSpan.FromSeconds(90)), "did not recover");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.EnrichedVectors, 6), TimeSpan.FromSeconds(90)), "did not recover");
         if (outage == Outage.Refused)
         {
             Assert.Equal(0, during);
@@ -254,7 +222,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         using var redis = new RedisServer();
         var prefix = $"t{Guid.NewGuid():N}-";
         var group = prefix + "context-enricher";
-        var config = _broker.Config(prefix)
+        var config = Broker.Config(prefix)
             .With("Stages:context-enricher:Store", "redis")
             .With("Stages:context-enricher:RedisConnection", redis.Connection)
             .With("Stages:context-enricher:RedisKeyPrefix", prefix)
@@ -263,7 +231,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
             .With("Stages:context-enricher:RetryMaxDelay", "00:00:01");
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config);
         await host.StartAsync();
-        Produce(_broker.Bootstrap, Topics.SinkOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        Produce(Broker.Bootstrap, Topics.SinkOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "daraz", OrderId = "O-1", MerchantId = "M", ProductId = "P-1", ProductName = "Jamdani Shari", Quantity = 1, Price = 4500,
             Currency = "BDT", OrderStatus = "paid", Timestamp = T0, HashKeyId = "k1",
@@ -273,27 +241,41 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         var enricher = host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>();
         Assert.True(await TestConfig.Eventually(() => enricher.Catalogue.Count == 1, TimeSpan.FromSeconds(30)), "the order never reached the catalogue");
         ProduceAnonymisedPosts(0, 10);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkVectors, 6), TimeSpan.FromSeconds(60)), "no posts before the outage");
-        var committedBefore = Committed(_broker.Bootstrap, group, Topics.SinkVectors, 6);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkVectors, 6), TimeSpan.FromSeconds(60)), "no posts before the outage");
+        var committedBefore = Committed(Broker.Bootstrap, group, Topics.SinkVectors, 6);
 
         var failures = () => (long)Metric("millionx_catalogue_store_failures_total");
         var atStart = failures();
         redis.Stop();
         ProduceAnonymisedPosts(10, 20);
-        await HoldOutage(() => failures() > atStart, () => Committed(_broker.Bootstrap, group, Topics.SinkVectors, 6), committedBefore);
+        await HoldOutage(() => failures() > atStart, () => Committed(Broker.Bootstrap, group, Topics.SinkVectors, 6), committedBefore);
         var during = failures() - atStart;
         redis.Start();
         output.WriteLine($"redis down: {during} retried store failures during {OutageLength.TotalSeconds:0} s");
 
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(_broker.Bootstrap, group, Topics.SinkVectors, 6), TimeSpan.FromSeconds(60)), "did not recover");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkVectors, 6), TimeSpan.FromSeconds(60)), "did not recover");
         Assert.InRange(during, 1, MaxRequestsDuringOutage);
-        var enriched = _broker.ReadAll(Topics.EnrichedVectors)
+        var enriched = Broker.ReadAll(Topics.EnrichedVectors)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.EnrichedPost)!)
             .GroupBy(p => p.PostId).ToDictionary(g => g.Key, g => g.Last());
         Assert.Equal(30, enriched.Count);
         Assert.All(Enumerable.Range(0, 30), i => Assert.Equal(["P-1"], enriched[$"OUT-{i}"].MatchedProductIds));
         await host.StopAsync();
     }
+
+    /// <summary>The warehouse sink writing to Snowflake at <paramref name="accountUrl"/> with short retries and backoffs.</summary>
+    private Dictionary<string, string?> SnowflakeSinkConfig(string prefix, string accountUrl, RSA key) => Broker.Config(prefix)
+        .With("Warehouse:Writer", "snowflake")
+        .With("Warehouse:Snowflake:AccountUrl", accountUrl)
+        .With("Warehouse:Snowflake:Account", Account)
+        .With("Warehouse:Snowflake:User", User)
+        .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
+        .With("Warehouse:Snowflake:MaxAttempts", "2")
+        .With("Warehouse:Snowflake:InitialBackoff", "00:00:00.100")
+        .With("Warehouse:Snowflake:MaxBackoff", "00:00:00.400")
+        .With("Warehouse:Snowflake:PollInterval", "00:00:00.100")
+        .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.200")
+        .With("Stages:warehouse-sink:RetryInitialDelay", "00:00:00.200");
 
     private static void Begin(Outage outage, TcpGate gate, Action startFakeOutage)
     {
@@ -328,21 +310,21 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(committedBefore, committed());
     }
 
-    private void ProduceOrders(int from, int count) => Produce(_broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(from, count).Select(i =>
+    private void ProduceOrders(int from, int count) => Produce(Broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(from, count).Select(i =>
         ($"OUT-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "shopify", OrderId = $"OUT-{i}", MerchantId = "M-1", ProductId = $"P-{i % 7}", ProductName = "Cotton Panjabi", Quantity = 1,
             Price = 1000 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
         }, ContractJson.Default.AnonymisedOrder))));
 
-    private void ProducePosts(int from, int count) => Produce(_broker.Bootstrap, Topics.EnrichedVectors, Enumerable.Range(from, count).Select(i =>
+    private void ProducePosts(int from, int count) => Produce(Broker.Bootstrap, Topics.EnrichedVectors, Enumerable.Range(from, count).Select(i =>
         ($"OUT-{i}", JsonSerializer.SerializeToUtf8Bytes(new EnrichedPost
         {
             Platform = "tiktok", PostId = $"OUT-{i}", AuthorUsernameHash = "k1_abc", Content = $"Eid er notun shari collection #{i}",
             EngagementCount = i, Timestamp = T0.AddMinutes(i), HashKeyId = "k1", EnrichedContent = $"Eid er notun shari collection #{i}",
         }, ContractJson.Default.EnrichedPost))));
 
-    private void ProduceAnonymisedPosts(int from, int count) => Produce(_broker.Bootstrap, Topics.SinkVectors, Enumerable.Range(from, count).Select(i =>
+    private void ProduceAnonymisedPosts(int from, int count) => Produce(Broker.Bootstrap, Topics.SinkVectors, Enumerable.Range(from, count).Select(i =>
         ($"OUT-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
         {
             Platform = "tiktok", PostId = $"OUT-{i}", AuthorUsernameHash = "k1_abc", Content = $"Notun shari collection eseche #{i}",

@@ -1,12 +1,4 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 using static MillionX.Pipeline.Tests.Reliability.ReliabilitySupport;
 
 namespace MillionX.Pipeline.Tests.Reliability;
@@ -15,12 +7,9 @@ namespace MillionX.Pipeline.Tests.Reliability;
 /// Topics can be written by anyone: hostile records put straight onto the topics behind the validation gate must be
 /// dead-lettered by the stage that reads them, and the stages must go on (the host keeps running, later records land).
 /// </summary>
-public sealed class DownstreamPoisonTests : IDisposable
+public sealed class DownstreamPoisonTests : BrokerTest
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
-    private readonly TestBroker _broker = new();
-
-    public void Dispose() => _broker.Dispose();
 
     /// <summary>Named poison values, the same for every topic.</summary>
     private static readonly (string Name, byte[] Value)[] Poison =
@@ -41,11 +30,11 @@ public sealed class DownstreamPoisonTests : IDisposable
     [Fact]
     public async Task PoisonOnEveryDownstreamTopic_DeadLetteredByTheReadingStage_StagesKeepRunningAndLaterRecordsLand()
     {
-        var config = _broker.Config().With("Stages:sample-source:Enabled", "false").With("Stages:context-enricher:MaxStaleness", "00:00:00");
+        var config = Broker.Config().With("Stages:sample-source:Enabled", "false").With("Stages:context-enricher:MaxStaleness", "00:00:00");
         var duckdb = config["Warehouse:DuckDb:Path"]!;
         foreach (var topic in new[] { Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors, Topics.Weather })
         {
-            Produce(_broker.Bootstrap, topic, Poison.Select(p => ("poison-" + p.Name, p.Value)));
+            Produce(Broker.Bootstrap, topic, Poison.Select(p => ("poison-" + p.Name, p.Value)));
         }
 
         using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
@@ -53,17 +42,17 @@ public sealed class DownstreamPoisonTests : IDisposable
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
         // After the poison: one good record per topic.
-        Produce(_broker.Bootstrap, Topics.SinkOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        Produce(Broker.Bootstrap, Topics.SinkOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "daraz", OrderId = "O-1", MerchantId = "M", ProductId = "P-1", ProductName = "Jamdani Shari", Quantity = 1, Price = 4500,
             Currency = "BDT", OrderStatus = "paid", Timestamp = T0, HashKeyId = "k1",
         }, ContractJson.Default.AnonymisedOrder))]);
-        Produce(_broker.Bootstrap, Topics.SinkVectors, [("good-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
+        Produce(Broker.Bootstrap, Topics.SinkVectors, [("good-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
         {
             Platform = "tiktok", PostId = "good-1", AuthorUsernameHash = "k1_abc", Content = "Notun shari collection eseche", EngagementCount = 3,
             Timestamp = T0, HashKeyId = "k1",
         }, ContractJson.Default.AnonymisedPost))]);
-        Produce(_broker.Bootstrap, Topics.Weather, [("Dhaka", "{\"city\":\"Dhaka\",\"temperature\":31.5,\"condition\":\"Haze\",\"humidity\":70,\"wind_speed\":3.2,\"timestamp\":\"2026-11-20T10:00:00Z\"}"u8.ToArray())]);
+        Produce(Broker.Bootstrap, Topics.Weather, [("Dhaka", "{\"city\":\"Dhaka\",\"temperature\":31.5,\"condition\":\"Haze\",\"humidity\":70,\"wind_speed\":3.2,\"timestamp\":\"2026-11-20T10:00:00Z\"}"u8.ToArray())]);
 
         var metrics = host.Services.GetRequiredService<Observability.PipelineMetrics>();
         Assert.True(await TestConfig.Eventually(() =>
@@ -103,14 +92,14 @@ public sealed class DownstreamPoisonTests : IDisposable
     [InlineData("1000000000000000000000", ReasonCodes.RejectedByStore)]
     public async Task OrderPriceTheWarehouseCannotHold_OnlyThatRowIsDeadLetteredAndTheBatchLands(string? maxPrice, string reason)
     {
-        var config = _broker.Config().With("Stages:warehouse-sink:DuckDbMaxBatchAge", "00:00:00.300");
+        var config = Broker.Config().With("Stages:warehouse-sink:DuckDbMaxBatchAge", "00:00:00.300");
         if (maxPrice is not null)
         {
             config = config.With("Validation:MaxPrice", maxPrice);
         }
 
         var duckdb = config["Warehouse:DuckDb:Path"]!;
-        Produce(_broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        Produce(Broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "shopify", OrderId = $"P-{i}", MerchantId = "M", ProductId = "SKU-1", ProductName = "Katan Shari", Quantity = 1,
             Price = i == 7 ? 1e20m : 2500 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
@@ -119,12 +108,12 @@ public sealed class DownstreamPoisonTests : IDisposable
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
         await host.StartAsync();
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(_broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.SinkOrders, TestConfig.CatalogPartitions()[Topics.SinkOrders]),
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.SinkOrders, TestConfig.CatalogPartitions()[Topics.SinkOrders]),
             TimeSpan.FromSeconds(60)), "the sink did not get past the poison row");
         Assert.False(stopping.IsCancellationRequested, "the poison row stopped the host");
         await host.StopAsync();
 
-        var letter = Assert.Single(_broker.ReadAll(Topics.DeadLettersMarket)
+        var letter = Assert.Single(Broker.ReadAll(Topics.DeadLettersMarket)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!));
         Assert.Equal(("P-7", reason, "warehouse-sink"), (letter.Key, letter.Reason, letter.Stage));
         Assert.Equal(Enumerable.Range(0, 20).Where(i => i != 7).Select(i => $"P-{i}").Order(StringComparer.Ordinal),
@@ -137,7 +126,7 @@ public sealed class DownstreamPoisonTests : IDisposable
     {
         using var key = System.Security.Cryptography.RSA.Create(2048);
         await using var snowflake = await FakeSnowflake.StartAsync(key.ExportSubjectPublicKeyInfo(), "XY12345.LOADER");
-        var config = _broker.Config()
+        var config = Broker.Config()
             .With("Validation:MaxPrice", "1000000000000000000000")
             .With("Warehouse:Writer", "snowflake")
             .With("Warehouse:Snowflake:AccountUrl", snowflake.Url.ToString())
@@ -145,7 +134,7 @@ public sealed class DownstreamPoisonTests : IDisposable
             .With("Warehouse:Snowflake:User", "LOADER")
             .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
             .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.300");
-        Produce(_broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        Produce(Broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "shopify", OrderId = $"P-{i}", MerchantId = "M", ProductId = "SKU-1", ProductName = "Katan Shari", Quantity = 1,
             Price = i == 7 ? 1e20m : 2500 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
@@ -154,12 +143,12 @@ public sealed class DownstreamPoisonTests : IDisposable
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
         await host.StartAsync();
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(_broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.SinkOrders, TestConfig.CatalogPartitions()[Topics.SinkOrders]),
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.SinkOrders, TestConfig.CatalogPartitions()[Topics.SinkOrders]),
             TimeSpan.FromSeconds(60)), "the sink did not get past the poison row");
         Assert.False(stopping.IsCancellationRequested, "the poison row stopped the host");
         await host.StopAsync();
 
-        var letter = Assert.Single(_broker.ReadAll(Topics.DeadLettersMarket)
+        var letter = Assert.Single(Broker.ReadAll(Topics.DeadLettersMarket)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!));
         Assert.Equal(("P-7", ReasonCodes.RejectedByStore), (letter.Key, letter.Reason));
         var merged = snowflake.Posts.Where(p => p.Answer == 200 && p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal))
@@ -175,9 +164,9 @@ public sealed class DownstreamPoisonTests : IDisposable
     [Fact]
     public async Task HugeLineOfAngleBracketsOnWeather_IsDeadLetteredEncryptedUnderTheSizeLimitAndTheSinkGoesOn()
     {
-        var config = _broker.Config().With("Stages:warehouse-sink:DuckDbMaxBatchAge", "00:00:00.300");
+        var config = Broker.Config().With("Stages:warehouse-sink:DuckDbMaxBatchAge", "00:00:00.300");
         var duckdb = config["Warehouse:DuckDb:Path"]!;
-        Produce(_broker.Bootstrap, Topics.Weather, [
+        Produce(Broker.Bootstrap, Topics.Weather, [
             ("hostile", Encoding.ASCII.GetBytes(new string('<', 200 * 1024))),
             ("Dhaka", "{\"city\":\"Dhaka\",\"temperature\":31.5,\"condition\":\"Haze\",\"humidity\":70,\"wind_speed\":3.2,\"timestamp\":\"2026-11-20T10:00:00Z\"}"u8.ToArray()),
         ]);
@@ -185,12 +174,12 @@ public sealed class DownstreamPoisonTests : IDisposable
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
         await host.StartAsync();
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(_broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.Weather, TestConfig.CatalogPartitions()[Topics.Weather]),
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.Weather, TestConfig.CatalogPartitions()[Topics.Weather]),
             TimeSpan.FromSeconds(60)), "the sink did not get past the huge line");
         Assert.False(stopping.IsCancellationRequested, "the huge line stopped the host");
         await host.StopAsync();
 
-        var message = Assert.Single(_broker.ReadAll(Topics.DeadLettersWeather));
+        var message = Assert.Single(Broker.ReadAll(Topics.DeadLettersWeather));
         Assert.InRange(message.Message.Value.Length, 1, DeadLetterPublisher.MaxEnvelopeBytes);
         var letter = JsonSerializer.Deserialize(message.Message.Value, ContractJson.Default.DeadLetterEnvelope)!;
         Assert.Equal(("hostile", "aes-256-gcm", 200 * 1024), (letter.Key, letter.PayloadEncoding, letter.PayloadBytes));
@@ -206,13 +195,13 @@ public sealed class DownstreamPoisonTests : IDisposable
     {
         await using var weaviate = await FakeWeaviate.StartAsync();
         weaviate.RejectObjects("V-3");
-        var config = _broker.Config()
+        var config = Broker.Config()
             .With("VectorStore:Store", "weaviate")
             .With("VectorStore:Weaviate:Url", weaviate.Url)
             .With("VectorStore:Weaviate:MaxAttempts", "2")
             .With("VectorStore:Weaviate:InitialBackoff", "00:00:00.100")
             .With("VectorStore:Weaviate:MaxBackoff", "00:00:00.400");
-        Produce(_broker.Bootstrap, Topics.EnrichedVectors, Enumerable.Range(0, 10).Select(i => ($"V-{i}", JsonSerializer.SerializeToUtf8Bytes(new EnrichedPost
+        Produce(Broker.Bootstrap, Topics.EnrichedVectors, Enumerable.Range(0, 10).Select(i => ($"V-{i}", JsonSerializer.SerializeToUtf8Bytes(new EnrichedPost
         {
             Platform = "tiktok", PostId = $"V-{i}", AuthorUsernameHash = "k1_abc", Content = $"Eid er notun shari collection #{i}",
             EngagementCount = i, Timestamp = T0.AddMinutes(i), HashKeyId = "k1", EnrichedContent = $"Eid er notun shari collection #{i}",
@@ -221,12 +210,12 @@ public sealed class DownstreamPoisonTests : IDisposable
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "embedding-service"]), config);
         await host.StartAsync();
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(_broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "embedding-service", Topics.EnrichedVectors, TestConfig.CatalogPartitions()[Topics.EnrichedVectors]),
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "embedding-service", Topics.EnrichedVectors, TestConfig.CatalogPartitions()[Topics.EnrichedVectors]),
             TimeSpan.FromSeconds(90)), "the stage did not get past the refused object");
         Assert.False(stopping.IsCancellationRequested, "the refused object stopped the host");
         await host.StopAsync();
 
-        var letter = Assert.Single(_broker.ReadAll(Topics.DeadLettersSocial)
+        var letter = Assert.Single(Broker.ReadAll(Topics.DeadLettersSocial)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!));
         Assert.Equal(("V-3", ReasonCodes.RejectedByStore, "embedding-service"), (letter.Key, letter.Reason, letter.Stage));
         Assert.Equal(Enumerable.Range(0, 10).Where(i => i != 3).Select(i => $"V-{i}").Order(StringComparer.Ordinal),
@@ -234,7 +223,7 @@ public sealed class DownstreamPoisonTests : IDisposable
         Assert.Empty(weaviate.Violations);
     }
 
-    private List<string> DeadLetters(string dlq, string stage, string sourceTopic) => _broker.ReadAll(dlq)
+    private List<string> DeadLetters(string dlq, string stage, string sourceTopic) => Broker.ReadAll(dlq)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!)
         .Where(e => e.Stage == stage && e.SourceTopic == sourceTopic)
         .Select(e => e.Key ?? "").ToList();

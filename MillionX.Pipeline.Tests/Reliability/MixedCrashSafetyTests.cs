@@ -1,12 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Tests.Support;
 using Xunit.Abstractions;
 using static MillionX.Pipeline.Tests.Reliability.ReliabilitySupport;
 

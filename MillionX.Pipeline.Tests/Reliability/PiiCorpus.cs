@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-
 namespace MillionX.Pipeline.Tests.Reliability;
 
 /// <summary>A generated record and the raw personal values in it that must never leave the privacy boundary.</summary>

@@ -1,13 +1,6 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MillionX.Pipeline.Tests.Support;
 
@@ -52,7 +45,7 @@ public sealed record FakeDarazRequest(string ApiPath, IReadOnlyDictionary<string
 /// <c>update_before</c> are inclusive ("after or on"), sorted by updated_at ascending, paged by offset/limit (at most
 /// 100); items for at most 50 order ids. Replies per API path can be scripted (throttle, 5xx, hang).
 /// </summary>
-public sealed class FakeDaraz : IAsyncDisposable
+public sealed class FakeDaraz : FakeApiServer<FakeDarazRequest>
 {
     public const string OrdersPath = "/orders/get";
     public const string ItemsPath = "/orders/items/get";
@@ -61,13 +54,8 @@ public sealed class FakeDaraz : IAsyncDisposable
     private readonly string _appKey;
     private readonly string _appSecret;
     private readonly string _accessToken;
-    private readonly Lock _lock = new();
     private readonly Dictionary<long, FakeDarazOrder> _orders = [];
-    private readonly Dictionary<string, Queue<FakeDarazReply>> _scripts = new(StringComparer.Ordinal);
-    private readonly List<FakeDarazRequest> _requests = [];
-    private readonly List<string> _violations = [];
-    private readonly CancellationTokenSource _stopping = new();
-    private WebApplication? _app;
+    private readonly ReplyScript<FakeDarazReply> _scripts = new();
 
     private FakeDaraz(string appKey, string appSecret, string accessToken)
     {
@@ -82,15 +70,15 @@ public sealed class FakeDaraz : IAsyncDisposable
     public static async Task<FakeDaraz> StartAsync(string appKey, string appSecret, string accessToken)
     {
         var fake = new FakeDaraz(appKey, appSecret, accessToken);
-        (fake._app, var address) = await LoopbackServer.StartAsync(fake.HandleAsync);
-        fake.RestUrl = address.TrimEnd('/') + "/rest";
+        await fake.ListenAsync(fake.HandleAsync);
+        fake.RestUrl = fake.Address.TrimEnd('/') + "/rest";
         return fake;
     }
 
     /// <summary>Adds or replaces orders.</summary>
     public void Put(params FakeDarazOrder[] orders)
     {
-        lock (_lock)
+        lock (Gate)
         {
             foreach (var o in orders)
             {
@@ -102,43 +90,13 @@ public sealed class FakeDaraz : IAsyncDisposable
     /// <summary>Replies for the next calls of one API path, in order; unscripted calls are answered normally.</summary>
     public void Script(string apiPath, params FakeDarazReply[] replies)
     {
-        lock (_lock)
+        lock (Gate)
         {
-            if (!_scripts.TryGetValue(apiPath, out var q))
-            {
-                _scripts[apiPath] = q = new Queue<FakeDarazReply>();
-            }
-
-            foreach (var r in replies)
-            {
-                q.Enqueue(r);
-            }
-        }
-    }
-
-    public IReadOnlyList<FakeDarazRequest> Requests
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _requests];
-            }
+            _scripts.Add(apiPath, replies);
         }
     }
 
     public IReadOnlyList<FakeDarazRequest> Calls(string apiPath) => Requests.Where(r => r.ApiPath == apiPath).ToList();
-
-    public IReadOnlyList<string> Violations
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _violations];
-            }
-        }
-    }
 
     /// <summary>Daraz's wire form of a time: local Bangladesh time with a +0600 offset.</summary>
     public static string Wire(DateTimeOffset t) => t.ToOffset(Dhaka).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " +0600";
@@ -217,11 +175,11 @@ public sealed class FakeDaraz : IAsyncDisposable
         }
 
         FakeDarazReply? scripted = null;
-        lock (_lock)
+        lock (Gate)
         {
-            if (_scripts.TryGetValue(apiPath, out var q) && q.Count > 0)
+            if (_scripts.TryTake(apiPath, out var reply))
             {
-                scripted = q.Dequeue();
+                scripted = reply;
             }
         }
 
@@ -231,25 +189,13 @@ public sealed class FakeDaraz : IAsyncDisposable
                 await ErrorAsync(ctx, apiPath, query, scripted.Status, "ApiCallLimit", "The request has exceeded the limit. The ban will last 1 seconds", false);
                 return;
             case FakeDarazReplyKind.ServerError:
-                Record(apiPath, query, scripted.Status, null);
+                Record(new FakeDarazRequest(apiPath, query, scripted.Status, null));
                 ctx.Response.StatusCode = scripted.Status;
                 ctx.Response.ContentType = "text/html";
                 await ctx.Response.WriteAsync("<html><body>502 Bad Gateway</body></html>", ctx.RequestAborted);
                 return;
             case FakeDarazReplyKind.Hang:
-                Record(apiPath, query, 0, null);
-                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token))
-                {
-                    try
-                    {
-                        await Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // The client gave up, or the fake is stopping.
-                    }
-                }
-
+                await HangAsync(ctx, new FakeDarazRequest(apiPath, query, 0, null));
                 return;
         }
 
@@ -300,7 +246,7 @@ public sealed class FakeDaraz : IAsyncDisposable
         }
 
         List<FakeDarazOrder> matching;
-        lock (_lock)
+        lock (Gate)
         {
             var asc = dir != "DESC";
             var all = _orders.Values.Where(o => o.UpdatedAt >= after && o.UpdatedAt <= before);
@@ -357,7 +303,7 @@ public sealed class FakeDaraz : IAsyncDisposable
         }
 
         var data = new JsonArray();
-        lock (_lock)
+        lock (Gate)
         {
             foreach (var id in ids!.Distinct())
             {
@@ -412,44 +358,15 @@ public sealed class FakeDaraz : IAsyncDisposable
         return n;
     }
 
-    private void Record(string apiPath, Dictionary<string, string> query, int answer, string? code)
-    {
-        lock (_lock)
-        {
-            _requests.Add(new FakeDarazRequest(apiPath, query, answer, code));
-        }
-    }
-
     private async Task OkAsync(HttpContext ctx, string apiPath, Dictionary<string, string> query, JsonNode data)
     {
-        Record(apiPath, query, 200, "0");
-        ctx.Response.ContentType = "application/json";
         var body = new JsonObject { ["code"] = "0", ["data"] = data, ["request_id"] = Guid.NewGuid().ToString("N") };
-        await ctx.Response.WriteAsync(body.ToJsonString(), ctx.RequestAborted);
+        await AnswerAsync(ctx, new FakeDarazRequest(apiPath, query, 200, "0"), 200, body, []);
     }
 
     private async Task ErrorAsync(HttpContext ctx, string apiPath, Dictionary<string, string> query, int status, string code, string message, bool violation)
     {
-        lock (_lock)
-        {
-            _requests.Add(new FakeDarazRequest(apiPath, query, status, code));
-            if (violation)
-            {
-                _violations.Add($"{apiPath}: {code}: {message}");
-            }
-        }
-
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/json";
         var body = new JsonObject { ["type"] = "ISV", ["code"] = code, ["message"] = message, ["request_id"] = Guid.NewGuid().ToString("N") };
-        await ctx.Response.WriteAsync(body.ToJsonString(), ctx.RequestAborted);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        await LoopbackServer.StopAsync(_app);
-
-        _stopping.Dispose();
+        await AnswerAsync(ctx, new FakeDarazRequest(apiPath, query, status, code), status, body, violation ? [$"{apiPath}: {code}: {message}"] : []);
     }
 }

@@ -1,25 +1,18 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace MillionX.Pipeline.Tests.Support;
 
 /// <summary>An HTTP server on 127.0.0.1 (free port) that serves in-memory files and counts requests per path.</summary>
-public sealed class FakeFileServer : IAsyncDisposable
+public sealed class FakeFileServer : FakeServer
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, (int Status, byte[] Body)> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
 
-    private FakeFileServer(WebApplication app) => _app = app;
-
     public static async Task<FakeFileServer> StartAsync()
     {
-        var app = LoopbackServer.Create();
-        var server = new FakeFileServer(app);
-        app.Run(async context =>
+        var server = new FakeFileServer();
+        await server.ListenAsync(async context =>
         {
             var path = context.Request.Path.Value ?? "/";
             server._requests.AddOrUpdate(path, 1, (_, n) => n + 1);
@@ -33,11 +26,10 @@ public sealed class FakeFileServer : IAsyncDisposable
             context.Response.ContentLength = file.Body.Length;
             await context.Response.Body.WriteAsync(file.Body);
         });
-        await LoopbackServer.StartAsync(app);
         return server;
     }
 
-    public Uri BaseAddress => new(_app.Urls.Single());
+    public Uri BaseAddress => new(Address);
 
     /// <summary>Serves <paramref name="body"/> at <paramref name="path"/>; returns its absolute URL.</summary>
     public string Serve(string path, byte[] body, int status = StatusCodes.Status200OK)
@@ -47,6 +39,4 @@ public sealed class FakeFileServer : IAsyncDisposable
     }
 
     public int Requests(string path) => _requests.GetValueOrDefault(path);
-
-    public async ValueTask DisposeAsync() => await LoopbackServer.StopAsync(_app);
 }

@@ -1,10 +1,5 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MillionX.Pipeline.Tests.Support;
 
@@ -28,34 +23,29 @@ public sealed record FakeWeatherRequest(string? City, string? Q, int Answer);
 /// as the API answers); anything unexpected is listed in <see cref="Violations"/>. Per-city failures can be scripted
 /// (429, 5xx, hang) or made permanent.
 /// </summary>
-public sealed class FakeOpenWeather : IAsyncDisposable
+public sealed class FakeOpenWeather : FakeApiServer<FakeWeatherRequest>
 {
     public const string Path = "/data/2.5/weather";
 
     private readonly string _apiKey;
-    private readonly Lock _lock = new();
     private readonly Dictionary<string, FakeCityWeather> _cities = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, Queue<FakeWeatherReplyKind>> _scripts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ReplyScript<FakeWeatherReplyKind> _scripts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, int> _alwaysFail = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<FakeWeatherRequest> _requests = [];
-    private readonly List<string> _violations = [];
-    private readonly CancellationTokenSource _stopping = new();
-    private WebApplication? _app;
 
     private FakeOpenWeather(string apiKey) => _apiKey = apiKey;
 
-    public string Url { get; private set; } = "";
+    public string Url => Address;
 
     public static async Task<FakeOpenWeather> StartAsync(string apiKey)
     {
         var fake = new FakeOpenWeather(apiKey);
-        (fake._app, fake.Url) = await LoopbackServer.StartAsync(fake.HandleAsync);
+        await fake.ListenAsync(fake.HandleAsync);
         return fake;
     }
 
     public void Set(string city, FakeCityWeather weather)
     {
-        lock (_lock)
+        lock (Gate)
         {
             _cities[city] = weather;
         }
@@ -64,52 +54,22 @@ public sealed class FakeOpenWeather : IAsyncDisposable
     /// <summary>Replies for the next requests for <paramref name="city"/>; later ones are answered normally.</summary>
     public void Script(string city, params FakeWeatherReplyKind[] replies)
     {
-        lock (_lock)
+        lock (Gate)
         {
-            if (!_scripts.TryGetValue(city, out var q))
-            {
-                _scripts[city] = q = new Queue<FakeWeatherReplyKind>();
-            }
-
-            foreach (var r in replies)
-            {
-                q.Enqueue(r);
-            }
+            _scripts.Add(city, replies);
         }
     }
 
     /// <summary>Every request for <paramref name="city"/> gets this HTTP status.</summary>
     public void AlwaysFail(string city, int status = 500)
     {
-        lock (_lock)
+        lock (Gate)
         {
             _alwaysFail[city] = status;
         }
     }
 
-    public IReadOnlyList<FakeWeatherRequest> Requests
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _requests];
-            }
-        }
-    }
-
     public int RequestsFor(string city) => Requests.Count(r => string.Equals(r.City, city, StringComparison.OrdinalIgnoreCase));
-
-    public IReadOnlyList<string> Violations
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _violations];
-            }
-        }
-    }
 
     private async Task HandleAsync(HttpContext ctx)
     {
@@ -142,13 +102,13 @@ public sealed class FakeOpenWeather : IAsyncDisposable
         FakeCityWeather? weather;
         FakeWeatherReplyKind reply = FakeWeatherReplyKind.Ok;
         int? always;
-        lock (_lock)
+        lock (Gate)
         {
             weather = city is null ? null : _cities.GetValueOrDefault(city);
             always = city is null ? null : _alwaysFail.TryGetValue(city, out var s) ? s : null;
-            if (city is not null && _scripts.TryGetValue(city, out var script) && script.Count > 0)
+            if (_scripts.TryTake(city, out var scripted))
             {
-                reply = script.Dequeue();
+                reply = scripted;
             }
         }
 
@@ -179,23 +139,7 @@ public sealed class FakeOpenWeather : IAsyncDisposable
                 await AnswerAsync(ctx, city, q, 503, Error(503, "Service unavailable"), []);
                 return;
             case FakeWeatherReplyKind.Hang:
-                lock (_lock)
-                {
-                    _requests.Add(new FakeWeatherRequest(city, q, 0));
-                }
-
-                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token))
-                {
-                    try
-                    {
-                        await Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // The client gave up, or the fake is stopping.
-                    }
-                }
-
+                await HangAsync(ctx, new FakeWeatherRequest(city, q, 0));
                 return;
         }
 
@@ -225,24 +169,6 @@ public sealed class FakeOpenWeather : IAsyncDisposable
 
     private static JsonObject Error(int code, string message) => new() { ["cod"] = code.ToString(CultureInfo.InvariantCulture), ["message"] = message };
 
-    private async Task AnswerAsync(HttpContext ctx, string? city, string q, int status, JsonObject body, List<string> problems)
-    {
-        lock (_lock)
-        {
-            _requests.Add(new FakeWeatherRequest(city, q, status));
-            _violations.AddRange(problems);
-        }
-
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(body.ToJsonString(), ctx.RequestAborted);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        await LoopbackServer.StopAsync(_app);
-
-        _stopping.Dispose();
-    }
+    private Task AnswerAsync(HttpContext ctx, string? city, string q, int status, JsonObject body, List<string> problems) =>
+        AnswerAsync(ctx, new FakeWeatherRequest(city, q, status), status, body, problems);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
 namespace MillionX.Pipeline.Tests.Support;
@@ -8,17 +7,13 @@ namespace MillionX.Pipeline.Tests.Support;
 /// A stand-in OpenTelemetry collector: OTLP/HTTP on a loopback port, keeping every POST and decoding the protobuf
 /// ExportTraceServiceRequest far enough to list the spans (trace id, span id, parent, name, kind) and resource attributes.
 /// </summary>
-public sealed class FakeOtlpCollector : IAsyncDisposable
+public sealed class FakeOtlpCollector() : FakeServer(stopTimeout: TimeSpan.FromSeconds(5))
 {
-    private WebApplication? _app;
-
     public ConcurrentQueue<(string Path, string? ContentType, byte[] Body)> Requests { get; } = new();
-
-    public string Address { get; private set; } = "";
 
     public async Task StartAsync()
     {
-        (_app, Address) = await LoopbackServer.StartAsync(async ctx =>
+        await ListenAsync(async ctx =>
         {
             using var ms = new MemoryStream();
             await ctx.Request.Body.CopyToAsync(ms);
@@ -102,8 +97,6 @@ public sealed class FakeOtlpCollector : IAsyncDisposable
             }
         }
     }
-
-    public async ValueTask DisposeAsync() => await LoopbackServer.StopAsync(_app, TimeSpan.FromSeconds(5));
 }
 
 public sealed record OtlpSpan(string TraceId, string SpanId, string ParentSpanId, string Name, int Kind);

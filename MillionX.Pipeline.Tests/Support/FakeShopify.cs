@@ -1,14 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MillionX.Pipeline.Tests.Support;
 
@@ -68,20 +61,14 @@ public sealed record ShopifyRequest(string Operation, int First, string? After, 
 /// down to actualQueryCost, extensions.cost on every answer. Replies can also be scripted (THROTTLED, 429, 5xx, hang).
 /// Protocol breaches go to <see cref="Violations"/>.
 /// </summary>
-public sealed partial class FakeShopify : IAsyncDisposable
+public sealed partial class FakeShopify : FakeApiServer<ShopifyRequest>
 {
     public const string Token = "shpat_fake_0123456789abcdef";
     public const string ApiVersion = "2025-10";
     public const string WebhookSecret = "fake-app-client-secret";
 
-    private readonly Lock _lock = new();
     private readonly Dictionary<long, FakeShopifyOrder> _orders = [];
-    private readonly Queue<FakeShopifyReply> _script = new();
-    private readonly List<ShopifyRequest> _requests = [];
-    private readonly List<string> _violations = [];
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly long _started = Stopwatch.GetTimestamp();
-    private WebApplication? _app;
+    private readonly ReplyScript<FakeShopifyReply> _script = new();
     private double _available;
     private long _lastRefill;
 
@@ -105,15 +92,15 @@ public sealed partial class FakeShopify : IAsyncDisposable
     public static async Task<FakeShopify> StartAsync(double maximumAvailable = 2000, double restoreRate = 100_000)
     {
         var fake = new FakeShopify(maximumAvailable, restoreRate);
-        (fake._app, var address) = await LoopbackServer.StartAsync(fake.HandleAsync);
-        fake.Url = new Uri(address);
+        await fake.ListenAsync(fake.HandleAsync);
+        fake.Url = new Uri(fake.Address);
         return fake;
     }
 
     /// <summary>Adds orders, or replaces those with the same id (an update).</summary>
     public void Upsert(IEnumerable<FakeShopifyOrder> orders)
     {
-        lock (_lock)
+        lock (Gate)
         {
             foreach (var o in orders)
             {
@@ -126,7 +113,7 @@ public sealed partial class FakeShopify : IAsyncDisposable
     {
         get
         {
-            lock (_lock)
+            lock (Gate)
             {
                 return [.. _orders.Values.OrderBy(o => o.Id)];
             }
@@ -135,34 +122,9 @@ public sealed partial class FakeShopify : IAsyncDisposable
 
     public void Script(params FakeShopifyReply[] replies)
     {
-        lock (_lock)
+        lock (Gate)
         {
-            foreach (var r in replies)
-            {
-                _script.Enqueue(r);
-            }
-        }
-    }
-
-    public IReadOnlyList<ShopifyRequest> Requests
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _requests];
-            }
-        }
-    }
-
-    public IReadOnlyList<string> Violations
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _violations];
-            }
+            _script.Add(replies);
         }
     }
 
@@ -240,11 +202,9 @@ public sealed partial class FakeShopify : IAsyncDisposable
 
     public static double LinesCost(int lines) => 3 + (lines * 4);
 
-    private TimeSpan Now => Stopwatch.GetElapsedTime(_started);
-
     private async Task HandleAsync(HttpContext ctx)
     {
-        var at = Now;
+        var at = SinceStart;
         var request = ctx.Request;
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, ctx.RequestAborted);
@@ -252,14 +212,14 @@ public sealed partial class FakeShopify : IAsyncDisposable
         if (request.Method != "POST" || request.Path != $"/admin/api/{ApiVersion}/graphql.json")
         {
             problems.Add($"unexpected {request.Method} {request.Path}");
-            await AnswerAsync(ctx, 404, new JsonObject { ["errors"] = "Not Found" }, problems, null);
+            await AnswerAsync(ctx, null, 404, new JsonObject { ["errors"] = "Not Found" }, problems);
             return;
         }
 
         if (request.Headers["X-Shopify-Access-Token"].ToString() != Token)
         {
             // What Shopify answers for a wrong or revoked token; a client sending the wrong one is the test's subject, not a violation.
-            await AnswerAsync(ctx, 401, new JsonObject { ["errors"] = "[API] Invalid API key or access token (unrecognized login or wrong password)" }, [], null);
+            await AnswerAsync(ctx, null, 401, new JsonObject { ["errors"] = "[API] Invalid API key or access token (unrecognized login or wrong password)" }, []);
             return;
         }
 
@@ -279,7 +239,7 @@ public sealed partial class FakeShopify : IAsyncDisposable
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             problems.Add("body is not {query, variables}: " + ex.Message);
-            await AnswerAsync(ctx, 400, Errors("Bad Request", null), problems, null);
+            await AnswerAsync(ctx, null, 400, Errors("Bad Request", null), problems);
             return;
         }
 
@@ -288,7 +248,7 @@ public sealed partial class FakeShopify : IAsyncDisposable
         if (!isOrders && !isLines)
         {
             problems.Add("query is neither orders(...) nor order(id:).lineItems(...)");
-            await AnswerAsync(ctx, 200, Errors("Unknown query", "GRAPHQL_VALIDATION_FAILED"), problems, null);
+            await AnswerAsync(ctx, null, 200, Errors("Unknown query", "GRAPHQL_VALIDATION_FAILED"), problems);
             return;
         }
 
@@ -316,15 +276,15 @@ public sealed partial class FakeShopify : IAsyncDisposable
         var record = new ShopifyRequest(isOrders ? "orders" : "lineItems", first, after, search, orderGid, 0, false, at, requested);
         if (problems.Count > 0)
         {
-            await AnswerAsync(ctx, 200, Errors(string.Join("; ", problems), "BAD_REQUEST"), problems, record with { Answer = 400 });
+            await AnswerAsync(ctx, record with { Answer = 400 }, 200, Errors(string.Join("; ", problems), "BAD_REQUEST"), problems);
             return;
         }
 
         FakeShopifyReply? reply;
         double available;
-        lock (_lock)
+        lock (Gate)
         {
-            reply = _script.Count > 0 ? _script.Dequeue() : null;
+            reply = _script.TryTake(out var r) ? r : null;
             Refill();
             available = _available;
         }
@@ -332,37 +292,25 @@ public sealed partial class FakeShopify : IAsyncDisposable
         switch (reply?.Kind)
         {
             case FakeShopifyReplyKind.Throttled:
-                await AnswerAsync(ctx, 200, Throttled(requested, reply.Available), [], record with { Answer = 200, Throttled = true });
+                await AnswerAsync(ctx, record with { Answer = 200, Throttled = true }, 200, Throttled(requested, reply.Available), []);
                 return;
             case FakeShopifyReplyKind.TooManyRequests or FakeShopifyReplyKind.ServerError:
-                await AnswerAsync(ctx, reply.Status, new JsonObject { ["errors"] = reply.Status == 429 ? "Exceeded 2 calls per second for api client." : "Internal Server Error" }, [], record with { Answer = reply.Status });
+                await AnswerAsync(ctx, record with { Answer = reply.Status }, reply.Status, new JsonObject { ["errors"] = reply.Status == 429 ? "Exceeded 2 calls per second for api client." : "Internal Server Error" }, []);
                 return;
             case FakeShopifyReplyKind.Hang:
-                Add(record);
-                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token))
-                {
-                    try
-                    {
-                        await Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // The client gave up, or the fake is stopping.
-                    }
-                }
-
+                await HangAsync(ctx, record);
                 return;
         }
 
         if (requested > available)
         {
-            await AnswerAsync(ctx, 200, Throttled(requested, available), [], record with { Answer = 200, Throttled = true, Available = available });
+            await AnswerAsync(ctx, record with { Answer = 200, Throttled = true, Available = available }, 200, Throttled(requested, available), []);
             return;
         }
 
         JsonObject data;
         double actual;
-        lock (_lock)
+        lock (Gate)
         {
             _available -= requested;
             (data, actual) = isOrders ? OrdersPage(first, after, search!, lines, problems) : LinesPage(orderGid, lines, after, problems);
@@ -375,7 +323,7 @@ public sealed partial class FakeShopify : IAsyncDisposable
             ["data"] = data,
             ["extensions"] = Cost(requested, actual, available),
         };
-        await AnswerAsync(ctx, 200, answer, problems, record with { Answer = 200, Available = available });
+        await AnswerAsync(ctx, record with { Answer = 200, Available = available }, 200, answer, problems);
     }
 
     private (JsonObject Data, double Actual) OrdersPage(int first, string? after, string search, int lines, List<string> problems)
@@ -600,36 +548,4 @@ public sealed partial class FakeShopify : IAsyncDisposable
         }),
     };
 
-    private void Add(ShopifyRequest r)
-    {
-        lock (_lock)
-        {
-            _requests.Add(r);
-        }
-    }
-
-    private async Task AnswerAsync(HttpContext ctx, int status, JsonObject body, List<string> problems, ShopifyRequest? seen)
-    {
-        lock (_lock)
-        {
-            if (seen is not null)
-            {
-                _requests.Add(seen);
-            }
-
-            _violations.AddRange(problems);
-        }
-
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(body.ToJsonString(), ctx.RequestAborted);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        await LoopbackServer.StopAsync(_app);
-
-        _stopping.Dispose();
-    }
 }

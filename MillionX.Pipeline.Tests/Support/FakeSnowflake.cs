@@ -1,15 +1,7 @@
 using System.Buffers.Text;
-using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MillionX.Pipeline.Tests.Support;
 
@@ -73,7 +65,7 @@ public sealed record RecordedRequest(
 /// bindings "1".."n" matching the <c>?</c> placeholders. Anything wrong is answered like Snowflake would (401/400/422)
 /// and listed in <see cref="Violations"/>. Replies to POSTs are scripted with <see cref="Script"/>; unscripted ones get 200.
 /// </summary>
-public sealed class FakeSnowflake : IAsyncDisposable
+public sealed class FakeSnowflake : FakeApiServer<RecordedRequest>
 {
     public const string StatementsPath = "/api/v2/statements";
 
@@ -81,17 +73,11 @@ public sealed class FakeSnowflake : IAsyncDisposable
     private readonly string _qualifiedUser;
     private readonly string _expectedIssuer;
     private readonly TimeProvider _clock;
-    private readonly long _started = Stopwatch.GetTimestamp();
-    private readonly Lock _lock = new();
-    private readonly Queue<FakeReply> _script = new();
+    private readonly ReplyScript<FakeReply> _script = new();
     private FakeReply? _outage;
-    private readonly List<RecordedRequest> _requests = [];
-    private readonly List<string> _violations = [];
     private readonly Dictionary<Guid, int> _attempts = [];
     private readonly Dictionary<Guid, int> _executions = [];
     private readonly Dictionary<string, (int Remaining, bool Fail, int Bindings)> _pending = [];
-    private readonly CancellationTokenSource _stopping = new();
-    private WebApplication? _app;
 
     private FakeSnowflake(byte[] subjectPublicKeyInfo, string qualifiedUser, TimeProvider clock)
     {
@@ -109,8 +95,8 @@ public sealed class FakeSnowflake : IAsyncDisposable
     public static async Task<FakeSnowflake> StartAsync(byte[] subjectPublicKeyInfo, string qualifiedUser, TimeProvider? clock = null)
     {
         var fake = new FakeSnowflake(subjectPublicKeyInfo, qualifiedUser, clock ?? TimeProvider.System);
-        (fake._app, var address) = await LoopbackServer.StartAsync(fake.HandleAsync);
-        fake.Url = new Uri(address);
+        await fake.ListenAsync(fake.HandleAsync);
+        fake.Url = new Uri(fake.Address);
         return fake;
     }
 
@@ -122,7 +108,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
     {
         get
         {
-            lock (_lock)
+            lock (Gate)
             {
                 return _outage;
             }
@@ -130,7 +116,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
 
         set
         {
-            lock (_lock)
+            lock (Gate)
             {
                 _outage = value;
             }
@@ -140,44 +126,18 @@ public sealed class FakeSnowflake : IAsyncDisposable
     /// <summary>Replies for the next POSTs, in order.</summary>
     public void Script(params FakeReply[] replies)
     {
-        lock (_lock)
+        lock (Gate)
         {
-            foreach (var r in replies)
-            {
-                _script.Enqueue(r);
-            }
-        }
-    }
-
-    public IReadOnlyList<RecordedRequest> Requests
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _requests];
-            }
+            _script.Add(replies);
         }
     }
 
     public IReadOnlyList<RecordedRequest> Posts => Requests.Where(r => r.Method == "POST").ToList();
 
-    /// <summary>Protocol breaches the fake saw; a well-behaved client leaves this empty.</summary>
-    public IReadOnlyList<string> Violations
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _violations];
-            }
-        }
-    }
-
     /// <summary>How many times the statement of a requestId actually ran (a correct retry never runs it twice).</summary>
     public int Executions(Guid requestId)
     {
-        lock (_lock)
+        lock (Gate)
         {
             return _executions.GetValueOrDefault(requestId);
         }
@@ -264,11 +224,9 @@ public sealed class FakeSnowflake : IAsyncDisposable
         return (placeholders, multiple);
     }
 
-    private TimeSpan Now => Stopwatch.GetElapsedTime(_started);
-
     private async Task HandleAsync(HttpContext ctx)
     {
-        var at = Now;
+        var at = SinceStart;
         var request = ctx.Request;
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, ctx.RequestAborted);
@@ -281,7 +239,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
         var bindings = new List<string?>();
         string? token = null;
         JwtClaims? claims = null;
-        RecordedRequest Record(int answer) => new(
+        RecordedRequest Seen(int answer) => new(
             request.Method, request.Path.Value ?? "", requestId, retryParameter, statement, bindings, body.Length, token, claims, at, answer);
 
         // Authentication, as Snowflake checks it before anything else.
@@ -310,7 +268,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
 
         if (problems.Count > 0)
         {
-            await AnswerAsync(ctx, Record(401), 401, Error("390144", "JWT token is invalid. " + string.Join("; ", problems)), problems);
+            await AnswerAsync(ctx, Seen(401), 401, Error("390144", "JWT token is invalid. " + string.Join("; ", problems)), problems);
             return;
         }
 
@@ -326,14 +284,14 @@ public sealed class FakeSnowflake : IAsyncDisposable
 
         if (request.Method == "GET" && request.Path.StartsWithSegments(StatementsPath, out var rest) && rest.Value!.Trim('/').Length > 0)
         {
-            await PollAsync(ctx, rest.Value!.Trim('/'), problems, Record(0));
+            await PollAsync(ctx, rest.Value!.Trim('/'), problems, Seen(0));
             return;
         }
 
         if (request.Method != "POST" || request.Path != StatementsPath)
         {
             problems.Add($"unexpected {request.Method} {request.Path}");
-            await AnswerAsync(ctx, Record(404), 404, Error("000404", "Not found"), problems);
+            await AnswerAsync(ctx, Seen(404), 404, Error("000404", "Not found"), problems);
             return;
         }
 
@@ -363,7 +321,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
 
         if (problems.Count > 0)
         {
-            await AnswerAsync(ctx, Record(400), 400, Error("391903", string.Join("; ", problems)), problems);
+            await AnswerAsync(ctx, Seen(400), 400, Error("391903", string.Join("; ", problems)), problems);
             return;
         }
 
@@ -372,7 +330,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
         if (bindings.FirstOrDefault(b => decimal.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && Math.Abs(d) >= 100_000_000_000_000m) is { } outOfRange
             && statement!.StartsWith("MERGE INTO", StringComparison.Ordinal))
         {
-            await AnswerAsync(ctx, Record(422), 422, new JsonObject
+            await AnswerAsync(ctx, Seen(422), 422, new JsonObject
             {
                 ["code"] = "100039", ["sqlState"] = "22003", ["message"] = $"Numeric value '{outOfRange}' is out of range",
                 ["statementHandle"] = Guid.NewGuid().ToString(), ["statementStatusUrl"] = "",
@@ -381,19 +339,19 @@ public sealed class FakeSnowflake : IAsyncDisposable
         }
 
         FakeReply reply;
-        lock (_lock)
+        lock (Gate)
         {
-            reply = _outage ?? (_script.Count > 0 ? _script.Dequeue() : FakeReply.Ok());
+            reply = _outage ?? (_script.TryTake(out var next) ? next : FakeReply.Ok());
             var rid = requestId!.Value;
             var attempts = _attempts.GetValueOrDefault(rid);
             if (attempts == 0 && retryParameter == "true")
             {
-                _violations.Add($"retry=true on the first submission of request {rid}");
+                Violation($"retry=true on the first submission of request {rid}");
             }
 
             if (attempts > 0 && retryParameter != "true")
             {
-                _violations.Add($"request {rid} resubmitted without retry=true: Snowflake would run it again");
+                Violation($"request {rid} resubmitted without retry=true: Snowflake would run it again");
             }
 
             _attempts[rid] = attempts + 1;
@@ -412,15 +370,15 @@ public sealed class FakeSnowflake : IAsyncDisposable
         switch (reply.Kind)
         {
             case FakeReplyKind.Ok:
-                await AnswerAsync(ctx, Record(200), 200, ResultSet(handle, statusUrl, bindings.Count), []);
+                await AnswerAsync(ctx, Seen(200), 200, ResultSet(handle, statusUrl, bindings.Count), []);
                 break;
             case FakeReplyKind.Accepted:
-                lock (_lock)
+                lock (Gate)
                 {
                     _pending[handle] = (reply.Polls, reply.FailAfterPolls, bindings.Count);
                 }
 
-                await AnswerAsync(ctx, Record(202), 202, QueryStatus(handle, statusUrl), []);
+                await AnswerAsync(ctx, Seen(202), 202, QueryStatus(handle, statusUrl), []);
                 break;
             case FakeReplyKind.Throttled:
                 if (reply.RetryAfterSeconds is { } seconds)
@@ -428,31 +386,19 @@ public sealed class FakeSnowflake : IAsyncDisposable
                     ctx.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 }
 
-                await AnswerAsync(ctx, Record(429), 429, Error("000429", "Too many requests. Please retry after some time."), []);
+                await AnswerAsync(ctx, Seen(429), 429, Error("000429", "Too many requests. Please retry after some time."), []);
                 break;
             case FakeReplyKind.ServerError:
-                await AnswerAsync(ctx, Record(reply.Status), reply.Status, Error("000500", "Service unavailable"), []);
+                await AnswerAsync(ctx, Seen(reply.Status), reply.Status, Error("000500", "Service unavailable"), []);
                 break;
             case FakeReplyKind.SqlError:
-                await AnswerAsync(ctx, Record(422), 422, Failure(handle, statusUrl), []);
+                await AnswerAsync(ctx, Seen(422), 422, Failure(handle, statusUrl), []);
                 break;
             case FakeReplyKind.Unauthorized:
-                await AnswerAsync(ctx, Record(401), 401, Error("390144", "JWT token is invalid."), []);
+                await AnswerAsync(ctx, Seen(401), 401, Error("390144", "JWT token is invalid."), []);
                 break;
             case FakeReplyKind.Hang:
-                Add(Record(0));
-                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token))
-                {
-                    try
-                    {
-                        await Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // The client gave up (or the fake is stopping): nothing to answer.
-                    }
-                }
-
+                await HangAsync(ctx, Seen(0));
                 break;
         }
     }
@@ -461,7 +407,7 @@ public sealed class FakeSnowflake : IAsyncDisposable
     {
         (int Remaining, bool Fail, int Bindings) state;
         bool known;
-        lock (_lock)
+        lock (Gate)
         {
             known = _pending.TryGetValue(handle, out state);
             if (known && state.Remaining > 0)
@@ -560,27 +506,6 @@ public sealed class FakeSnowflake : IAsyncDisposable
         return (statement, bound.Values.ToList());
     }
 
-    private void Add(RecordedRequest r)
-    {
-        lock (_lock)
-        {
-            _requests.Add(r);
-        }
-    }
-
-    private async Task AnswerAsync(HttpContext ctx, RecordedRequest seen, int status, JsonObject body, List<string> problems)
-    {
-        lock (_lock)
-        {
-            _requests.Add(seen);
-            _violations.AddRange(problems);
-        }
-
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(body.ToJsonString(), ctx.RequestAborted);
-    }
-
     private static JsonObject Error(string code, string message) => new() { ["code"] = code, ["message"] = message };
 
     private static JsonObject QueryStatus(string handle, string statusUrl) => new()
@@ -617,12 +542,9 @@ public sealed class FakeSnowflake : IAsyncDisposable
         ["createdOn"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
     };
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
-        await LoopbackServer.StopAsync(_app);
-
+        await base.DisposeAsync();
         _publicKey.Dispose();
-        _stopping.Dispose();
     }
 }

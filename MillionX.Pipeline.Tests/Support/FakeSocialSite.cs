@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MillionX.Pipeline.Tests.Support;
 
@@ -19,7 +15,7 @@ public sealed record FakeCard(string Id, string Author, string Text, string Coun
 /// <c>blocked</c> (403 Access Denied), <c>blockonce</c> (403 then results), <c>captcha</c>, <c>malformed</c> (a
 /// count that is no number and a card without a post link), <c>empty</c>, <c>hang</c> (never answers).
 /// </summary>
-public sealed class FakeSocialSite : IAsyncDisposable
+public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeconds(5))
 {
     public static readonly FakeCard[] Normal =
     [
@@ -49,16 +45,9 @@ public sealed class FakeSocialSite : IAsyncDisposable
         new("7300000000000000042", "apify.two", "Apify fallback saree deal", "901", "/apify/posts/123456789012342"),
     ];
 
-    private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _hits = new();
 
-    private FakeSocialSite(WebApplication app, string baseUrl)
-    {
-        _app = app;
-        BaseUrl = baseUrl;
-    }
-
-    public string BaseUrl { get; }
+    public string BaseUrl => Address;
 
     /// <summary>Apify requests: path with query, and the Authorization header.</summary>
     public ConcurrentQueue<(string PathAndQuery, string? Authorization)> ApifyRequests { get; } = new();
@@ -67,13 +56,14 @@ public sealed class FakeSocialSite : IAsyncDisposable
 
     public static async Task<FakeSocialSite> StartAsync()
     {
-        var app = LoopbackServer.Create();
-        FakeSocialSite? site = null;
-        app.MapGet("/search", (HttpContext c) => site!.ServeAsync(c, "tiktok"));
-        app.MapGet("/search/posts", (HttpContext c) => site!.ServeAsync(c, "facebook"));
-        app.MapGet("/v2/acts/{actor}/runs/last/dataset/items", (HttpContext c) => site!.ApifyAsync(c));
-        app.MapGet("/v2/datasets/{id}/items", (HttpContext c) => site!.ApifyAsync(c));
-        site = new FakeSocialSite(app, await LoopbackServer.StartAsync(app));
+        var site = new FakeSocialSite();
+        await site.ListenAsync(app =>
+        {
+            app.MapGet("/search", (HttpContext c) => site.ServeAsync(c, "tiktok"));
+            app.MapGet("/search/posts", (HttpContext c) => site.ServeAsync(c, "facebook"));
+            app.MapGet("/v2/acts/{actor}/runs/last/dataset/items", (HttpContext c) => site.ApifyAsync(c));
+            app.MapGet("/v2/datasets/{id}/items", (HttpContext c) => site.ApifyAsync(c));
+        });
         return site;
     }
 
@@ -96,7 +86,7 @@ public sealed class FakeSocialSite : IAsyncDisposable
         switch (keyword)
         {
             case "hang":
-                await Task.Delay(Timeout.Infinite, c.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                await HangAsync(c);
                 return;
             case "blocked":
             case "blockonce" when hit == 1:
@@ -176,6 +166,4 @@ public sealed class FakeSocialSite : IAsyncDisposable
         c.Response.ContentType = "application/json";
         await c.Response.WriteAsync("[" + string.Join(",", items) + "]");
     }
-
-    public async ValueTask DisposeAsync() => await LoopbackServer.StopAsync(_app, TimeSpan.FromSeconds(5));
 }

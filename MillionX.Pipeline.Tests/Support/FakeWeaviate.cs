@@ -1,16 +1,8 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Tests.Support;
@@ -20,7 +12,7 @@ namespace MillionX.Pipeline.Tests.Support;
 /// Aggregate count, /v1/.well-known/ready). It checks what it receives and records anything off-contract in
 /// <see cref="Violations"/>; searches compute cosine distance over what was written. Failures can be scripted.
 /// </summary>
-public sealed partial class FakeWeaviate : IAsyncDisposable
+public sealed partial class FakeWeaviate : FakeApiServer<FakeWeaviate.Received>
 {
     public const int Dimensions = 384;
 
@@ -31,27 +23,17 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         ["timestamp"] = "date", ["engagement"] = "int", ["hashtags"] = "text[]", ["matched_product_ids"] = "text[]",
     };
 
-    private readonly WebApplication _app;
     private readonly string? _apiKey;
-    private readonly Lock _gate = new();
     private readonly List<Fault> _faults = [];
     private Fault? _outage;
     private readonly Dictionary<string, int> _objectFailures = [];
     private readonly HashSet<string> _invalidObjects = [];
 
-    private FakeWeaviate(WebApplication app, string? apiKey)
-    {
-        _app = app;
-        _apiKey = apiKey;
-    }
+    // Every request is recorded on arrival, before faults are applied, so a scripted 500 is listed too.
+    private FakeWeaviate(string? apiKey)
+        : base(stopTimeout: TimeSpan.FromSeconds(2)) => _apiKey = apiKey;
 
-    public string Url { get; private set; } = "";
-
-    /// <summary>Every request in arrival order (after faults were applied, so a scripted 500 is listed too).</summary>
-    public ConcurrentQueue<Received> Requests { get; } = new();
-
-    /// <summary>Off-contract requests; a passing test expects none.</summary>
-    public ConcurrentQueue<string> Violations { get; } = new();
+    public string Url => Address;
 
     public ConcurrentDictionary<string, JsonObject> Classes { get; } = new();
 
@@ -66,17 +48,15 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     /// <summary>Starts on a free loopback port; with <paramref name="apiKey"/> every request needs <c>Authorization: Bearer apiKey</c>.</summary>
     public static async Task<FakeWeaviate> StartAsync(string? apiKey = null)
     {
-        var app = LoopbackServer.Create();
-        var fake = new FakeWeaviate(app, apiKey);
-        app.Run(fake.HandleAsync);
-        fake.Url = await LoopbackServer.StartAsync(app);
+        var fake = new FakeWeaviate(apiKey);
+        await fake.ListenAsync(fake.HandleAsync);
         return fake;
     }
 
     /// <summary>The next <paramref name="times"/> requests whose path starts with <paramref name="pathPrefix"/> get this status.</summary>
     public void FailNext(int status, int times = 1, string pathPrefix = "/v1/batch/objects", int? retryAfterSeconds = null)
     {
-        lock (_gate)
+        lock (Gate)
         {
             _faults.Add(new Fault(pathPrefix, times, status, retryAfterSeconds));
         }
@@ -85,7 +65,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     /// <summary>The next <paramref name="times"/> matching requests never get an answer.</summary>
     public void HangNext(int times = 1, string pathPrefix = "/v1/batch/objects")
     {
-        lock (_gate)
+        lock (Gate)
         {
             _faults.Add(new Fault(pathPrefix, times, null, null));
         }
@@ -97,7 +77,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     /// </summary>
     public void StartOutage(int? status, int? retryAfterSeconds = null)
     {
-        lock (_gate)
+        lock (Gate)
         {
             _outage = new Fault("/", int.MaxValue, status, retryAfterSeconds);
         }
@@ -105,7 +85,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
 
     public void EndOutage()
     {
-        lock (_gate)
+        lock (Gate)
         {
             _outage = null;
         }
@@ -114,7 +94,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     /// <summary>The next <paramref name="times"/> writes of these posts get a per-object error inside an HTTP 200 answer.</summary>
     public void FailObjects(int times, params string[] postIds)
     {
-        lock (_gate)
+        lock (Gate)
         {
             foreach (var id in postIds)
             {
@@ -129,7 +109,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     /// </summary>
     public void RejectObjects(params string[] postIds)
     {
-        lock (_gate)
+        lock (Gate)
         {
             _invalidObjects.UnionWith(postIds);
         }
@@ -152,8 +132,6 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         return Guid.ParseExact(Convert.ToHexString(hash, 0, 16), "N");
     }
 
-    public async ValueTask DisposeAsync() => await LoopbackServer.StopAsync(_app, TimeSpan.FromSeconds(2));
-
     private async Task HandleAsync(HttpContext ctx)
     {
         var method = ctx.Request.Method;
@@ -165,7 +143,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         }
 
         var auth = ctx.Request.Headers.Authorization.Count > 0 ? ctx.Request.Headers.Authorization.ToString() : null;
-        Requests.Enqueue(new Received(method, path, auth, body));
+        Record(new Received(method, path, auth, body));
 
         if (_apiKey is not null && auth != $"Bearer {_apiKey}")
         {
@@ -176,14 +154,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         var fault = TakeFault(path);
         if (fault is { Status: null })
         {
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ctx.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
+            await HangAsync(ctx);
             return;
         }
 
@@ -204,7 +175,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
                 ctx.Response.StatusCode = 200;
                 return;
             case ("GET", "/v1/schema"):
-                await Json(ctx, 200, new JsonObject { ["classes"] = new JsonArray([.. Classes.Values.Select(c => c.DeepClone())]) });
+                await WriteJsonAsync(ctx, 200, new JsonObject { ["classes"] = new JsonArray([.. Classes.Values.Select(c => c.DeepClone())]) });
                 return;
             case ("POST", "/v1/schema"):
                 await CreateClass(ctx, body);
@@ -216,7 +187,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
                 await GraphQl(ctx, body);
                 return;
             default:
-                Violations.Enqueue($"unexpected {method} {path}");
+                Violation($"unexpected {method} {path}");
                 await Error(ctx, 404, "not found");
                 return;
         }
@@ -224,7 +195,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
 
     private Fault? TakeFault(string path)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_outage is not null)
             {
@@ -247,14 +218,14 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         var name = definition["class"]?.GetValue<string>();
         if (string.IsNullOrEmpty(name) || !char.IsUpper(name[0]))
         {
-            Violations.Enqueue($"schema: bad class name '{name}'");
+            Violation($"schema: bad class name '{name}'");
             await Error(ctx, 422, "class name is invalid");
             return;
         }
 
         if (definition["vectorizer"]?.GetValue<string>() != "none")
         {
-            Violations.Enqueue($"schema: vectorizer is '{definition["vectorizer"]}', expected none");
+            Violation($"schema: vectorizer is '{definition["vectorizer"]}', expected none");
         }
 
         var properties = definition["properties"]?.AsArray() ?? [];
@@ -263,7 +234,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         {
             if (types.GetValueOrDefault(property) != type)
             {
-                Violations.Enqueue($"schema: property {property} is '{types.GetValueOrDefault(property)}', expected {type}");
+                Violation($"schema: property {property} is '{types.GetValueOrDefault(property)}', expected {type}");
             }
         }
 
@@ -273,7 +244,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
             return;
         }
 
-        await Json(ctx, 200, definition.DeepClone());
+        await WriteJsonAsync(ctx, 200, definition.DeepClone());
     }
 
     private async Task Batch(HttpContext ctx, string body)
@@ -281,7 +252,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         var objects = JsonNode.Parse(body)?["objects"]?.AsArray();
         if (objects is null)
         {
-            Violations.Enqueue("batch: body has no objects array");
+            Violation("batch: body has no objects array");
             await Error(ctx, 422, "objects is required");
             return;
         }
@@ -294,7 +265,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
             var problem = CheckObject(o, out var className, out var id, out var vector, out var postId);
             if (problem is not null)
             {
-                Violations.Enqueue($"batch: {problem}");
+                Violation($"batch: {problem}");
             }
             else if (TakeObjectFailure(postId!))
             {
@@ -316,7 +287,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
             answer.Add(echo);
         }
 
-        await Json(ctx, 200, answer);
+        await WriteJsonAsync(ctx, 200, answer);
     }
 
     private string? CheckObject(JsonObject o, out string? className, out Guid id, out float[]? vector, out string? postId)
@@ -369,7 +340,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
 
     private bool IsInvalid(string postId)
     {
-        lock (_gate)
+        lock (Gate)
         {
             return _invalidObjects.Contains(postId);
         }
@@ -377,7 +348,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
 
     private bool TakeObjectFailure(string postId)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_objectFailures.TryGetValue(postId, out var left) && left > 0)
             {
@@ -394,7 +365,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         var query = JsonNode.Parse(body)?["query"]?.GetValue<string>();
         if (query is null)
         {
-            Violations.Enqueue("graphql: body has no query");
+            Violation("graphql: body has no query");
             await Error(ctx, 422, "query is required");
             return;
         }
@@ -409,13 +380,13 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
             }
 
             var groups = new JsonArray(new JsonObject { ["meta"] = new JsonObject { ["count"] = Count(className) } });
-            await Json(ctx, 200, new JsonObject { ["data"] = new JsonObject { ["Aggregate"] = new JsonObject { [className] = groups } } });
+            await WriteJsonAsync(ctx, 200, new JsonObject { ["data"] = new JsonObject { ["Aggregate"] = new JsonObject { [className] = groups } } });
             return;
         }
 
         if (GetPattern().Match(query) is not { Success: true } get)
         {
-            Violations.Enqueue($"graphql: unsupported query {query[..Math.Min(200, query.Length)]}");
+            Violation($"graphql: unsupported query {query[..Math.Min(200, query.Length)]}");
             await GraphQlError(ctx, "Syntax Error GraphQL request");
             return;
         }
@@ -427,7 +398,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
         var limit = LimitPattern().Match(arguments);
         if (!near.Success || !limit.Success)
         {
-            Violations.Enqueue($"graphql: Get without nearVector or limit: {arguments[..Math.Min(200, arguments.Length)]}");
+            Violation($"graphql: Get without nearVector or limit: {arguments[..Math.Min(200, arguments.Length)]}");
             await GraphQlError(ctx, "nearVector and limit expected");
             return;
         }
@@ -436,7 +407,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
             .Select(x => float.Parse(x, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
         if (vector.Length != Dimensions)
         {
-            Violations.Enqueue($"graphql: nearVector has {vector.Length} numbers, expected {Dimensions}");
+            Violation($"graphql: nearVector has {vector.Length} numbers, expected {Dimensions}");
         }
 
         string? platform = null;
@@ -445,7 +416,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
             var where = WherePlatformPattern().Match(arguments);
             if (!where.Success)
             {
-                Violations.Enqueue($"graphql: unsupported where in {arguments[^Math.Min(200, arguments.Length)..]}");
+                Violation($"graphql: unsupported where in {arguments[^Math.Min(200, arguments.Length)..]}");
                 await GraphQlError(ctx, "unsupported where filter");
                 return;
             }
@@ -484,7 +455,7 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
             hits.Add(hit);
         }
 
-        await Json(ctx, 200, new JsonObject { ["data"] = new JsonObject { ["Get"] = new JsonObject { [cls] = hits } } });
+        await WriteJsonAsync(ctx, 200, new JsonObject { ["data"] = new JsonObject { ["Get"] = new JsonObject { [cls] = hits } } });
     }
 
     private static double CosineDistance(float[] a, float[] b)
@@ -501,17 +472,10 @@ public sealed partial class FakeWeaviate : IAsyncDisposable
     }
 
     private static Task GraphQlError(HttpContext ctx, string message) =>
-        Json(ctx, 200, new JsonObject { ["data"] = null, ["errors"] = new JsonArray(new JsonObject { ["message"] = message }) });
+        WriteJsonAsync(ctx, 200, new JsonObject { ["data"] = null, ["errors"] = new JsonArray(new JsonObject { ["message"] = message }) });
 
     private static Task Error(HttpContext ctx, int status, string message) =>
-        Json(ctx, status, new JsonObject { ["error"] = new JsonArray(new JsonObject { ["message"] = message }) });
-
-    private static async Task Json(HttpContext ctx, int status, JsonNode node)
-    {
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(node.ToJsonString(), ctx.RequestAborted);
-    }
+        WriteJsonAsync(ctx, status, new JsonObject { ["error"] = new JsonArray(new JsonObject { ["message"] = message }) });
 
     [GeneratedRegex(@"^\s*\{\s*Aggregate\s*\{\s*(\w+)\s*\{\s*meta\s*\{\s*count\s*\}\s*\}\s*\}\s*\}\s*$")]
     private static partial Regex AggregatePattern();

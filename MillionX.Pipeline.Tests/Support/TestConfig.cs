@@ -66,6 +66,11 @@ public static class TestConfig
         return d;
     }
 
+    /// <summary>Turns the metrics/health/status HTTP endpoint on, on a free loopback port.</summary>
+    public static Dictionary<string, string?> WithHttpEndpoint(this Dictionary<string, string?> d) => d
+        .With("Observability:Http:Enabled", "true")
+        .With("Observability:Http:Urls", "http://127.0.0.1:0");
+
     /// <summary>Polls until <paramref name="condition"/> holds or the timeout passes.</summary>
     public static async Task<bool> Eventually(Func<bool> condition, TimeSpan timeout)
     {

@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Commands;
-
 namespace MillionX.Pipeline.Tests.Unit;
 
 public sealed class CommandLineTests

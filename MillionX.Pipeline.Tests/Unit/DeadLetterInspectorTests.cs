@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Privacy;
 
 namespace MillionX.Pipeline.Tests.Unit;

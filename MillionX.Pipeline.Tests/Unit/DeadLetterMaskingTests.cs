@@ -1,4 +1,3 @@
-using System.Text;
 using MillionX.Pipeline.DeadLetters;
 using MillionX.Pipeline.Privacy;
 

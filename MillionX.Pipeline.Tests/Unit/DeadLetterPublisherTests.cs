@@ -1,8 +1,4 @@
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.Tests.Unit;
 

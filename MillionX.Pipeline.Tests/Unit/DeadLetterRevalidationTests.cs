@@ -1,9 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Privacy;
 using MillionX.Pipeline.Sources;
 

@@ -1,6 +1,3 @@
-using System.Text;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Tests.Unit;

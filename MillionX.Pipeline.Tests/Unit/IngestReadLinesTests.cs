@@ -1,6 +1,3 @@
-using System.Text;
-using MillionX.Pipeline.Commands;
-
 namespace MillionX.Pipeline.Tests.Unit;
 
 public sealed class IngestReadLinesTests : IDisposable

@@ -1,4 +1,3 @@
-using MillionX.Pipeline.Contracts;
 using static MillionX.Pipeline.Tests.Unit.RawRecords;
 
 namespace MillionX.Pipeline.Tests.Unit;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Stages.WeatherSource;
 using static MillionX.Pipeline.Tests.Unit.RawRecords;
 

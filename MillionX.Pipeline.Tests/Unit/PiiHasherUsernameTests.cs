@@ -1,5 +1,4 @@
 using MillionX.Pipeline.Privacy;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Unit;
 

@@ -1,4 +1,3 @@
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Stages.ContextEnricher;
 
 namespace MillionX.Pipeline.Tests.Unit;

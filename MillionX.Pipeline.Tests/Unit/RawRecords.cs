@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Contracts;
-
 namespace MillionX.Pipeline.Tests.Unit;
 
 /// <summary>Builds raw source records from JSON fragments: a valid record per contract, with fields replaced, added or removed.</summary>

@@ -1,5 +1,3 @@
-using System.Text;
-using MillionX.Pipeline.Contracts;
 using static MillionX.Pipeline.Tests.Unit.RawRecords;
 
 namespace MillionX.Pipeline.Tests.Unit;

@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Commands;
-
 namespace MillionX.Pipeline.Tests.Unit;
 
 /// <summary>Parsing of <c>topics</c> and <c>dlq</c>, and their usage errors' exit code.</summary>

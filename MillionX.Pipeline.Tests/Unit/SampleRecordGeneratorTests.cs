@@ -1,4 +1,3 @@
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.SampleSource;
 

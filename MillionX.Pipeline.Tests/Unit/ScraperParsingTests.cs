@@ -1,7 +1,5 @@
-using System.Text;
-using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using MillionX.Pipeline.Stages.SocialScrapers;
-using MillionX.Pipeline.Tests.Support;
 
 namespace MillionX.Pipeline.Tests.Unit;
 
@@ -86,7 +84,7 @@ public sealed class ScraperParsingTests
     [Fact]
     public void IdentityRotator_DeadProxy_SkippedUntilCooldownEnds()
     {
-        var clock = new ManualClock(Now);
+        var clock = new FakeTimeProvider(Now);
         var o = new ScrapingOptions { Proxies = ["http://10.0.0.1:1", "http://10.0.0.2:2"], UserAgents = ["ua1", "ua2"], Viewports = ["800x600"], ProxyCooldown = TimeSpan.FromMinutes(5) };
         var r = new IdentityRotator(o, clock);
         var first = r.Next();

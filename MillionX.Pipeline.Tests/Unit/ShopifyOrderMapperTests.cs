@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.ShopifySync;
 using static MillionX.Pipeline.Tests.Unit.RawRecords;

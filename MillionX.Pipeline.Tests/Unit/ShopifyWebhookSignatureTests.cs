@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using MillionX.Pipeline.Stages.ShopifySync;
 
 namespace MillionX.Pipeline.Tests.Unit;

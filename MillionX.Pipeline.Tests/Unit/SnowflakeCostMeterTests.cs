@@ -1,4 +1,4 @@
-using MillionX.Pipeline.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
 namespace MillionX.Pipeline.Tests.Unit;
@@ -8,7 +8,7 @@ public sealed class SnowflakeCostMeterTests
     // X-Small (1 credit/h) at 3 USD per credit: one second costs 3/3600 USD.
     private const double UsdPerSecond = 3.0 / 3600;
     private const double Tolerance = 1e-12;
-    private readonly ManualClock _clock = new(new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero));
 
     private SnowflakeCostMeter Meter() => new(1, 3, TimeSpan.FromSeconds(60), _clock);
 

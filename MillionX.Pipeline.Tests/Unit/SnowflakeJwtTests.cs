@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
-using MillionX.Pipeline.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
 namespace MillionX.Pipeline.Tests.Unit;
@@ -12,7 +11,7 @@ public sealed class SnowflakeJwtTests
     // Generated once for the class (a 2048-bit key takes a while); never written anywhere.
     private static readonly RSA Key = RSA.Create(2048);
     private readonly RSA _key = Key;
-    private readonly ManualClock _clock = new(Start);
+    private readonly FakeTimeProvider _clock = new(Start);
 
     [Fact]
     public void Token_Issued_VerifiesWithPublicKeyAndCarriesSnowflakeClaims()

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using MillionX.Pipeline.Warehouse;
 using MillionX.Pipeline.Warehouse.Snowflake;
 

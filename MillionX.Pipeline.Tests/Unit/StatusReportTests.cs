@@ -1,11 +1,8 @@
-using System.Text;
-using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Privacy;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
-using MillionX.Pipeline.Tests.Support;
 using Serilog.Events;
 using Serilog.Parsing;
 

@@ -1,4 +1,3 @@
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Sources;
 
 namespace MillionX.Pipeline.Tests.Unit;

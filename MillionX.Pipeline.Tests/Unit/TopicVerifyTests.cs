@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Kafka;
-
 namespace MillionX.Pipeline.Tests.Unit;
 
 /// <summary><see cref="TopicPlan.Verify"/>: what <c>topics verify</c> reports for each catalog topic.</summary>

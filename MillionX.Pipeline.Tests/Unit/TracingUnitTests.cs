@@ -1,12 +1,7 @@
 using System.Diagnostics;
-using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MillionX.Pipeline.Kafka;
 using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Tests.Support;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
 using Serilog;
