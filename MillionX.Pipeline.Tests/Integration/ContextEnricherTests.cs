@@ -14,18 +14,18 @@ public sealed class ContextEnricherTests : BrokerTest
         Assert.Equal(0, p.Flush(TimeSpan.FromSeconds(10)));
     }
 
-    private void Order(string productId, string name, decimal price, int minute) => Produce(Topics.SinkOrders, $"O-{minute}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+    private void Order(string productId, string name, decimal price, int minute) => Produce(Topics.AnonymisedOrders, $"O-{minute}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
     {
         Platform = "daraz", OrderId = $"O-{minute}", MerchantId = "M", ProductId = productId, ProductName = name, Quantity = 1, Price = price,
         Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(minute), HashKeyId = "k1",
     }, ContractJson.Default.AnonymisedOrder));
 
-    private void Post(string id, string content) => Produce(Topics.SinkVectors, id, JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
+    private void Post(string id, string content) => Produce(Topics.AnonymisedPosts, id, JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
     {
         Platform = "tiktok", PostId = id, AuthorUsernameHash = "k1_abc", Content = content, EngagementCount = 5, Timestamp = T0, HashKeyId = "k1",
     }, ContractJson.Default.AnonymisedPost));
 
-    private Dictionary<string, EnrichedPost> Enriched() => Broker.ReadAll(Topics.EnrichedVectors)
+    private Dictionary<string, EnrichedPost> Enriched() => Broker.ReadAll(Topics.EnrichedPosts)
         .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.EnrichedPost)!)
         .GroupBy(p => p.PostId).ToDictionary(g => g.Key, g => g.Last());
 

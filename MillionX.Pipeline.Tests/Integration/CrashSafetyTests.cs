@@ -54,7 +54,7 @@ public sealed partial class CrashSafetyTests
 
         using (var survivor = new PipelineProcess([], env))
         {
-            var done = await TestConfig.Eventually(() => CaughtUp(address, "crash-warehouse-sink", Topics.SinkOrders, 4)
+            var done = await TestConfig.Eventually(() => CaughtUp(address, "crash-warehouse-sink", Topics.AnonymisedOrders, 4)
                 && CaughtUp(address, "crash-privacy-shield", Topics.MarketShopify, 4), TimeSpan.FromSeconds(120));
             Assert.True(done, survivor.AllOutput);
             survivor.Signal("INT");

@@ -52,7 +52,7 @@ public sealed class PrivacyWarehouseTests : BrokerTest
         var fileBytes = DuckDbQuery.FileBytes(duckdb);
         Assert.True(fileBytes.AsSpan().IndexOf("k1_"u8) >= 0, "positive control: the hashes are stored as plain bytes");
         Assert.All(needles, n => Assert.True(fileBytes.AsSpan().IndexOf(n) < 0, $"raw phone {Encoding.UTF8.GetString(n)} found in the DuckDB file"));
-        foreach (var topic in new[] { Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors, Topics.DeadLettersMarket })
+        foreach (var topic in new[] { Topics.AnonymisedOrders, Topics.AnonymisedPosts, Topics.EnrichedPosts, Topics.DeadLettersMarket })
         {
             foreach (var m in Broker.ReadAll(topic))
             {
@@ -80,7 +80,7 @@ public sealed class PrivacyWarehouseTests : BrokerTest
         var exit = await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "tiktok", "--file", file, "--profile", "stream"]), Broker.Config(), new StringWriter());
 
         Assert.Equal(0, exit);
-        var anonymised = Broker.ReadAll(Topics.SinkVectors)
+        var anonymised = Broker.ReadAll(Topics.AnonymisedPosts)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.AnonymisedPost)!)
             .ToDictionary(p => p.PostId);
         Assert.Equal(3, anonymised.Count);
@@ -91,7 +91,7 @@ public sealed class PrivacyWarehouseTests : BrokerTest
             anonymised["730"].Content);
         Assert.Contains($"USER_{anonymised["730"].AuthorUsernameHash} ke", anonymised["731"].Content, StringComparison.Ordinal);
         Assert.Equal(posts[2].Item2, anonymised["732"].Content);
-        var all = string.Join('\n', Broker.ReadAll(Topics.SinkVectors).Select(m => Encoding.UTF8.GetString(m.Message.Value)));
+        var all = string.Join('\n', Broker.ReadAll(Topics.AnonymisedPosts).Select(m => Encoding.UTF8.GetString(m.Message.Value)));
         foreach (var secret in new[] { "rahim_shop", "Rahim_Shop", "fatema_bd", "karim99", "345678", "Gmail", "1912" })
         {
             Assert.DoesNotContain(secret, all, StringComparison.Ordinal);

@@ -37,10 +37,10 @@ public sealed class ProducerQueueFullTests : BrokerTest
 
         Assert.Equal(3000, Broker.Count(Topics.MarketShopify));                       // source publisher
         Assert.Equal(150, Broker.Count(Topics.DeadLettersMarket));                    // dead-letter publisher
-        Assert.Equal(3000, Broker.Count(Topics.SinkOrders));                          // privacy shield
+        Assert.Equal(3000, Broker.Count(Topics.AnonymisedOrders));                          // privacy shield
         Assert.Equal(3000, DuckDbQuery.Scalar(duckdb, "select count(distinct ORDER_ID) from ORDERS"));
-        Assert.Equal(120, Broker.Count(Topics.SinkVectors));                          // privacy shield, posts
-        Assert.Equal(120, Broker.Count(Topics.EnrichedVectors));                      // enricher
+        Assert.Equal(120, Broker.Count(Topics.AnonymisedPosts));                          // privacy shield, posts
+        Assert.Equal(120, Broker.Count(Topics.EnrichedPosts));                      // enricher
         var embedded = Broker.ReadAll(Topics.EnrichedEmbeddings);                     // vector forwarder
         Assert.Equal(120, embedded.Count);
         Assert.Equal(120, embedded.Select(m => Encoding.UTF8.GetString(m.Message.Key!)).Distinct().Count());

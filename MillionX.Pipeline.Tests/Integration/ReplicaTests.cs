@@ -63,7 +63,7 @@ public sealed partial class ReplicaTests(ITestOutputHelper output)
         Assert.Equal(0, ingest.ExitCode);
         Assert.True(await TestConfig.Eventually(() => Owned(survivor).Count == Total, TimeSpan.FromSeconds(60)), "survivor never took over:\n" + survivor.AllOutput);
         Assert.True(await TestConfig.Eventually(
-            () => CaughtUp(address, "replicas-privacy-shield", Topics.MarketShopify) && CaughtUp(address, "replicas-warehouse-sink", Topics.SinkOrders),
+            () => CaughtUp(address, "replicas-privacy-shield", Topics.MarketShopify) && CaughtUp(address, "replicas-warehouse-sink", Topics.AnonymisedOrders),
             TimeSpan.FromSeconds(120)), survivor.AllOutput + "\n" + sink.AllOutput);
         output.WriteLine($"the victim had written {killedAt} when killed; the survivor wrote {LastOut(survivor)}");
 

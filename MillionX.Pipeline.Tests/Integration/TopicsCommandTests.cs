@@ -92,7 +92,7 @@ public sealed class TopicsCommandTests : BrokerTest
         var statuses = Statuses(json);
         Assert.Equal("retention_unverified", statuses[Kafka.Topics.DeadLettersMarket]);
         // Topics whose retention the catalog leaves to the broker have nothing to verify.
-        Assert.Equal("ok", statuses[Kafka.Topics.SinkOrders]);
+        Assert.Equal("ok", statuses[Kafka.Topics.AnonymisedOrders]);
         Assert.Contains("--skip-retention", errors, StringComparison.Ordinal);
     }
 

@@ -66,8 +66,8 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         await host.StartAsync();
 
         ProduceOrders(0, 40);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
-        var committedBefore = Committed(Broker.Bootstrap, group, Topics.SinkOrders, 4);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.AnonymisedOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
+        var committedBefore = Committed(Broker.Bootstrap, group, Topics.AnonymisedOrders, 4);
         Assert.Equal(40, committedBefore);
 
         var requests = () => outage switch
@@ -84,13 +84,13 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
             _ => FakeReply.Hang(),
         });
         ProduceOrders(40, 60);
-        await HoldOutage(() => requests() > atStart, () => Committed(Broker.Bootstrap, group, Topics.SinkOrders, 4), committedBefore);
+        await HoldOutage(() => requests() > atStart, () => Committed(Broker.Bootstrap, group, Topics.AnonymisedOrders, 4), committedBefore);
         var during = requests() - atStart;
         snowflake.Outage = null;
         gate.Accept();
         output.WriteLine($"{outage}: {during} {outage switch { Outage.Refused => "failed batches", Outage.Reset => "connections reset", _ => "requests" }} during {OutageLength.TotalSeconds:0} s of outage");
 
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.AnonymisedOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
         Assert.InRange(during, 1, MaxRequestsDuringOutage);
         var landed = snowflake.Posts
             .Where(p => p.Answer == 200 && p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal))
@@ -129,7 +129,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         await host.StartAsync();
 
         ProduceOrders(0, 40);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.AnonymisedOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
         var assignedBefore = counters.Assignments;
 
         snowflake.Outage = FakeReply.ServerError(500);
@@ -139,7 +139,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         Assert.True(counters.IsPaused, "resumed during the outage");
         snowflake.Outage = null;
 
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.AnonymisedOrders, 4), TimeSpan.FromSeconds(60)), "did not recover");
         Assert.True(await TestConfig.Eventually(() => !counters.IsPaused, TimeSpan.FromSeconds(10)), "still paused after the outage");
         Assert.Equal(0, counters.Revocations);
         Assert.Equal(assignedBefore, counters.Assignments);
@@ -174,8 +174,8 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         await host.StartAsync();
 
         ProducePosts(0, 20);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.EnrichedVectors, 6), TimeSpan.FromSeconds(60)), "no vectors before the outage");
-        var committedBefore = Committed(Broker.Bootstrap, group, Topics.EnrichedVectors, 6);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.EnrichedPosts, 6), TimeSpan.FromSeconds(60)), "no vectors before the outage");
+        var committedBefore = Committed(Broker.Bootstrap, group, Topics.EnrichedPosts, 6);
         Assert.Equal(20, committedBefore);
 
         var batches = () => outage == Outage.Reset ? gate.Resets : weaviate.BatchRequests.Count;
@@ -193,13 +193,13 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         // first backoff; the bound is then the recovery itself plus the unchanged offsets.
         var refusedNoticed = Stopwatch.StartNew();
         await HoldOutage(outage == Outage.Refused ? () => refusedNoticed.Elapsed > TimeSpan.FromSeconds(1) : () => batches() > atStart,
-            () => Committed(Broker.Bootstrap, group, Topics.EnrichedVectors, 6), committedBefore);
+            () => Committed(Broker.Bootstrap, group, Topics.EnrichedPosts, 6), committedBefore);
         var during = batches() - atStart;
         weaviate.EndOutage();
         gate.Accept();
         output.WriteLine($"{outage}: {during} {(outage == Outage.Reset ? "connections reset" : "batch requests")} during {OutageLength.TotalSeconds:0} s of outage");
 
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.EnrichedVectors, 6), TimeSpan.FromSeconds(90)), "did not recover");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.EnrichedPosts, 6), TimeSpan.FromSeconds(90)), "did not recover");
         if (outage == Outage.Refused)
         {
             Assert.Equal(0, during);
@@ -231,7 +231,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
             .With("Stages:context-enricher:RetryMaxDelay", "00:00:01");
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config);
         await host.StartAsync();
-        Produce(Broker.Bootstrap, Topics.SinkOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        Produce(Broker.Bootstrap, Topics.AnonymisedOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "daraz", OrderId = "O-1", MerchantId = "M", ProductId = "P-1", ProductName = "Jamdani Shari", Quantity = 1, Price = 4500,
             Currency = "BDT", OrderStatus = "paid", Timestamp = T0, HashKeyId = "k1",
@@ -241,21 +241,21 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         var enricher = host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>();
         Assert.True(await TestConfig.Eventually(() => enricher.Catalogue.Count == 1, TimeSpan.FromSeconds(30)), "the order never reached the catalogue");
         ProduceAnonymisedPosts(0, 10);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkVectors, 6), TimeSpan.FromSeconds(60)), "no posts before the outage");
-        var committedBefore = Committed(Broker.Bootstrap, group, Topics.SinkVectors, 6);
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.AnonymisedPosts, 6), TimeSpan.FromSeconds(60)), "no posts before the outage");
+        var committedBefore = Committed(Broker.Bootstrap, group, Topics.AnonymisedPosts, 6);
 
         var failures = () => (long)Metric("millionx_catalogue_store_failures_total");
         var atStart = failures();
         redis.Stop();
         ProduceAnonymisedPosts(10, 20);
-        await HoldOutage(() => failures() > atStart, () => Committed(Broker.Bootstrap, group, Topics.SinkVectors, 6), committedBefore);
+        await HoldOutage(() => failures() > atStart, () => Committed(Broker.Bootstrap, group, Topics.AnonymisedPosts, 6), committedBefore);
         var during = failures() - atStart;
         redis.Start();
         output.WriteLine($"redis down: {during} retried store failures during {OutageLength.TotalSeconds:0} s");
 
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.SinkVectors, 6), TimeSpan.FromSeconds(60)), "did not recover");
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.AnonymisedPosts, 6), TimeSpan.FromSeconds(60)), "did not recover");
         Assert.InRange(during, 1, MaxRequestsDuringOutage);
-        var enriched = Broker.ReadAll(Topics.EnrichedVectors)
+        var enriched = Broker.ReadAll(Topics.EnrichedPosts)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.EnrichedPost)!)
             .GroupBy(p => p.PostId).ToDictionary(g => g.Key, g => g.Last());
         Assert.Equal(30, enriched.Count);
@@ -310,21 +310,21 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         Assert.Equal(committedBefore, committed());
     }
 
-    private void ProduceOrders(int from, int count) => Produce(Broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(from, count).Select(i =>
+    private void ProduceOrders(int from, int count) => Produce(Broker.Bootstrap, Topics.AnonymisedOrders, Enumerable.Range(from, count).Select(i =>
         ($"OUT-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "shopify", OrderId = $"OUT-{i}", MerchantId = "M-1", ProductId = $"P-{i % 7}", ProductName = "Cotton Panjabi", Quantity = 1,
             Price = 1000 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
         }, ContractJson.Default.AnonymisedOrder))));
 
-    private void ProducePosts(int from, int count) => Produce(Broker.Bootstrap, Topics.EnrichedVectors, Enumerable.Range(from, count).Select(i =>
+    private void ProducePosts(int from, int count) => Produce(Broker.Bootstrap, Topics.EnrichedPosts, Enumerable.Range(from, count).Select(i =>
         ($"OUT-{i}", JsonSerializer.SerializeToUtf8Bytes(new EnrichedPost
         {
             Platform = "tiktok", PostId = $"OUT-{i}", AuthorUsernameHash = "k1_abc", Content = $"Eid er notun shari collection #{i}",
             EngagementCount = i, Timestamp = T0.AddMinutes(i), HashKeyId = "k1", EnrichedContent = $"Eid er notun shari collection #{i}",
         }, ContractJson.Default.EnrichedPost))));
 
-    private void ProduceAnonymisedPosts(int from, int count) => Produce(Broker.Bootstrap, Topics.SinkVectors, Enumerable.Range(from, count).Select(i =>
+    private void ProduceAnonymisedPosts(int from, int count) => Produce(Broker.Bootstrap, Topics.AnonymisedPosts, Enumerable.Range(from, count).Select(i =>
         ($"OUT-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
         {
             Platform = "tiktok", PostId = $"OUT-{i}", AuthorUsernameHash = "k1_abc", Content = $"Notun shari collection eseche #{i}",

@@ -32,7 +32,7 @@ public sealed class DownstreamPoisonTests : BrokerTest
     {
         var config = Broker.Config().With("Stages:sample-source:Enabled", "false").With("Stages:context-enricher:MaxStaleness", "00:00:00");
         var duckdb = config["Warehouse:DuckDb:Path"]!;
-        foreach (var topic in new[] { Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors, Topics.Weather })
+        foreach (var topic in new[] { Topics.AnonymisedOrders, Topics.AnonymisedPosts, Topics.EnrichedPosts, Topics.Weather })
         {
             Produce(Broker.Bootstrap, topic, Poison.Select(p => ("poison-" + p.Name, p.Value)));
         }
@@ -42,12 +42,12 @@ public sealed class DownstreamPoisonTests : BrokerTest
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
         // After the poison: one good record per topic.
-        Produce(Broker.Bootstrap, Topics.SinkOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        Produce(Broker.Bootstrap, Topics.AnonymisedOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "daraz", OrderId = "O-1", MerchantId = "M", ProductId = "P-1", ProductName = "Jamdani Shari", Quantity = 1, Price = 4500,
             Currency = "BDT", OrderStatus = "paid", Timestamp = T0, HashKeyId = "k1",
         }, ContractJson.Default.AnonymisedOrder))]);
-        Produce(Broker.Bootstrap, Topics.SinkVectors, [("good-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
+        Produce(Broker.Bootstrap, Topics.AnonymisedPosts, [("good-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedPost
         {
             Platform = "tiktok", PostId = "good-1", AuthorUsernameHash = "k1_abc", Content = "Notun shari collection eseche", EngagementCount = 3,
             Timestamp = T0, HashKeyId = "k1",
@@ -63,8 +63,8 @@ public sealed class DownstreamPoisonTests : BrokerTest
         // Each reading stage dead-lettered every poison record of each topic it reads, once.
         var expected = new[]
         {
-            ("warehouse-sink", Topics.SinkOrders, Topics.DeadLettersMarket), ("context-enricher", Topics.SinkOrders, Topics.DeadLettersMarket),
-            ("context-enricher", Topics.SinkVectors, Topics.DeadLettersSocial), ("embedding-service", Topics.EnrichedVectors, Topics.DeadLettersSocial),
+            ("warehouse-sink", Topics.AnonymisedOrders, Topics.DeadLettersMarket), ("context-enricher", Topics.AnonymisedOrders, Topics.DeadLettersMarket),
+            ("context-enricher", Topics.AnonymisedPosts, Topics.DeadLettersSocial), ("embedding-service", Topics.EnrichedPosts, Topics.DeadLettersSocial),
             ("warehouse-sink", Topics.Weather, Topics.DeadLettersWeather),
         };
         Assert.True(await TestConfig.Eventually(() => expected.All(e => DeadLetters(e.Item3, e.Item1, e.Item2).Count == Poison.Length), TimeSpan.FromSeconds(30)),
@@ -99,7 +99,7 @@ public sealed class DownstreamPoisonTests : BrokerTest
         }
 
         var duckdb = config["Warehouse:DuckDb:Path"]!;
-        Produce(Broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        Produce(Broker.Bootstrap, Topics.AnonymisedOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "shopify", OrderId = $"P-{i}", MerchantId = "M", ProductId = "SKU-1", ProductName = "Katan Shari", Quantity = 1,
             Price = i == 7 ? 1e20m : 2500 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
@@ -108,7 +108,7 @@ public sealed class DownstreamPoisonTests : BrokerTest
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
         await host.StartAsync();
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.SinkOrders, TestConfig.CatalogPartitions()[Topics.SinkOrders]),
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.AnonymisedOrders, TestConfig.CatalogPartitions()[Topics.AnonymisedOrders]),
             TimeSpan.FromSeconds(60)), "the sink did not get past the poison row");
         Assert.False(stopping.IsCancellationRequested, "the poison row stopped the host");
         await host.StopAsync();
@@ -134,7 +134,7 @@ public sealed class DownstreamPoisonTests : BrokerTest
             .With("Warehouse:Snowflake:User", "LOADER")
             .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
             .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.300");
-        Produce(Broker.Bootstrap, Topics.SinkOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        Produce(Broker.Bootstrap, Topics.AnonymisedOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "shopify", OrderId = $"P-{i}", MerchantId = "M", ProductId = "SKU-1", ProductName = "Katan Shari", Quantity = 1,
             Price = i == 7 ? 1e20m : 2500 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
@@ -143,7 +143,7 @@ public sealed class DownstreamPoisonTests : BrokerTest
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
         await host.StartAsync();
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.SinkOrders, TestConfig.CatalogPartitions()[Topics.SinkOrders]),
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.AnonymisedOrders, TestConfig.CatalogPartitions()[Topics.AnonymisedOrders]),
             TimeSpan.FromSeconds(60)), "the sink did not get past the poison row");
         Assert.False(stopping.IsCancellationRequested, "the poison row stopped the host");
         await host.StopAsync();
@@ -201,7 +201,7 @@ public sealed class DownstreamPoisonTests : BrokerTest
             .With("VectorStore:Weaviate:MaxAttempts", "2")
             .With("VectorStore:Weaviate:InitialBackoff", "00:00:00.100")
             .With("VectorStore:Weaviate:MaxBackoff", "00:00:00.400");
-        Produce(Broker.Bootstrap, Topics.EnrichedVectors, Enumerable.Range(0, 10).Select(i => ($"V-{i}", JsonSerializer.SerializeToUtf8Bytes(new EnrichedPost
+        Produce(Broker.Bootstrap, Topics.EnrichedPosts, Enumerable.Range(0, 10).Select(i => ($"V-{i}", JsonSerializer.SerializeToUtf8Bytes(new EnrichedPost
         {
             Platform = "tiktok", PostId = $"V-{i}", AuthorUsernameHash = "k1_abc", Content = $"Eid er notun shari collection #{i}",
             EngagementCount = i, Timestamp = T0.AddMinutes(i), HashKeyId = "k1", EnrichedContent = $"Eid er notun shari collection #{i}",
@@ -210,7 +210,7 @@ public sealed class DownstreamPoisonTests : BrokerTest
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "embedding-service"]), config);
         await host.StartAsync();
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "embedding-service", Topics.EnrichedVectors, TestConfig.CatalogPartitions()[Topics.EnrichedVectors]),
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "embedding-service", Topics.EnrichedPosts, TestConfig.CatalogPartitions()[Topics.EnrichedPosts]),
             TimeSpan.FromSeconds(90)), "the stage did not get past the refused object");
         Assert.False(stopping.IsCancellationRequested, "the refused object stopped the host");
         await host.StopAsync();

@@ -84,8 +84,8 @@ public sealed partial class MixedCrashSafetyTests(ITestOutputHelper output)
         var topics = new[]
         {
             ("privacy-shield", Topics.SocialTiktok), ("privacy-shield", Topics.MarketShopify), ("privacy-shield", Topics.MarketDaraz),
-            ("context-enricher", Topics.SinkVectors), ("context-enricher", Topics.SinkOrders), ("embedding-service", Topics.EnrichedVectors),
-            ("warehouse-sink", Topics.SinkOrders), ("warehouse-sink", Topics.Weather), ("dlq-monitor", Topics.DeadLettersSocial),
+            ("context-enricher", Topics.AnonymisedPosts), ("context-enricher", Topics.AnonymisedOrders), ("embedding-service", Topics.EnrichedPosts),
+            ("warehouse-sink", Topics.AnonymisedOrders), ("warehouse-sink", Topics.Weather), ("dlq-monitor", Topics.DeadLettersSocial),
         };
         var partitions = TestConfig.CatalogPartitions();
         var ingested = false;

@@ -64,7 +64,7 @@ public sealed class PrivacyPropertyTests(ITestOutputHelper output)
                 DuckDbQuery.Column(duckdb, "select concat_ws('|', ORDER_ID, PRODUCT_NAME, CUSTOMER_PHONE_HASH) from ORDERS")
                     .Concat(DuckDbQuery.Column(duckdb, "select concat_ws('|', POST_ID, CONTENT, ENRICHED_CONTENT) from POST_VECTORS"))))),
         };
-        foreach (var topic in new[] { Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors })
+        foreach (var topic in new[] { Topics.AnonymisedOrders, Topics.AnonymisedPosts, Topics.EnrichedPosts })
         {
             places[topic] = Topic(address, topic, deadLetter: false);
         }

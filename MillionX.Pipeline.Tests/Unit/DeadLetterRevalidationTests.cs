@@ -69,11 +69,11 @@ public sealed class DeadLetterRevalidationTests
         var bad = "{\"platform\":\"shopify\",\"order_id\":\"SH-1\",\"product_id\":\"P-1\",\"quantity\":0,\"price\":10," + Fields + "}";
         var revalidation = With(new ValidationLimits());
 
-        var pass = revalidation.Check(Letter(good, Topics.SinkOrders, key: "SH-1"));
-        var fail = revalidation.Check(Letter(bad, Topics.SinkOrders, key: "SH-1"));
+        var pass = revalidation.Check(Letter(good, Topics.AnonymisedOrders, key: "SH-1"));
+        var fail = revalidation.Check(Letter(bad, Topics.AnonymisedOrders, key: "SH-1"));
 
         Assert.True(pass.Passes);
-        Assert.Equal(Topics.SinkOrders, pass.Topic);
+        Assert.Equal(Topics.AnonymisedOrders, pass.Topic);
         Assert.Equal("SH-1", Encoding.UTF8.GetString(pass.Key!));
         Assert.Equal(good, Encoding.UTF8.GetString(pass.Value!));
         Assert.False(fail.Passes);

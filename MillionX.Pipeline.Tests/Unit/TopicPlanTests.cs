@@ -93,11 +93,11 @@ public sealed class TopicPlanTests
     [InlineData(Topics.SocialTiktok, Topics.DeadLettersSocial)]
     [InlineData(Topics.SocialFacebook, Topics.DeadLettersSocial)]
     [InlineData("source.social.youtube", Topics.DeadLettersSocial)]
-    [InlineData(Topics.SinkVectors, Topics.DeadLettersSocial)]
-    [InlineData(Topics.EnrichedVectors, Topics.DeadLettersSocial)]
+    [InlineData(Topics.AnonymisedPosts, Topics.DeadLettersSocial)]
+    [InlineData(Topics.EnrichedPosts, Topics.DeadLettersSocial)]
     [InlineData(Topics.MarketShopify, Topics.DeadLettersMarket)]
     [InlineData(Topics.MarketDaraz, Topics.DeadLettersMarket)]
-    [InlineData(Topics.SinkOrders, Topics.DeadLettersMarket)]
+    [InlineData(Topics.AnonymisedOrders, Topics.DeadLettersMarket)]
     [InlineData(Topics.Weather, Topics.DeadLettersWeather)]
     public void DeadLetterTopicFor_KnownTopic_MapsToItsDeadLetterTopic(string topic, string expected)
     {

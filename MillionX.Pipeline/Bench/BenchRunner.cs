@@ -66,20 +66,20 @@ public sealed class BenchRunner(
             sizing.Need(topic, sources.Count(r => r.Topic == topic), maxSource);
         }
 
-        sizing.Need(Topics.SinkVectors, sources.Count(r => r.Topic.StartsWith("source.social.", StringComparison.Ordinal)), maxAnonymised);
-        sizing.Need(Topics.SinkOrders, Math.Max(orders.Count, sources.Count(r => r.Topic.StartsWith("source.market.", StringComparison.Ordinal))), Math.Max(maxAnonymised, orders.Max(r => r.Bytes)));
+        sizing.Need(Topics.AnonymisedPosts, sources.Count(r => r.Topic.StartsWith("source.social.", StringComparison.Ordinal)), maxAnonymised);
+        sizing.Need(Topics.AnonymisedOrders, Math.Max(orders.Count, sources.Count(r => r.Topic.StartsWith("source.market.", StringComparison.Ordinal))), Math.Max(maxAnonymised, orders.Max(r => r.Bytes)));
         var maxEnriched = enriched.Max(r => r.Bytes) + 200;
         var latencyRecords = (long)(BenchSizes.MaxOfferedLoadPerS * sizes.LatencyWindow.TotalSeconds);
-        sizing.Need(Topics.EnrichedVectors, Math.Max(enriched.Count, latencyRecords), maxEnriched);
-        foreach (var topic in new[] { Topics.SocialTiktok, Topics.SocialFacebook, Topics.SinkVectors })
+        sizing.Need(Topics.EnrichedPosts, Math.Max(enriched.Count, latencyRecords), maxEnriched);
+        foreach (var topic in new[] { Topics.SocialTiktok, Topics.SocialFacebook, Topics.AnonymisedPosts })
         {
             sizing.Need(topic, latencyRecords, maxEnriched);
         }
 
         // vector-sink's input, and the whole-pipeline posts (embedding-service hands them to vector-sink through it).
         var maxEmbedded = enriched.Max(r => r.Bytes) + (VectorDimensions * 4 * 4 / 3) + 400;
-        sizing.Need(Topics.EnrichedEmbeddings, Math.Max(sizes.SinkVectors, sizes.Embeddings), maxEmbedded);
-        sizing.Need(Topics.SinkOrders, sizes.WarehouseGrowthRows, orders.Max(r => r.Bytes));
+        sizing.Need(Topics.EnrichedEmbeddings, Math.Max(sizes.VectorSinkPosts, sizes.Embeddings), maxEmbedded);
+        sizing.Need(Topics.AnonymisedOrders, sizes.WarehouseGrowthRows, orders.Max(r => r.Bytes));
 
         // Dead letters: the generator picks the five source kinds evenly (two social, two market, weather); envelopes
         // carry the payload encrypted (base64, about 4/3 of it) plus the errors.
@@ -260,7 +260,7 @@ public sealed class BenchRunner(
         var prefix = GroupPrefix("privacy");
         var start = Ends(kafka, SourceTopics);
         _sourcesStart = start;
-        var sinkStart = Ends(kafka, Topics.SinkVectors, Topics.SinkOrders);
+        var sinkStart = Ends(kafka, Topics.AnonymisedPosts, Topics.AnonymisedOrders);
         kafka.PositionGroup(prefix + PrivacyShieldStage.StageName, start);
         kafka.ProduceAll(records, "privacy");
 
@@ -268,8 +268,8 @@ public sealed class BenchRunner(
         var target = sinkStart.Values.Sum() + records.Count;
         var t0 = Stopwatch.GetTimestamp();
         await host.StartAsync(ct);
-        var t1 = await WaitUntil(() => kafka.EndSum(Topics.SinkVectors, Topics.SinkOrders) >= target, TimeSpan.FromMinutes(3), "privacy: the sink topics did not receive every record");
-        var produced = kafka.EndSum(Topics.SinkVectors, Topics.SinkOrders) - sinkStart.Values.Sum();
+        var t1 = await WaitUntil(() => kafka.EndSum(Topics.AnonymisedPosts, Topics.AnonymisedOrders) >= target, TimeSpan.FromMinutes(3), "privacy: the sink topics did not receive every record");
+        var produced = kafka.EndSum(Topics.AnonymisedPosts, Topics.AnonymisedOrders) - sinkStart.Values.Sum();
         if (produced != records.Count)
         {
             throw new BenchFailedException($"privacy: {records.Count:N0} records in, {produced:N0} out");
@@ -285,8 +285,8 @@ public sealed class BenchRunner(
     private async Task WarehouseAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> orders, BenchReport report, CancellationToken ct)
     {
         var prefix = GroupPrefix("warehouse");
-        var start = Ends(kafka, Topics.SinkOrders, Topics.Weather);
-        _ordersStart = start.Where(e => e.Key.Topic == Topics.SinkOrders).ToDictionary();
+        var start = Ends(kafka, Topics.AnonymisedOrders, Topics.Weather);
+        _ordersStart = start.Where(e => e.Key.Topic == Topics.AnonymisedOrders).ToDictionary();
         kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, start);
         kafka.ProduceAll(orders, "warehouse");
 
@@ -320,7 +320,7 @@ public sealed class BenchRunner(
     {
         var prefix = GroupPrefix("enricher");
         var group = prefix + ContextEnricherStage.StageName;
-        kafka.PositionGroup(group, _ordersStart.Concat(Ends(kafka, Topics.SinkVectors)).ToDictionary());
+        kafka.PositionGroup(group, _ordersStart.Concat(Ends(kafka, Topics.AnonymisedPosts)).ToDictionary());
         using var host = BuildHost(["--role", ContextEnricherStage.StageName], "enricher", bootstrap, kafka.Partitions, prefix);
         var stage = host.Services.GetServices<IHostedService>().OfType<ContextEnricherStage>().Single();
         var t0 = Stopwatch.GetTimestamp();
@@ -335,10 +335,10 @@ public sealed class BenchRunner(
         report.EnricherOrdersPerS = Rate(orders, t0, t1);
 
         // Posts: a bounded number (each costs a model inference), produced once the catalogue is learnt.
-        var outStart = kafka.EndSum(Topics.EnrichedVectors);
+        var outStart = kafka.EndSum(Topics.EnrichedPosts);
         var postsAt = Stopwatch.GetTimestamp();
         kafka.ProduceAll(posts, "enricher posts");
-        var t3 = await WaitUntil(() => kafka.EndSum(Topics.EnrichedVectors) - outStart >= posts.Count, TimeSpan.FromSeconds(60 + (posts.Count / 10)),
+        var t3 = await WaitUntil(() => kafka.EndSum(Topics.EnrichedPosts) - outStart >= posts.Count, TimeSpan.FromSeconds(60 + (posts.Count / 10)),
             "enricher: not every post was enriched");
         await AssertCaughtUp(host, "enricher", ct);
         await host.StopAsync(CancellationToken.None);
@@ -356,9 +356,9 @@ public sealed class BenchRunner(
         var market = sources.Count(r => r.Topic.StartsWith("source.market.", StringComparison.Ordinal));
         kafka.PositionGroup(prefix + PrivacyShieldStage.StageName,
             _sourcesStart.Where(e => e.Key.Topic.StartsWith("source.market.", StringComparison.Ordinal)).Concat(Ends(kafka, Topics.SocialTiktok, Topics.SocialFacebook)).ToDictionary());
-        var sinks = Ends(kafka, Topics.SinkOrders, Topics.SinkVectors, Topics.Weather);
+        var sinks = Ends(kafka, Topics.AnonymisedOrders, Topics.AnonymisedPosts, Topics.Weather);
         kafka.PositionGroup(prefix + ContextEnricherStage.StageName, sinks.Where(e => e.Key.Topic != Topics.Weather).ToDictionary());
-        kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, sinks.Where(e => e.Key.Topic != Topics.SinkVectors).ToDictionary());
+        kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, sinks.Where(e => e.Key.Topic != Topics.AnonymisedPosts).ToDictionary());
         using var host = BuildHost(
             ["--role", $"{PrivacyShieldStage.StageName},{ContextEnricherStage.StageName},{WarehouseSinkStage.StageName}"], "pipeline", bootstrap, kafka.Partitions, prefix,
             new Dictionary<string, string?> { ["Stages:warehouse-sink:DuckDbMaxBatchAge"] = "00:00:00.500" });
@@ -398,7 +398,7 @@ public sealed class BenchRunner(
         Log($"catalogue of {products:N0} products written in {Stopwatch.GetElapsedTime(loading).TotalSeconds:0.0} s");
 
         var prefix = GroupPrefix(name);
-        kafka.PositionGroup(prefix + ContextEnricherStage.StageName, _ordersStart.Concat(Ends(kafka, Topics.SinkVectors)).ToDictionary());
+        kafka.PositionGroup(prefix + ContextEnricherStage.StageName, _ordersStart.Concat(Ends(kafka, Topics.AnonymisedPosts)).ToDictionary());
         using var host = BuildHost(["--role", ContextEnricherStage.StageName], name, bootstrap, kafka.Partitions, prefix);
         var stage = host.Services.GetServices<IHostedService>().OfType<ContextEnricherStage>().Single();
         var store = host.Services.GetRequiredService<ICatalogueStore>();
@@ -439,10 +439,10 @@ public sealed class BenchRunner(
         var posts = workload.RawPosts(sizes.Embeddings, seed: 61);
         var orders = workload.RawOrders(50, seed: 62);
         var prefix = GroupPrefix("pipeline-posts");
-        var start = Ends(kafka, [.. SourceTopics, Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors, Topics.EnrichedEmbeddings]);
+        var start = Ends(kafka, [.. SourceTopics, Topics.AnonymisedOrders, Topics.AnonymisedPosts, Topics.EnrichedPosts, Topics.EnrichedEmbeddings]);
         kafka.PositionGroup(prefix + PrivacyShieldStage.StageName, Ends(kafka, SourceTopics));
-        kafka.PositionGroup(prefix + ContextEnricherStage.StageName, Ends(kafka, Topics.SinkOrders, Topics.SinkVectors));
-        kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, Ends(kafka, Topics.EnrichedVectors));
+        kafka.PositionGroup(prefix + ContextEnricherStage.StageName, Ends(kafka, Topics.AnonymisedOrders, Topics.AnonymisedPosts));
+        kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, Ends(kafka, Topics.EnrichedPosts));
         kafka.PositionGroup(prefix + VectorSinkStage.StageName, Ends(kafka, Topics.EnrichedEmbeddings));
         using var host = BuildHost(
             ["--role", $"{PrivacyShieldStage.StageName},{ContextEnricherStage.StageName},{EmbeddingServiceStage.StageName},{VectorSinkStage.StageName}"],
@@ -478,13 +478,13 @@ public sealed class BenchRunner(
     }
 
     /// <summary>
-    /// vector-sink alone: <see cref="BenchSizes.SinkVectors"/> posts with precomputed vectors (random unit vectors on the
+    /// vector-sink alone: <see cref="BenchSizes.VectorSinkPosts"/> posts with precomputed vectors (random unit vectors on the
     /// enriched posts' properties, as embedding-service writes them to <c>enriched.embeddings</c>), loaded into the
     /// DuckDB vector store through the stage's batches; no embedding is timed. The store's file is opened before timing.
     /// </summary>
     private async Task VectorSinkAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> enriched, BenchReport report, CancellationToken ct)
     {
-        var n = sizes.SinkVectors;
+        var n = sizes.VectorSinkPosts;
         var posts = enriched.Select(r => JsonSerializer.Deserialize(r.Value, ContractJson.Default.EnrichedPost)!).ToList();
         var random = new Random(41);
         var prefix = GroupPrefix("vector-sink");
@@ -562,7 +562,7 @@ public sealed class BenchRunner(
         Log($"{preload:N0} rows written to ORDERS and PRICE_HISTORY in {Stopwatch.GetElapsedTime(loading).TotalSeconds:0.0} s");
 
         var prefix = GroupPrefix(name);
-        var start = Ends(kafka, Topics.SinkOrders, Topics.Weather);
+        var start = Ends(kafka, Topics.AnonymisedOrders, Topics.Weather);
         kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, start);
         var growth = sizes.WarehouseGrowthRows;
         kafka.ProduceAll(workload.AnonymisedOrders(growth, seed: 16), name);
@@ -748,7 +748,7 @@ public sealed class BenchRunner(
     private async Task EmbeddingStageAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> enriched, BenchReport report, CancellationToken ct)
     {
         var prefix = GroupPrefix("embedding");
-        var start = Ends(kafka, Topics.EnrichedVectors);
+        var start = Ends(kafka, Topics.EnrichedPosts);
         kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, start);
         kafka.ProduceAll(enriched, "embedding");
 
@@ -772,7 +772,7 @@ public sealed class BenchRunner(
     private async Task EmbedLatencyAsync(BenchKafka kafka, string bootstrap, BenchWorkload workload, double rate, BenchReport report, CancellationToken ct)
     {
         var prefix = GroupPrefix("embed-latency");
-        var start = Ends(kafka, Topics.EnrichedVectors);
+        var start = Ends(kafka, Topics.EnrichedPosts);
         kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, start);
         using var host = BuildHost(["--role", EmbeddingServiceStage.StageName], "embed-latency", bootstrap, kafka.Partitions, prefix);
         var posts = workload.EnrichedPosts(seed: 21).Select(BenchWorkload.ToRecord);
@@ -802,10 +802,10 @@ public sealed class BenchRunner(
     private async Task EndToEndAsync(BenchKafka kafka, string bootstrap, BenchWorkload workload, double rate, BenchReport report, CancellationToken ct)
     {
         var prefix = GroupPrefix("e2e");
-        var start = Ends(kafka, [.. SourceTopics, Topics.SinkOrders, Topics.SinkVectors, Topics.EnrichedVectors]);
+        var start = Ends(kafka, [.. SourceTopics, Topics.AnonymisedOrders, Topics.AnonymisedPosts, Topics.EnrichedPosts]);
         kafka.PositionGroup(prefix + PrivacyShieldStage.StageName, Ends(kafka, SourceTopics));
-        kafka.PositionGroup(prefix + Stages.ContextEnricher.ContextEnricherStage.StageName, Ends(kafka, Topics.SinkOrders, Topics.SinkVectors));
-        kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, Ends(kafka, Topics.EnrichedVectors));
+        kafka.PositionGroup(prefix + Stages.ContextEnricher.ContextEnricherStage.StageName, Ends(kafka, Topics.AnonymisedOrders, Topics.AnonymisedPosts));
+        kafka.PositionGroup(prefix + EmbeddingServiceStage.StageName, Ends(kafka, Topics.EnrichedPosts));
         using var host = BuildHost(["--profile", "stream"], "e2e", bootstrap, kafka.Partitions, prefix, new() { ["Stages:dlq-monitor:Enabled"] = "false" });
         var stage = WarmedEmbeddingStage(host, workload.EnrichedPosts(seed: 31).Take(64).Select(BenchWorkload.ToRecord).ToList());
         await host.StartAsync(ct);

@@ -19,7 +19,7 @@ public sealed record BenchSizes(int Records, int Embeddings, int WarehouseRows, 
     public int CatalogueProducts => Math.Max(1_000, (int)(100_000 * Scale));
 
     /// <summary>Precomputed vectors loaded by vector-sink (<c>vector_sink_per_s</c>).</summary>
-    public int SinkVectors => Math.Max(500, (int)(20_000 * Scale));
+    public int VectorSinkPosts => Math.Max(500, (int)(20_000 * Scale));
 
     /// <summary>Dead letters counted by dlq-monitor (<c>dlq_monitor_per_s</c>).</summary>
     public int DeadLetters => Math.Max(500, (int)(50_000 * Scale));

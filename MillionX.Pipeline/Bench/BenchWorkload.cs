@@ -70,7 +70,7 @@ public sealed class BenchWorkload(ValidationLimits limits, byte[] hashKey)
         Stream(seed, MarketKinds).Take(count).Select(r =>
         {
             var order = _anonymiser.Anonymise(_validator.ValidateMarketOrder(r.Value, r.Kind.Name()).Value!);
-            return new BenchRecord(Kafka.Topics.SinkOrders, Encoding.UTF8.GetBytes(order.OrderId), JsonSerializer.SerializeToUtf8Bytes(order, ContractJson.Default.AnonymisedOrder));
+            return new BenchRecord(Kafka.Topics.AnonymisedOrders, Encoding.UTF8.GetBytes(order.OrderId), JsonSerializer.SerializeToUtf8Bytes(order, ContractJson.Default.AnonymisedOrder));
         }).ToList();
 
     /// <summary>Anonymised posts exactly as the privacy shield writes them to <c>sink.weaviate.vectors</c>.</summary>
@@ -78,7 +78,7 @@ public sealed class BenchWorkload(ValidationLimits limits, byte[] hashKey)
         Stream(seed, SocialKinds).Take(count).Select(r =>
         {
             var post = _anonymiser.Anonymise(_validator.ValidateSocialPost(r.Value, r.Kind.Name()).Value!);
-            return new BenchRecord(Kafka.Topics.SinkVectors, Encoding.UTF8.GetBytes(post.PostId), JsonSerializer.SerializeToUtf8Bytes(post, ContractJson.Default.AnonymisedPost));
+            return new BenchRecord(Kafka.Topics.AnonymisedPosts, Encoding.UTF8.GetBytes(post.PostId), JsonSerializer.SerializeToUtf8Bytes(post, ContractJson.Default.AnonymisedPost));
         }).ToList();
 
     /// <summary>Enriched posts as the enricher writes them to <c>enriched.weaviate.vectors</c>, matched against a catalogue of generated orders.</summary>
@@ -101,7 +101,7 @@ public sealed class BenchWorkload(ValidationLimits limits, byte[] hashKey)
     }
 
     public static BenchRecord ToRecord(EnrichedPost post) =>
-        new(Kafka.Topics.EnrichedVectors, Encoding.UTF8.GetBytes(post.PostId), JsonSerializer.SerializeToUtf8Bytes(post, ContractJson.Default.EnrichedPost));
+        new(Kafka.Topics.EnrichedPosts, Encoding.UTF8.GetBytes(post.PostId), JsonSerializer.SerializeToUtf8Bytes(post, ContractJson.Default.EnrichedPost));
 
     /// <summary>Largest anonymised form of a source record (the privacy shield's output), for sizing sink partitions.</summary>
     public int AnonymisedBytes(BenchRecord source)

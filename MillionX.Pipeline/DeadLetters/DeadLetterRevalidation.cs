@@ -68,13 +68,13 @@ public sealed class DeadLetterRevalidation(SourceGate gate, DeadLetterCrypto cry
         {
             switch (topic)
             {
-                case Topics.SinkOrders:
+                case Topics.AnonymisedOrders:
                     AnonymisedParsing.ParseOrder(payload, gate.Limits);
                     break;
-                case Topics.SinkVectors:
+                case Topics.AnonymisedPosts:
                     AnonymisedParsing.ParsePost(payload);
                     break;
-                case Topics.EnrichedVectors:
+                case Topics.EnrichedPosts:
                     AnonymisedParsing.ParseEnriched(payload);
                     break;
                 default:

@@ -8,9 +8,14 @@ public static class Topics
     public const string MarketShopify = "source.market.shopify";
     public const string MarketDaraz = "source.market.daraz";
     public const string Weather = "context.weather";
-    public const string SinkOrders = "sink.snowflake.orders";
-    public const string SinkVectors = "sink.weaviate.vectors";
-    public const string EnrichedVectors = "enriched.weaviate.vectors";
+    /// <summary>Anonymised orders, for the warehouse and the catalogue (the wire name is the plan's).</summary>
+    public const string AnonymisedOrders = "sink.snowflake.orders";
+
+    /// <summary>Anonymised posts, before enrichment: no vectors yet, whatever the plan's wire name says.</summary>
+    public const string AnonymisedPosts = "sink.weaviate.vectors";
+
+    /// <summary>Posts with their matched products, to be embedded: no vectors yet either.</summary>
+    public const string EnrichedPosts = "enriched.weaviate.vectors";
 
     /// <summary>Embedded posts (text, properties and vector) from the embedding stage to the vector-sink role, when they run apart.</summary>
     public const string EnrichedEmbeddings = "enriched.embeddings";
@@ -20,7 +25,7 @@ public static class Topics
 
     public static readonly IReadOnlyList<string> All =
     [
-        SocialTiktok, SocialFacebook, MarketShopify, MarketDaraz, Weather, SinkOrders, SinkVectors, EnrichedVectors, EnrichedEmbeddings,
+        SocialTiktok, SocialFacebook, MarketShopify, MarketDaraz, Weather, AnonymisedOrders, AnonymisedPosts, EnrichedPosts, EnrichedEmbeddings,
         DeadLettersSocial, DeadLettersMarket, DeadLettersWeather,
     ];
 
@@ -29,8 +34,8 @@ public static class Topics
     /// <summary>The dead-letter topic for records read from (or bound for) <paramref name="topic"/>.</summary>
     public static string DeadLetterTopicFor(string topic) => topic switch
     {
-        _ when topic.StartsWith("source.social.", StringComparison.Ordinal) || topic is SinkVectors or EnrichedVectors or EnrichedEmbeddings => DeadLettersSocial,
-        _ when topic.StartsWith("source.market.", StringComparison.Ordinal) || topic is SinkOrders => DeadLettersMarket,
+        _ when topic.StartsWith("source.social.", StringComparison.Ordinal) || topic is AnonymisedPosts or EnrichedPosts or EnrichedEmbeddings => DeadLettersSocial,
+        _ when topic.StartsWith("source.market.", StringComparison.Ordinal) || topic is AnonymisedOrders => DeadLettersMarket,
         Weather => DeadLettersWeather,
         _ => throw new ArgumentException($"No dead-letter topic is defined for '{topic}'.", nameof(topic)),
     };

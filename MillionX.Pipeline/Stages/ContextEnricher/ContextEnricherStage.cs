@@ -48,7 +48,7 @@ public sealed class ContextEnricherStage(
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
     private long _orderLinesLearnt;
 
-    public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.SinkVectors];
+    public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.AnonymisedOrders, Kafka.Topics.AnonymisedPosts];
 
     /// <summary>The catalogue as this replica sees it.</summary>
     public IReadOnlyCollection<CatalogueProduct> Catalogue
@@ -79,7 +79,7 @@ public sealed class ContextEnricherStage(
 
     protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion, CancellationToken ct)
     {
-        if (record.Topic == Kafka.Topics.SinkOrders)
+        if (record.Topic == Kafka.Topics.AnonymisedOrders)
         {
             base.Handle(record, completion, ct);
             return;
@@ -103,11 +103,11 @@ public sealed class ContextEnricherStage(
         Matches.WithLabels(matches.Count > 0 ? "true" : "false").Inc();
         var enriched = ProductMatcher.Enrich(post, matches);
         var value = JsonSerializer.SerializeToUtf8Bytes(enriched, ContractJson.Default.EnrichedPost);
-        producer.Produce(Kafka.Topics.EnrichedVectors, Encoding.UTF8.GetBytes(post.PostId), value, record.Message.Headers, report =>
+        producer.Produce(Kafka.Topics.EnrichedPosts, Encoding.UTF8.GetBytes(post.PostId), value, record.Message.Headers, report =>
         {
             if (report.Error.Code == ErrorCode.NoError)
             {
-                Counters.RecordOut(Kafka.Topics.EnrichedVectors);
+                Counters.RecordOut(Kafka.Topics.EnrichedPosts);
                 completion.Complete();
             }
             else

@@ -50,7 +50,7 @@ public sealed class EmbeddingServiceStage : BatchingConsumerStage<EmbeddingServi
         _clock = clock;
     }
 
-    public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.EnrichedVectors];
+    public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.EnrichedPosts];
 
     /// <summary>Vectors this process wrote (the ingest summary's <c>vectors</c>), or handed to vector-sink when it writes to Kafka.</summary>
     public long VectorsWrittenCount => Interlocked.Read(ref _written);

@@ -33,7 +33,7 @@ public sealed class PrivacyShieldStage(StageServices services, RecordValidator v
             }
 
             var post = anonymiser.Anonymise(result.Value!);
-            (outTopic, key, value) = (Kafka.Topics.SinkVectors, Encoding.UTF8.GetBytes(post.PostId), JsonSerializer.SerializeToUtf8Bytes(post, ContractJson.Default.AnonymisedPost));
+            (outTopic, key, value) = (Kafka.Topics.AnonymisedPosts, Encoding.UTF8.GetBytes(post.PostId), JsonSerializer.SerializeToUtf8Bytes(post, ContractJson.Default.AnonymisedPost));
         }
         else
         {
@@ -44,7 +44,7 @@ public sealed class PrivacyShieldStage(StageServices services, RecordValidator v
             }
 
             var order = anonymiser.Anonymise(result.Value!);
-            (outTopic, key, value) = (Kafka.Topics.SinkOrders, Encoding.UTF8.GetBytes(order.OrderId), JsonSerializer.SerializeToUtf8Bytes(order, ContractJson.Default.AnonymisedOrder));
+            (outTopic, key, value) = (Kafka.Topics.AnonymisedOrders, Encoding.UTF8.GetBytes(order.OrderId), JsonSerializer.SerializeToUtf8Bytes(order, ContractJson.Default.AnonymisedOrder));
         }
 
         producer.Produce(outTopic, key, value, record.Message.Headers, report =>

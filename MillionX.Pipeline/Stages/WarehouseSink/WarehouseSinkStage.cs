@@ -52,7 +52,7 @@ public sealed class WarehouseSinkStage : BatchingConsumerStage<object>
         _clock = clock;
     }
 
-    public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.SinkOrders, Kafka.Topics.Weather];
+    public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.AnonymisedOrders, Kafka.Topics.Weather];
 
     /// <summary>Rows written per table by this process (the ingest summary's <c>warehouse_rows</c>).</summary>
     public IReadOnlyDictionary<string, long> RowsByTable
