@@ -48,6 +48,8 @@ public abstract class ConsumerStage : BackgroundService
     private int _inFlight;
     private volatile bool _assignmentChanged;
     private TaskCompletionSource? _idle;
+    private readonly ManualResetEventSlim _room = new(true);
+    private int _high = int.MaxValue;
     private readonly StageServices _services;
     private readonly ILogger _logger;
     private IConsumer<byte[]?, byte[]>? _consumer;
@@ -155,6 +157,7 @@ public abstract class ConsumerStage : BackgroundService
         var groupId = GroupId;
         var high = Math.Max(1, MaxInFlight);
         var low = high / 2;
+        Volatile.Write(ref _high, high);
         var paused = false;
         try
         {
@@ -165,7 +168,7 @@ public abstract class ConsumerStage : BackgroundService
                     throw new InvalidOperationException($"Stage {Name} failed: {fatal.Message}", fatal);
                 }
 
-                paused = ApplyBackPressure(consumer, paused, high, low);
+                paused = ApplyBackPressure(consumer, paused, high, low, ct);
                 ConsumeResult<byte[]?, byte[]>? record;
                 try
                 {
@@ -239,38 +242,54 @@ public abstract class ConsumerStage : BackgroundService
     }
 
     /// <summary>
-    /// Pauses every assigned partition when <paramref name="high"/> records are in flight and resumes them at
-    /// <paramref name="low"/>, instead of blocking the consume thread (which would miss max.poll.interval.ms and leave
-    /// the group, and its records would be read twice). Returns whether the consumer is paused now.
+    /// At <paramref name="high"/> records in flight the consume thread first waits, up to <see cref="PauseAfter"/>, for
+    /// room: ordinary back-pressure, which keeps what librdkafka already fetched. When the stage stays full longer (a store
+    /// outage), it pauses every assigned partition and keeps polling, so it never misses max.poll.interval.ms and stays
+    /// in its group (a blocked consumer would leave it, and its records would be read twice); it resumes them at
+    /// <paramref name="low"/>. Returns whether the consumer is paused now.
     /// </summary>
-    private bool ApplyBackPressure(IConsumer<byte[]?, byte[]> consumer, bool paused, int high, int low)
+    private bool ApplyBackPressure(IConsumer<byte[]?, byte[]> consumer, bool paused, int high, int low, CancellationToken ct)
     {
-        var inFlight = Volatile.Read(ref _inFlight);
-        if (!paused && inFlight >= high)
+        if (paused)
         {
-            _assignmentChanged = false;
-            consumer.Pause(consumer.Assignment);
-            Counters.SetPaused(true);
-            _logger.LogDebug("Stage {Stage} paused its partitions: {InFlight} records in flight", Name, inFlight);
+            var inFlight = Volatile.Read(ref _inFlight);
+            if (inFlight <= low)
+            {
+                consumer.Resume(consumer.Assignment);
+                Counters.SetPaused(false);
+                _logger.LogDebug("Stage {Stage} resumed its partitions: {InFlight} records in flight", Name, inFlight);
+                return false;
+            }
+
+            if (_assignmentChanged)
+            {
+                _assignmentChanged = false;
+                consumer.Pause(consumer.Assignment);
+            }
+
             return true;
         }
 
-        if (paused && inFlight <= low)
+        if (Volatile.Read(ref _inFlight) < high)
         {
-            consumer.Resume(consumer.Assignment);
-            Counters.SetPaused(false);
-            _logger.LogDebug("Stage {Stage} resumed its partitions: {InFlight} records in flight", Name, inFlight);
             return false;
         }
 
-        if (paused && _assignmentChanged)
+        _room.Reset();
+        if (Volatile.Read(ref _inFlight) < high || _room.Wait(PauseAfter, ct))
         {
-            _assignmentChanged = false;
-            consumer.Pause(consumer.Assignment);
+            return false;
         }
 
-        return paused;
+        _assignmentChanged = false;
+        consumer.Pause(consumer.Assignment);
+        Counters.SetPaused(true);
+        _logger.LogDebug("Stage {Stage} paused its partitions: {InFlight} records in flight for {Wait} s", Name, Volatile.Read(ref _inFlight), PauseAfter.TotalSeconds);
+        return true;
     }
+
+    /// <summary>How long a full stage waits for room before it pauses its partitions (pausing drops what was prefetched).</summary>
+    private static readonly TimeSpan PauseAfter = TimeSpan.FromSeconds(1);
 
     /// <summary>Waits, at most <paramref name="timeout"/>, until every record read has completed.</summary>
     private void DrainInFlight(TimeSpan timeout)
@@ -291,7 +310,13 @@ public abstract class ConsumerStage : BackgroundService
 
     private void Finished()
     {
-        if (Interlocked.Decrement(ref _inFlight) <= 0)
+        var left = Interlocked.Decrement(ref _inFlight);
+        if (left < Volatile.Read(ref _high))
+        {
+            _room.Set();
+        }
+
+        if (left <= 0)
         {
             Volatile.Read(ref _idle)?.TrySetResult();
         }
