@@ -21,6 +21,9 @@ public sealed class DeadLetterMonitorStage(StageServices services, DeadLetterLed
 
     public override IReadOnlyCollection<string> Topics => Kafka.Topics.DeadLetters;
 
+    private readonly LabelValues _stages = new();
+    private readonly LabelValues _reasons = new();
+
     protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion, CancellationToken ct)
     {
         DeadLetterEnvelope? envelope = null;
@@ -41,7 +44,8 @@ public sealed class DeadLetterMonitorStage(StageServices services, DeadLetterLed
         }
         else
         {
-            Observed.WithLabels(record.Topic, envelope.Stage, envelope.Reason).Inc();
+            // Anyone who can write to a dead-letter topic chooses these two values: bounded before they become labels.
+            Observed.WithLabels(record.Topic, _stages.Bound(envelope.Stage), _reasons.Bound(envelope.Reason)).Inc();
             ledger.Add(record.Topic, envelope.Stage, envelope.Reason, envelope);
         }
 
@@ -78,4 +82,43 @@ public sealed class DeadLetterLedger
     public long Total => _counts.Values.Sum();
 
     public IReadOnlyList<DeadLetterEnvelope> Examples(string reason) => _examples.TryGetValue(reason, out var q) ? q.ToList() : [];
+}
+
+/// <summary>
+/// Label values taken from records: a value is kept when it looks like a stage name or reason code (lower case, digits,
+/// '-' or '_', at most 40 characters) and fewer than <see cref="Max"/> distinct values were kept so far; anything else
+/// is counted as <c>other</c>, so hostile dead letters cannot grow the metric's series without end.
+/// </summary>
+public sealed partial class LabelValues
+{
+    public const int Max = 64;
+    public const string Other = "other";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _kept = new(StringComparer.Ordinal);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9_-]{1,40}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Shape();
+
+    public string Bound(string? value)
+    {
+        if (value is null || !Shape().IsMatch(value))
+        {
+            return Other;
+        }
+
+        if (_kept.ContainsKey(value))
+        {
+            return value;
+        }
+
+        lock (_kept)
+        {
+            if (_kept.Count >= Max)
+            {
+                return Other;
+            }
+
+            _kept.TryAdd(value, true);
+            return value;
+        }
+    }
 }
