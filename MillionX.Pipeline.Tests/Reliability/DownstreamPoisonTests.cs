@@ -99,19 +99,9 @@ public sealed class DownstreamPoisonTests : BrokerTest
         }
 
         var duckdb = config["Warehouse:DuckDb:Path"]!;
-        Produce(Broker.Bootstrap, Topics.AnonymisedOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
-        {
-            Platform = "shopify", OrderId = $"P-{i}", MerchantId = "M", ProductId = "SKU-1", ProductName = "Katan Shari", Quantity = 1,
-            Price = i == 7 ? 1e20m : 2500 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
-        }, ContractJson.Default.AnonymisedOrder))));
+        ProduceOrdersWithOnePoisonPrice();
 
-        using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
-        await host.StartAsync();
-        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.AnonymisedOrders, TestConfig.CatalogPartitions()[Topics.AnonymisedOrders]),
-            TimeSpan.FromSeconds(60)), "the sink did not get past the poison row");
-        Assert.False(stopping.IsCancellationRequested, "the poison row stopped the host");
-        await host.StopAsync();
+        await RunUntilCaughtUpAsync(config, "warehouse-sink", Topics.AnonymisedOrders, TimeSpan.FromSeconds(60));
 
         var letter = Assert.Single(Broker.ReadAll(Topics.DeadLettersMarket)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!));
@@ -134,19 +124,9 @@ public sealed class DownstreamPoisonTests : BrokerTest
             .With("Warehouse:Snowflake:User", "LOADER")
             .With("Warehouse:Snowflake:PrivateKey", key.ExportPkcs8PrivateKeyPem())
             .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.300");
-        Produce(Broker.Bootstrap, Topics.AnonymisedOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
-        {
-            Platform = "shopify", OrderId = $"P-{i}", MerchantId = "M", ProductId = "SKU-1", ProductName = "Katan Shari", Quantity = 1,
-            Price = i == 7 ? 1e20m : 2500 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
-        }, ContractJson.Default.AnonymisedOrder))));
+        ProduceOrdersWithOnePoisonPrice();
 
-        using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
-        await host.StartAsync();
-        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.AnonymisedOrders, TestConfig.CatalogPartitions()[Topics.AnonymisedOrders]),
-            TimeSpan.FromSeconds(60)), "the sink did not get past the poison row");
-        Assert.False(stopping.IsCancellationRequested, "the poison row stopped the host");
-        await host.StopAsync();
+        await RunUntilCaughtUpAsync(config, "warehouse-sink", Topics.AnonymisedOrders, TimeSpan.FromSeconds(60));
 
         var letter = Assert.Single(Broker.ReadAll(Topics.DeadLettersMarket)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!));
@@ -171,13 +151,7 @@ public sealed class DownstreamPoisonTests : BrokerTest
             ("Dhaka", "{\"city\":\"Dhaka\",\"temperature\":31.5,\"condition\":\"Haze\",\"humidity\":70,\"wind_speed\":3.2,\"timestamp\":\"2026-11-20T10:00:00Z\"}"u8.ToArray()),
         ]);
 
-        using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
-        await host.StartAsync();
-        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "warehouse-sink", Topics.Weather, TestConfig.CatalogPartitions()[Topics.Weather]),
-            TimeSpan.FromSeconds(60)), "the sink did not get past the huge line");
-        Assert.False(stopping.IsCancellationRequested, "the huge line stopped the host");
-        await host.StopAsync();
+        await RunUntilCaughtUpAsync(config, "warehouse-sink", Topics.Weather, TimeSpan.FromSeconds(60));
 
         var message = Assert.Single(Broker.ReadAll(Topics.DeadLettersWeather));
         Assert.InRange(message.Message.Value.Length, 1, DeadLetterPublisher.MaxEnvelopeBytes);
@@ -207,13 +181,7 @@ public sealed class DownstreamPoisonTests : BrokerTest
             EngagementCount = i, Timestamp = T0.AddMinutes(i), HashKeyId = "k1", EnrichedContent = $"Eid er notun shari collection #{i}",
         }, ContractJson.Default.EnrichedPost))));
 
-        using var host = RunCommand.Build(CommandLine.Parse(["--role", "embedding-service"]), config);
-        await host.StartAsync();
-        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + "embedding-service", Topics.EnrichedPosts, TestConfig.CatalogPartitions()[Topics.EnrichedPosts]),
-            TimeSpan.FromSeconds(90)), "the stage did not get past the refused object");
-        Assert.False(stopping.IsCancellationRequested, "the refused object stopped the host");
-        await host.StopAsync();
+        await RunUntilCaughtUpAsync(config, "embedding-service", Topics.EnrichedPosts, TimeSpan.FromSeconds(90));
 
         var letter = Assert.Single(Broker.ReadAll(Topics.DeadLettersSocial)
             .Select(m => JsonSerializer.Deserialize(m.Message.Value, ContractJson.Default.DeadLetterEnvelope)!));
@@ -221,6 +189,26 @@ public sealed class DownstreamPoisonTests : BrokerTest
         Assert.Equal(Enumerable.Range(0, 10).Where(i => i != 3).Select(i => $"V-{i}").Order(StringComparer.Ordinal),
             weaviate.Objects.Values.Select(o => o.PostId).Order(StringComparer.Ordinal));
         Assert.Empty(weaviate.Violations);
+    }
+
+    /// <summary>Twenty anonymised orders P-0..P-19 on the sink topic; P-7's price (1e20) no warehouse column can hold.</summary>
+    private void ProduceOrdersWithOnePoisonPrice() =>
+        Produce(Broker.Bootstrap, Topics.AnonymisedOrders, Enumerable.Range(0, 20).Select(i => ($"P-{i}", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
+        {
+            Platform = "shopify", OrderId = $"P-{i}", MerchantId = "M", ProductId = "SKU-1", ProductName = "Katan Shari", Quantity = 1,
+            Price = i == 7 ? 1e20m : 2500 + i, Currency = "BDT", OrderStatus = "paid", Timestamp = T0.AddMinutes(i), HashKeyId = "k1",
+        }, ContractJson.Default.AnonymisedOrder))));
+
+    /// <summary>Runs one role until its group has committed the whole topic; fails if the role stopped the host instead.</summary>
+    private async Task RunUntilCaughtUpAsync(Dictionary<string, string?> config, string role, string topic, TimeSpan within)
+    {
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", role]), config);
+        await host.StartAsync();
+        var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        Assert.True(await TestConfig.Eventually(() => stopping.IsCancellationRequested
+            || CaughtUp(Broker.Bootstrap, config["Kafka:GroupIdPrefix"] + role, topic, TestConfig.CatalogPartitions()[topic]), within), $"{role} did not get past the poison");
+        Assert.False(stopping.IsCancellationRequested, $"the poison stopped the host ({role})");
+        await host.StopAsync();
     }
 
     private List<string> DeadLetters(string dlq, string stage, string sourceTopic) => Broker.ReadAll(dlq)
