@@ -88,6 +88,31 @@ public sealed class ContextEnricherTests : BrokerTest
         await second.StopAsync();
     }
 
+    /// <summary>
+    /// A Shopify custom item ("line:" product id) carries what the seller typed for one customer; it must not become a
+    /// catalogue product that other people's posts are matched with and enriched by.
+    /// </summary>
+    [Fact]
+    public async Task Enricher_CustomLineItem_NeverEntersTheCatalogueNorAnotherPostsEnrichment()
+    {
+        var config = Broker.Config().With("Stages:context-enricher:MaxStaleness", "00:00:00").With("Stages:context-enricher:SemanticMatching", "false");
+        Order("line:9001", "Panjabi for Nasrin Akter, House 12 Dhanmondi", 2200, 1);
+        Order("P-1", "Cotton Panjabi", 1800, 2);
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config);
+        await host.StartAsync();
+        var stage = host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>();
+        Assert.True(await TestConfig.Eventually(() => stage.OrderLinesLearnt == 2, TimeSpan.FromSeconds(20)));
+
+        Post("p1", "ei panjabi ta kinte chai, Nasrin apa");
+        Assert.True(await TestConfig.Eventually(() => Enriched().ContainsKey("p1"), TimeSpan.FromSeconds(20)));
+        await host.StopAsync();
+
+        Assert.Equal(["P-1"], stage.Catalogue.Select(p => p.ProductId));
+        Assert.Equal(["P-1"], Enriched()["p1"].MatchedProductIds);
+        Assert.DoesNotContain("Nasrin Akter", Enriched()["p1"].EnrichedContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("Dhanmondi", Enriched()["p1"].EnrichedContent, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Enricher_SemanticMatching_FindsAProductByMeaningOnlyWhenOn()
     {

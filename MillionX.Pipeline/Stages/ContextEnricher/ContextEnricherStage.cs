@@ -154,9 +154,15 @@ public sealed class ContextEnricherStage(
         return true;
     }
 
-    protected override async Task WriteBatchAsync(IReadOnlyList<AnonymisedOrder> orders, CancellationToken ct)
+    protected override async Task WriteBatchAsync(IReadOnlyList<AnonymisedOrder> batch, CancellationToken ct)
     {
-        await store.UpsertAsync(orders, ct);
+        // Custom lines are orders, not products: the warehouse keeps them, the catalogue never learns them.
+        var orders = batch.Where(CatalogueRules.IsCatalogueProduct).ToList();
+        if (orders.Count > 0)
+        {
+            await store.UpsertAsync(orders, ct);
+        }
+
         lock (_cacheLock)
         {
             foreach (var order in orders)
@@ -171,6 +177,6 @@ public sealed class ContextEnricherStage(
             CatalogueSize.Set(_cache.Count);
         }
 
-        Interlocked.Add(ref _orderLinesLearnt, orders.Count);
+        Interlocked.Add(ref _orderLinesLearnt, batch.Count);
     }
 }

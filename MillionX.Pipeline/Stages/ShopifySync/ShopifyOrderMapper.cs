@@ -179,7 +179,7 @@ public static class ShopifyOrderMapper
     public static string? ProductId(ShopifyLineItem line) =>
         line.ProductId is { Length: > 0 } p ? p
         : line.Sku is { Length: > 0 } sku ? "sku:" + sku
-        : line.Id is { Length: > 0 } id ? "line:" + id
+        : line.Id is { Length: > 0 } id ? Contracts.CatalogueRules.CustomLinePrefix + id
         : null;
 
     /// <summary>
