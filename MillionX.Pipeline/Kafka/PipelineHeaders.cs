@@ -41,6 +41,37 @@ public static class PipelineHeaders
         }
     }
 
+    /// <summary>
+    /// The headers a stage passes on: only the pipeline's own (ingested-at, well formed; the trace context, bounded),
+    /// rebuilt rather than copied, so whatever else a producer put on a source record (a phone number in a header, a
+    /// megabyte of junk) never reaches the sink topics.
+    /// </summary>
+    public static Headers Rebuild(Headers? input)
+    {
+        var output = new Headers();
+        if (input is null)
+        {
+            return output;
+        }
+
+        // The last well-formed one: a malformed copy added later does not hide it.
+        if (input.LastOrDefault(h => h.Key == IngestedAt && h.GetValueBytes()?.Length == 8) is { } at)
+        {
+            output.Add(IngestedAt, at.GetValueBytes());
+        }
+
+        if (TryGetTraceContext(input, out _))
+        {
+            output.Add(TraceParent, input.GetLastBytes(TraceParent));
+            if (input.TryGetLastBytes(TraceState, out var state) && state.Length <= 512)
+            {
+                output.Add(TraceState, state);
+            }
+        }
+
+        return output;
+    }
+
     /// <summary>Reads the W3C trace context of a record; false when it has none or it is malformed.</summary>
     public static bool TryGetTraceContext(Headers? headers, out ActivityContext context)
     {

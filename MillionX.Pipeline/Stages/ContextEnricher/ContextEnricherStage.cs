@@ -103,7 +103,7 @@ public sealed class ContextEnricherStage(
         Matches.WithLabels(matches.Count > 0 ? "true" : "false").Inc();
         var enriched = ProductMatcher.Enrich(post, matches);
         var value = JsonSerializer.SerializeToUtf8Bytes(enriched, ContractJson.Default.EnrichedPost);
-        producer.Produce(Kafka.Topics.EnrichedPosts, Encoding.UTF8.GetBytes(post.PostId), value, record.Message.Headers, report =>
+        producer.Produce(Kafka.Topics.EnrichedPosts, Encoding.UTF8.GetBytes(post.PostId), value, PipelineHeaders.Rebuild(record.Message.Headers), report =>
         {
             if (report.Error.Code == ErrorCode.NoError)
             {

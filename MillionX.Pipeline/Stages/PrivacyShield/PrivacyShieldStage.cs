@@ -47,7 +47,7 @@ public sealed class PrivacyShieldStage(StageServices services, RecordValidator v
             (outTopic, key, value) = (Kafka.Topics.AnonymisedOrders, Encoding.UTF8.GetBytes(order.OrderId), JsonSerializer.SerializeToUtf8Bytes(order, ContractJson.Default.AnonymisedOrder));
         }
 
-        producer.Produce(outTopic, key, value, record.Message.Headers, report =>
+        producer.Produce(outTopic, key, value, PipelineHeaders.Rebuild(record.Message.Headers), report =>
         {
             if (report.Error.Code == ErrorCode.NoError)
             {
