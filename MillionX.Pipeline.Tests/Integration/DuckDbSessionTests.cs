@@ -17,17 +17,21 @@ public sealed class DuckDbSessionTests
             return c;
         });
         using var writing = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
         var write = Task.Run(() => session.RunAsync(c =>
         {
             writing.Set();
-            Thread.Sleep(400); // a batch in progress when the host disposes its stores
+            release.Wait(TimeSpan.FromSeconds(30)); // a batch in progress when the host disposes its stores
             c.Execute("INSERT INTO T VALUES (1)");
         }, CancellationToken.None));
-        writing.Wait(TimeSpan.FromSeconds(10));
+        Assert.True(writing.Wait(TimeSpan.FromSeconds(10)));
 
+        // The write is held until the test lets it go, so however slow this machine is, the dispose cannot have finished
+        // unless it closed the connection under the writing call.
         var dispose = session.DisposeAsync().AsTask();
-        await Task.Delay(100);
+        await Task.Delay(200);
         Assert.False(dispose.IsCompleted, "the connection was closed under the writing call");
+        release.Set();
         await write; // the write finished on an open connection (it would throw otherwise)
         await dispose;
 
