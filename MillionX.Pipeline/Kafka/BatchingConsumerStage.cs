@@ -33,6 +33,7 @@ public abstract class BatchingConsumerStage<TItem> : ConsumerStage
 
     private readonly StageServices _services;
     private volatile bool _closed;
+    private ResiliencePipeline? _retry;
 
     protected BatchingConsumerStage(string name, StageServices services)
         : base(name, services)
@@ -87,7 +88,7 @@ public abstract class BatchingConsumerStage<TItem> : ConsumerStage
     private async Task WorkAsync(CancellationToken ct)
     {
         var window = Window;
-        var retry = BuildRetry(window);
+        var retry = Retry;
         var taken = new List<(TItem Item, RecordCompletion Completion)>(window.MaxItems);
         while (await ChannelBatches.ReadAsync(_queue.Reader, taken, window.MaxItems, window.MaxAge, ct))
         {
@@ -171,8 +172,10 @@ public abstract class BatchingConsumerStage<TItem> : ConsumerStage
         }
     }
 
-    /// <summary>The stage's retry of <see cref="TransientException"/>s, for a stage's other store calls too.</summary>
-    protected ResiliencePipeline BuildRetry(BatchWindow window)
+    /// <summary>The stage's one retry of <see cref="TransientException"/>s: its batch writes and its other store calls.</summary>
+    protected ResiliencePipeline Retry => _retry ??= BuildRetry(Window);
+
+    private ResiliencePipeline BuildRetry(BatchWindow window)
     {
         var retries = Retries.WithLabels(Name);
         return new ResiliencePipelineBuilder { TimeProvider = _services.Clock }

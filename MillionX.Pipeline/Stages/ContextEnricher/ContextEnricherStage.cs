@@ -40,7 +40,6 @@ public sealed class ContextEnricherStage(
 
     private static readonly TimeSpan MaxOrderBatchAge = TimeSpan.FromMilliseconds(50);
 
-    private Polly.ResiliencePipeline? _loadRetry;
 
     private readonly Dictionary<string, CatalogueProduct> _cache = new(StringComparer.Ordinal);
     private CatalogueIndex? _index;
@@ -123,8 +122,7 @@ public sealed class ContextEnricherStage(
         IReadOnlyList<CatalogueProduct> loaded;
         try
         {
-            _loadRetry ??= BuildRetry(Window);
-            loaded = _loadRetry.ExecuteAsync(static async (s, t) => await s.LoadAsync(t), store, ct).AsTask().GetAwaiter().GetResult();
+            loaded = Retry.ExecuteAsync(static async (s, t) => await s.LoadAsync(t), store, ct).AsTask().GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
