@@ -5,6 +5,9 @@ namespace MillionX.Pipeline.Embedding;
 
 public static class EmbeddingRegistration
 {
+    /// <summary>The key of the embedder that serves interactive searches.</summary>
+    public const string SearchEmbedderKey = "search";
+
     /// <summary>
     /// The sentence embedder, built once on first use: the configured model (path, cache, the packaged
     /// all-MiniLM-L6-v2, or a verified download), int8 when <c>Embedding:Precision</c> asks for it and the gate passes.
@@ -19,13 +22,22 @@ public static class EmbeddingRegistration
 
         builder.Services.AddValidatedOptions<EmbeddingOptions>(EmbeddingOptions.Section);
         builder.Services.AddHttpClient("model-download", c => c.Timeout = TimeSpan.FromMinutes(10));
-        builder.Services.AddSingleton<ITextEmbedder>(sp =>
+        builder.Services.AddSingleton(sp =>
         {
             var options = Resolved(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value);
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("MillionX.Pipeline.Embedding");
             var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("model-download");
-            var model = ResolveModel(options, http, logger);
-            return OnnxTextEmbedder.Create(model, options);
+            return ResolveModel(options, http, logger);
+        });
+        builder.Services.AddSingleton<ITextEmbedder>(sp =>
+            OnnxTextEmbedder.Create(sp.GetRequiredService<ResolvedModel>(), sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value));
+
+        // Queries typed into /search run on a session of their own (one thread, built on the first query), so a search
+        // never waits for the embedding stage's batch nor holds the stage's session while the stage has work.
+        builder.Services.AddKeyedSingleton<ITextEmbedder>(SearchEmbedderKey, (sp, _) =>
+        {
+            var options = sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value;
+            return OnnxTextEmbedder.Create(sp.GetRequiredService<ResolvedModel>(), new EmbeddingOptions { MaxTokens = options.MaxTokens, IntraOpThreads = 1 });
         });
         return builder;
     }

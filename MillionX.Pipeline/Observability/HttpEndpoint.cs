@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Hosting;
 using Prometheus;
@@ -11,11 +12,19 @@ namespace MillionX.Pipeline.Observability;
 public interface IEndpointContributor
 {
     void Map(WebApplication app);
+
+    /// <summary>
+    /// Addresses of a listener of the contributor's own (for example a webhook published to the internet while the
+    /// status page stays on loopback); null or empty maps the routes on the shared port.
+    /// </summary>
+    string? OwnUrls => null;
 }
 
 /// <summary>
 /// The host's one HTTP port (default 127.0.0.1:9464): <c>/metrics</c> for Prometheus and <c>/health</c> (200 while
-/// every selected stage runs, 503 once one failed). Stages contribute more routes through <see cref="IEndpointContributor"/>.
+/// every selected stage runs, 503 once one failed). Stages contribute more routes through <see cref="IEndpointContributor"/>,
+/// on this port or on a listener of their own. Requests whose Host header is not allowed are refused (400) before any
+/// route runs, so a page on another site cannot reach a loopback listener through DNS rebinding.
 /// </summary>
 public sealed class HttpEndpoint(
     IOptions<ObservabilityOptions> options,
@@ -23,20 +32,21 @@ public sealed class HttpEndpoint(
     IEnumerable<IEndpointContributor> contributors,
     ILogger<HttpEndpoint> logger) : IHostedService, IAsyncDisposable
 {
-    private WebApplication? _app;
+    private readonly List<(string Urls, WebApplication App)> _apps = [];
 
-    /// <summary>The addresses actually bound (a configured port 0 becomes the real port).</summary>
-    public IReadOnlyList<string> Addresses =>
-        _app?.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+    /// <summary>The addresses actually bound by the shared port (a configured port 0 becomes the real port).</summary>
+    public IReadOnlyList<string> Addresses => ListenerAddresses(options.Value.Http.Urls);
+
+    /// <summary>The addresses bound by the listener configured with <paramref name="urls"/>.</summary>
+    public IReadOnlyList<string> ListenerAddresses(string urls) =>
+        _apps.FirstOrDefault(a => a.Urls == urls).App?.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(options.Value.Http.Urls);
-        var app = builder.Build();
-        app.MapMetrics("/metrics");
-        app.MapGet("/health", () =>
+        var http = options.Value.Http;
+        var shared = Build(http.Urls, HttpOptions.AllowedHostsFor(http.Urls, http.AllowedHosts));
+        shared.MapMetrics("/metrics");
+        shared.MapGet("/health", () =>
         {
             var all = stages.All;
             var healthy = all.All(s => s.State != StageState.Failed);
@@ -45,41 +55,75 @@ public sealed class HttpEndpoint(
                 ObservabilityJson.Default.HealthReport);
             return Results.Text(body, "application/json", statusCode: healthy ? 200 : 503);
         });
+        _apps.Add((http.Urls, shared));
         foreach (var c in contributors)
         {
+            var own = string.IsNullOrWhiteSpace(c.OwnUrls) ? http.Urls : c.OwnUrls;
+            var app = _apps.FirstOrDefault(a => a.Urls == own).App;
+            if (app is null)
+            {
+                // A listener of its own is reached by its own callers (Shopify for a webhook): any Host is accepted there.
+                app = Build(own, ["*"]);
+                _apps.Add((own, app));
+            }
+
             c.Map(app);
         }
 
-        try
+        foreach (var (urls, app) in _apps)
         {
-            await app.StartAsync(cancellationToken);
-        }
-        catch (IOException e)
-        {
-            await app.DisposeAsync();
-            throw new StartupException(
-                $"Observability:Http:Urls '{options.Value.Http.Urls}' cannot be bound: {e.Message.TrimEnd('.')}. Choose a free port (0 picks one), or set Observability:Http:Enabled=false.", e);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e)
+            {
+                await DisposeAsync();
+                throw new StartupException(
+                    $"The HTTP listener '{urls}' cannot be bound: {e.Message.TrimEnd('.')}. Choose a free port (0 picks one), or set Observability:Http:Enabled=false.", e);
+            }
         }
 
-        _app = app;
-        var urls = string.Join(", ", Addresses);
-        logger.LogInformation("Metrics on {Url}/metrics, health on {Url}/health, status page on {Url}/status", urls, urls, urls);
+        var bound = string.Join(", ", Addresses);
+        logger.LogInformation("Metrics on {Url}/metrics, health on {Url}/health, status page on {Url}/status", bound, bound, bound);
+        foreach (var (urls, _) in _apps.Skip(1))
+        {
+            logger.LogInformation("Own HTTP listener on {Addresses}", string.Join(", ", ListenerAddresses(urls)));
+        }
+    }
+
+    private static WebApplication Build(string urls, string[] allowedHosts)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(urls);
+        builder.Services.Configure<HostFilteringOptions>(o =>
+        {
+            o.AllowedHosts = allowedHosts;
+            o.AllowEmptyHosts = false;
+            o.IncludeFailureMessage = false;
+        });
+        var app = builder.Build();
+        app.UseHostFiltering();
+        return app;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_app is not null)
+        foreach (var (_, app) in _apps)
         {
-            await _app.StopAsync(cancellationToken);
+            await app.StopAsync(cancellationToken);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        foreach (var (_, app) in _apps)
         {
-            await _app.DisposeAsync();
+            await app.DisposeAsync();
         }
+
+        _apps.Clear();
     }
 }
 

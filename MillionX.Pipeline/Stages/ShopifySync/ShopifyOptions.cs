@@ -23,6 +23,12 @@ public sealed class ShopifyOptions : IValidatableObject
     /// <summary>The app's client secret that signs webhooks (X-Shopify-Hmac-Sha256); empty leaves the webhook route unmapped.</summary>
     public string WebhookSecret { get; set; } = "";
 
+    /// <summary>
+    /// A listener of the webhook's own (e.g. <c>http://0.0.0.0:8443</c> behind the TLS proxy Shopify calls), so the
+    /// webhook can be published while /status, /search and /metrics stay on loopback. Empty: the shared HTTP port.
+    /// </summary>
+    public string WebhookUrls { get; set; } = "";
+
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Orders per GraphQL page.</summary>

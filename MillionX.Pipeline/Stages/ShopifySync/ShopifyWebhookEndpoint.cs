@@ -30,6 +30,8 @@ public sealed class ShopifyWebhookEndpoint(IOptions<ShopifyOptions> options, Sou
 
     private readonly WebhookDeduplicator _seen = new(options.Value.WebhookDedupCapacity);
 
+    public string? OwnUrls => options.Value.WebhookUrls;
+
     public void Map(WebApplication app)
     {
         if (string.IsNullOrEmpty(options.Value.WebhookSecret))
