@@ -61,6 +61,42 @@ public sealed class PrivacyWarehouseTests : BrokerTest
         }
     }
 
+    [Fact]
+    public async Task Ingest_CustomerNameInAProductTitle_NeverReachesTheWarehouseOrTopics()
+    {
+        string Line(int i, string name) =>
+            $"{{\"platform\":\"daraz\",\"order_id\":\"DZ-N{i}\",\"merchant_id\":\"M-1\",\"product_id\":\"P-{i}\",\"product_name\":{JsonSerializer.Serialize(name)},"
+            + "\"quantity\":1,\"price\":1500,\"order_status\":\"paid\",\"timestamp\":\"2026-11-20T10:00:00+06:00\"}";
+        var file = Path.Combine(TempDir, "named.jsonl");
+        await File.WriteAllLinesAsync(file, [
+            Line(1, "Panjabi for Nasrin Akter, House 12 Dhanmondi"),
+            Line(2, "#RahimUddin special three piece"),
+            Line(3, "নাম: ফাতেমা বেগম - জামদানি শাড়ি"),
+            Line(4, "Mehedi cone pack of 12"),
+        ]);
+        var config = Broker.Config();
+        var duckdb = config["Warehouse:DuckDb:Path"]!;
+
+        Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "daraz", "--file", file]), config, new StringWriter()));
+
+        var names = DuckDbQuery.Column(duckdb, "select PRODUCT_NAME from ORDERS order by ORDER_ID");
+        Assert.Equal(4, names.Count);
+        Assert.Matches("^Panjabi for NAME_k1_[0-9a-f]{24}, House 12 Dhanmondi$", names[0]);
+        Assert.Matches("^#NAME_k1_[0-9a-f]{24} special three piece$", names[1]);
+        Assert.Matches("^নাম: NAME_k1_[0-9a-f]{24} - জামদানি শাড়ি$", names[2]);
+        Assert.Equal("Mehedi cone pack of 12", names[3]); // henna, not a person
+        var fileBytes = DuckDbQuery.FileBytes(duckdb);
+        foreach (var raw in new[] { "Nasrin", "Akter", "RahimUddin", "ফাতেমা" })
+        {
+            var needle = Encoding.UTF8.GetBytes(raw);
+            Assert.True(fileBytes.AsSpan().IndexOf(needle) < 0, $"{raw} found in the DuckDB file");
+            foreach (var topic in new[] { Topics.AnonymisedOrders, Topics.EnrichedPosts })
+            {
+                Assert.All(Broker.ReadAll(topic), m => Assert.True(m.Message.Value.AsSpan().IndexOf(needle) < 0, $"{raw} in {topic}"));
+            }
+        }
+    }
+
     private static char[] PiiDigits(string phone) => Privacy.PiiScrubber.AsciiDigits(phone).Where(char.IsAsciiDigit).ToArray()[^10..];
 
     [Fact]

@@ -10,6 +10,7 @@ public enum PiiKind
     Email,
     User,
     Other,
+    Name,
 }
 
 /// <summary>
@@ -33,6 +34,7 @@ public sealed class PiiHasher(byte[] key, string keyId)
             PiiKind.Phone => "phone:",
             PiiKind.Email => "email:",
             PiiKind.User => "user:",
+            PiiKind.Name => "name:",
             _ => "other:",
         };
         var input = Encoding.UTF8.GetBytes(prefix + normalised);
@@ -44,6 +46,9 @@ public sealed class PiiHasher(byte[] key, string keyId)
     public string HashPhone(string canonical) => Hash(PiiKind.Phone, canonical);
 
     public string HashEmail(string email) => Hash(PiiKind.Email, email.Trim().ToLowerInvariant());
+
+    /// <summary>A person's name found in free text, as <see cref="NameFinder"/> spells it (lower case, no titles).</summary>
+    public string HashName(string canonical) => Hash(PiiKind.Name, canonical);
 
     /// <summary>Usernames and @mentions hash alike, so a mention links to the author's own hash.</summary>
     public string HashUser(string username) => Hash(PiiKind.User, NormaliseUsername(username));

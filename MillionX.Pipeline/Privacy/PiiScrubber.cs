@@ -9,8 +9,9 @@ using System.Text.RegularExpressions;
 namespace MillionX.Pipeline.Privacy;
 
 /// <summary>
-/// Finds Bangladeshi phone numbers, e-mail addresses and @mentions in free text and replaces them with
-/// <c>PHONE_&lt;hash&gt;</c>, <c>EMAIL_&lt;hash&gt;</c> and <c>USER_&lt;hash&gt;</c>. Pure.
+/// Finds Bangladeshi phone numbers, e-mail addresses, @mentions and people's names (<see cref="NameFinder"/>) in free
+/// text and replaces them with <c>PHONE_&lt;hash&gt;</c>, <c>EMAIL_&lt;hash&gt;</c>, <c>USER_&lt;hash&gt;</c> and
+/// <c>NAME_&lt;hash&gt;</c>. Pure.
 /// </summary>
 /// <remarks>
 /// Matching runs on a <see cref="FoldedText"/> (digits of every script as ASCII, full-width forms as ASCII, invisible
@@ -72,7 +73,8 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
         var marks = span.ContainsAny(AtSignsAndBrackets);
         var at = marks && span.ContainsAny(AtSigns);
         var emails = at || SpellsAt(span, marks);
-        if (!phones && !emails)
+        var names = NameFinder.HasCandidate(span);
+        if (!phones && !emails && !names)
         {
             return text;
         }
@@ -108,6 +110,17 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
                 if (!Overlaps(found, m.Index, m.Index + m.Length) && !IsRate(name))
                 {
                     Add(ref found, m.Index, m.Index + m.Length, "USER_" + hasher.HashUser(name.ToString()));
+                }
+            }
+        }
+
+        if (names)
+        {
+            foreach (var name in NameFinder.Find(s))
+            {
+                if (!Overlaps(found, name.Start, name.End))
+                {
+                    Add(ref found, name.Start, name.End, "NAME_" + hasher.HashName(name.Canonical));
                 }
             }
         }
