@@ -1,0 +1,21 @@
+namespace MillionX.Pipeline.Tests.Support;
+
+/// <summary>
+/// Tests that drive Chromium or read the scrapers' process-wide counters (Apify runs and items, CAPTCHA solves) run one
+/// after another: two browsers at once overload 2 cores, and a parallel test would move the counters under a check.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ScraperCollection
+{
+    public const string Name = "Scrapers";
+}
+
+/// <summary>Hands out plain HttpClients over one handler, for driving an API client without a host.</summary>
+public sealed class PlainHttpClientFactory : IHttpClientFactory, IDisposable
+{
+    private readonly SocketsHttpHandler _handler = new();
+
+    public HttpClient CreateClient(string name) => new(_handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(30) };
+
+    public void Dispose() => _handler.Dispose();
+}
