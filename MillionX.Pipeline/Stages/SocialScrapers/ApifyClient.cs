@@ -21,11 +21,15 @@ public sealed record ApifyRun(string Id, string Status, string? DatasetId, decim
 /// "the last run" or a fixed dataset, so an old run is never taken for a new one; the id of the last run read is
 /// checkpointed and a run answering with it is refused. Spend is the runs' <c>usageTotalUsd</c>, summed per UTC day in
 /// the checkpoint store; no run starts once <see cref="ApifyOptions.DailyCostCapUsd"/> is reached. The token goes in
-/// the <c>Authorization: Bearer</c> header (documented alongside <c>?token=</c>), never in a URL or a log line.
+/// the <c>Authorization: Bearer</c> header (documented alongside <c>?token=</c>), never in a URL or a log line. Status
+/// and dataset reads go through the source's resilient client (retries, breaker); starts and aborts are not retried.
 /// </summary>
 public sealed class ApifyClient(IHttpClientFactory http, IOptions<ScrapingOptions> options, ICheckpointStore checkpoints, TimeProvider clock, ILogger<ApifyClient> logger)
 {
     public const string HttpClientName = "apify";
+
+    /// <summary>Starts and aborts: no retries, since a start retried after a lost answer would launch (and bill) a second run.</summary>
+    public const string StartHttpClientName = "apify-start";
 
     /// <summary>Status: succeeded, failed, timed-out, aborted (Apify's terminal statuses), wait-timeout (we aborted it), refused (cost cap).</summary>
     public static readonly Counter RunsTotal = Metrics.CreateCounter("millionx_apify_runs_total", "Apify actor runs, by final status.", "platform", "status");
@@ -110,7 +114,7 @@ public sealed class ApifyClient(IHttpClientFactory http, IOptions<ScrapingOption
         var input = RunInput(o, platform, options.Value.KeywordsOrDefault(), options.Value.PostsPerKeyword);
         using var request = Request(HttpMethod.Post, $"/v2/acts/{Uri.EscapeDataString(o.ActorId(platform))}/runs?{string.Join('&', query)}");
         request.Content = JsonContent.Create(input);
-        return await SendForRunAsync(request, ct);
+        return await SendForRunAsync(request, StartHttpClientName, ct);
     }
 
     private async Task<ApifyRun> WaitAsync(ApifyRun run, CancellationToken ct)
@@ -122,14 +126,14 @@ public sealed class ApifyClient(IHttpClientFactory http, IOptions<ScrapingOption
             if (clock.GetUtcNow() >= deadline)
             {
                 using var abort = Request(HttpMethod.Post, $"/v2/actor-runs/{Uri.EscapeDataString(run.Id)}/abort");
-                var aborted = await SendForRunAsync(abort, ct);
+                var aborted = await SendForRunAsync(abort, StartHttpClientName, ct);
                 logger.LogWarning("Apify run {RunId} still {Status} after {Wait}: aborted", run.Id, run.Status, o.WaitTimeout);
                 return aborted with { Status = "WAIT-TIMEOUT" };
             }
 
             var asked = clock.GetUtcNow();
             using var get = Request(HttpMethod.Get, $"/v2/actor-runs/{Uri.EscapeDataString(run.Id)}?waitForFinish={o.WaitForFinishSeconds}");
-            run = await SendForRunAsync(get, ct);
+            run = await SendForRunAsync(get, HttpClientName, ct);
             if (!Terminal.Contains(run.Status) && clock.GetUtcNow() - asked < TimeSpan.FromSeconds(o.WaitForFinishSeconds))
             {
                 // Apify answered before the wait was over without a final status: pause instead of asking again at once.
@@ -159,9 +163,9 @@ public sealed class ApifyClient(IHttpClientFactory http, IOptions<ScrapingOption
         return request;
     }
 
-    private async Task<ApifyRun> SendForRunAsync(HttpRequestMessage request, CancellationToken ct)
+    private async Task<ApifyRun> SendForRunAsync(HttpRequestMessage request, string client, CancellationToken ct)
     {
-        using var response = await http.CreateClient(HttpClientName).SendAsync(request, ct);
+        using var response = await http.CreateClient(client).SendAsync(request, ct);
         response.EnsureSuccessStatusCode();
         var answer = await response.Content.ReadFromJsonAsync<JsonObject>(ct);
         return ParseRun(answer?["data"] as JsonObject) ?? throw new InvalidDataException("Apify: the answer holds no run object (data.id, data.status)");

@@ -24,6 +24,7 @@ public static class SocialScrapersRegistration
         builder.Services.AddValidatedOptions<ApifyOptions>(ApifyOptions.Section);
         builder.Services.AddSingleton<ApifyClient>();
         builder.AddSourceHttpClient(ApifyClient.HttpClientName);
+        builder.Services.AddHttpClient(ApifyClient.StartHttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
     }
 
     /// <summary>
