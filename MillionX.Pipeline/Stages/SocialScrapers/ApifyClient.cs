@@ -49,7 +49,7 @@ public sealed class ApifyClient(IHttpClientFactory http, IOptions<ScrapingOption
     public async Task<IReadOnlyList<ScrapedCard>> FetchAsync(SocialPlatform platform, CancellationToken ct)
     {
         var label = platform.Label();
-        var (day, spent) = await SpentTodayAsync(ct);
+        var spent = await SpentTodayAsync(ct);
         if ((decimal)O.DailyCostCapUsd <= spent)
         {
             RunsTotal.WithLabels(label, "refused").Inc();
@@ -68,7 +68,7 @@ public sealed class ApifyClient(IHttpClientFactory http, IOptions<ScrapingOption
 
         logger.LogInformation("{Platform}: Apify run {RunId} started", platform, run.Id);
         run = await WaitAsync(run, ct);
-        await AddSpendAsync(day, run.UsageUsd, ct);
+        await AddSpendAsync(run.UsageUsd, ct);
         SpendUsdTotal.WithLabels(label).Inc((double)run.UsageUsd);
         RunsTotal.WithLabels(label, run.Status.ToLowerInvariant()).Inc();
         if (run.Status != "SUCCEEDED" || run.DatasetId is null)
@@ -186,17 +186,17 @@ public sealed class ApifyClient(IHttpClientFactory http, IOptions<ScrapingOption
 
     private const string SpendKey = "apify-spend-usd";
 
-    private async Task<(string Day, decimal Spent)> SpentTodayAsync(CancellationToken ct)
-    {
-        var today = clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        return (today, ParseSpend(await checkpoints.GetAsync(SpendKey, ct), today));
-    }
+    private string Today => clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private async Task AddSpendAsync(string day, decimal usd, CancellationToken ct)
+    private async Task<decimal> SpentTodayAsync(CancellationToken ct) => ParseSpend(await checkpoints.GetAsync(SpendKey, ct), Today);
+
+    /// <summary>Charges the run to the UTC day it ended on.</summary>
+    private async Task AddSpendAsync(decimal usd, CancellationToken ct)
     {
         await _spendGate.WaitAsync(ct);
         try
         {
+            var day = Today;
             var spent = ParseSpend(await checkpoints.GetAsync(SpendKey, ct), day) + usd;
             await checkpoints.SetAsync(SpendKey, $"{day} {spent.ToString(CultureInfo.InvariantCulture)}", ct);
         }
