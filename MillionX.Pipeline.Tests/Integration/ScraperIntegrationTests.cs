@@ -7,17 +7,24 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// The real scraper stages, in the host, with Debian's Chromium against local fixture sites, publishing to the embedded
 /// broker. One class so the browser tests run one after another (2 cores).
 /// </summary>
+[Collection(ScraperCollection.Name)]
 public sealed class ScraperIntegrationTests : BrokerTest, IAsyncLifetime
 {
     private FakeSocialSite _site = null!;
+    private FakeApify _apify = null!;
 
     public async Task InitializeAsync()
     {
         DebianPackages.Require("/usr/bin/chromium", "chromium");
         _site = await FakeSocialSite.StartAsync();
+        _apify = await FakeApify.StartAsync();
     }
 
-    public async Task DisposeAsync() => await _site.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _site.DisposeAsync();
+        await _apify.DisposeAsync();
+    }
 
     private Dictionary<string, string?> Config(params string[] keywords)
     {
@@ -114,9 +121,11 @@ public sealed class ScraperIntegrationTests : BrokerTest, IAsyncLifetime
     public async Task FacebookScraper_MostlyBlocked_FallsBackToApifyAndPublishesBoth()
     {
         var config = Config("normal", "blocked", "hang")
-            .With("Scraping:Apify:BaseUrl", _site.BaseUrl)
-            .With("Scraping:Apify:Token", "apify-test-token")
-            .With("Scraping:Apify:FacebookActorId", "apify~facebook-posts-scraper");
+            .With("Scraping:Apify:BaseUrl", _apify.Url)
+            .With("Scraping:Apify:Token", FakeApify.Token)
+            .With("Scraping:Apify:FacebookActorId", "apify~facebook-posts-scraper")
+            .With("Scraping:Apify:WaitForFinishSeconds", "0")
+            .With("Scraping:Apify:PollInterval", "00:00:00.050");
         var stats = await RunOnceAsync("facebook-scraper", config, h => h.Services.GetRequiredService<FacebookScraperStage>().Stats);
 
         var posts = Posts(Topics.SocialFacebook);
@@ -137,19 +146,26 @@ public sealed class ScraperIntegrationTests : BrokerTest, IAsyncLifetime
         Assert.Equal(2, stats.Blocks);
         Assert.Equal(1, stats.ApifyRuns);
         Assert.Equal(2, stats.ApifyPosts);
-        var (path, auth) = Assert.Single(_site.ApifyRequests);
-        Assert.Equal("/v2/acts/apify~facebook-posts-scraper/runs/last/dataset/items?format=json&clean=true&limit=200", path);
-        Assert.Equal("Bearer apify-test-token", auth);
+        // A new run of the actor with this run's keywords, then that run's dataset; never an older run's.
+        var start = Assert.Single(_apify.Calls("POST", "/v2/acts/"));
+        Assert.Equal("/v2/acts/apify~facebook-posts-scraper/runs", start.Path);
+        Assert.Equal(["normal", "blocked", "hang"], start.Body!["searchQueries"]!.AsArray().Select(k => k!.GetValue<string>()));
+        Assert.Equal("200", start.Query["maxItems"]);
+        var runId = Assert.Single(_apify.StartedRuns);
+        Assert.Equal($"/v2/datasets/Dataset{runId}/items", Assert.Single(_apify.Calls("GET", "/v2/datasets/")).Path);
+        Assert.Empty(_apify.Violations);
     }
 
     [Fact]
     public async Task TikTokScraper_ApifyForced_ReadsDatasetWithoutBrowser()
     {
         var config = Config("normal")
-            .With("Scraping:Apify:BaseUrl", _site.BaseUrl)
-            .With("Scraping:Apify:Token", "apify-test-token")
-            .With("Scraping:Apify:TikTokDatasetId", "tiktok-dataset-1")
+            .With("Scraping:Apify:BaseUrl", _apify.Url)
+            .With("Scraping:Apify:Token", FakeApify.Token)
+            .With("Scraping:Apify:TikTokActorId", "clockworks~tiktok-scraper")
             .With("Scraping:Apify:MaxItems", "50")
+            .With("Scraping:Apify:WaitForFinishSeconds", "0")
+            .With("Scraping:Apify:PollInterval", "00:00:00.050")
             .With("Scraping:Apify:Force", "true");
         var stats = await RunOnceAsync("tiktok-scraper", config, h => h.Services.GetRequiredService<TikTokScraperStage>().Stats);
 
@@ -160,8 +176,11 @@ public sealed class ScraperIntegrationTests : BrokerTest, IAsyncLifetime
         Assert.Equal(["shari"], posts["7300000000000000042"].ProductMentions);
         Assert.Equal(0, stats.Attempts);
         Assert.Equal(0, _site.Hits("tiktok", "normal"));
-        var (path, auth) = Assert.Single(_site.ApifyRequests);
-        Assert.Equal("/v2/datasets/tiktok-dataset-1/items?format=json&clean=true&limit=50", path);
-        Assert.Equal("Bearer apify-test-token", auth);
+        var runId = Assert.Single(_apify.StartedRuns);
+        var read = Assert.Single(_apify.Calls("GET", "/v2/datasets/"));
+        Assert.Equal($"/v2/datasets/Dataset{runId}/items", read.Path);
+        Assert.Equal("50", read.Query["limit"]);
+        Assert.All(_apify.Requests, r => Assert.Equal($"Bearer {FakeApify.Token}", r.Authorization));
+        Assert.Empty(_apify.Violations);
     }
 }

@@ -10,7 +10,7 @@ public sealed record FakeCard(string Id, string Author, string Text, string Coun
 
 /// <summary>
 /// Local stand-ins (Kestrel on http://127.0.0.1:0) for the TikTok and Facebook search pages, in their real markup
-/// (TikTok <c>data-e2e</c> ids, Facebook <c>role="article"</c> and aria labels), and for Apify's dataset-items API.
+/// (TikTok <c>data-e2e</c> ids, Facebook <c>role="article"</c> and aria labels); Apify is <see cref="FakeApify"/>.
 /// The keyword picks the scenario: <c>normal</c>, <c>late</c> (results injected by JavaScript after 800 ms),
 /// <c>blocked</c> (403 Access Denied), <c>blockonce</c> (403 then results), <c>captcha</c>, <c>malformed</c> (a
 /// count that is no number and a card without a post link), <c>empty</c>, <c>hang</c> (never answers).
@@ -49,9 +49,6 @@ public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeco
 
     public string BaseUrl => Address;
 
-    /// <summary>Apify requests: path with query, and the Authorization header.</summary>
-    public ConcurrentQueue<(string PathAndQuery, string? Authorization)> ApifyRequests { get; } = new();
-
     public int Hits(string platform, string keyword) => _hits.GetValueOrDefault($"{platform}:{keyword}");
 
     public static async Task<FakeSocialSite> StartAsync()
@@ -61,8 +58,7 @@ public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeco
         {
             app.MapGet("/search", (HttpContext c) => site.ServeAsync(c, "tiktok"));
             app.MapGet("/search/posts", (HttpContext c) => site.ServeAsync(c, "facebook"));
-            app.MapGet("/v2/acts/{actor}/runs/last/dataset/items", (HttpContext c) => site.ApifyAsync(c));
-            app.MapGet("/v2/datasets/{id}/items", (HttpContext c) => site.ApifyAsync(c));
+            site.MapChallenges(app);
         });
         return site;
     }
@@ -148,22 +144,103 @@ public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeco
         return sb.Append("</div></div>").ToString();
     }
 
-    private async Task ApifyAsync(HttpContext c)
+    // ---- CAPTCHA challenge pages (solved through a solving service) ----
+
+    /// <summary>The reCAPTCHA/hCaptcha token the challenge pages accept (what <see cref="FakeCaptchaService"/> hands out by default).</summary>
+    public const string CaptchaToken = "03AFcWeA-fixture-token-accepted";
+
+    /// <summary>The text in the image challenge.</summary>
+    public const string CaptchaText = "deditur";
+
+    public const string RecaptchaSiteKey = "6LfI9IsUAAAAAKuvopU0hfY8pWADfR_mogXokIIZ";
+    public const string HcaptchaSiteKey = "f7de0da3-3303-44e8-ab48-fa32ff8ccc7b";
+
+    /// <summary>The post each challenge kind shows once passed.</summary>
+    public static readonly IReadOnlyDictionary<string, FakeCard> ChallengeCards = new Dictionary<string, FakeCard>
     {
-        ApifyRequests.Enqueue((c.Request.Path + c.Request.QueryString, c.Request.Headers.Authorization.ToString()));
-        if (c.Request.Headers.Authorization.ToString() != "Bearer apify-test-token")
+        ["recaptcha"] = new("7300000000000000051", "after.recaptcha", "Sneaker deal after the recaptcha", "510", "/passed/posts/123456789012351"),
+        ["hcaptcha"] = new("7300000000000000052", "after.hcaptcha", "Earbuds deal after the hcaptcha", "520", "/passed/posts/123456789012352"),
+        ["image"] = new("7300000000000000053", "after.image", "Shari deal after the image check", "530", "/passed/posts/123456789012353"),
+    };
+
+    /// <summary>Answers posted to <c>/challenge/verify</c>: keyword, the field that carried the answer, its value, accepted.</summary>
+    public ConcurrentQueue<(string Keyword, string Field, string Value, bool Accepted)> ChallengeAnswers { get; } = new();
+
+    /// <summary>
+    /// <c>/challenge/search?p=tiktok|facebook&amp;q=...</c> (a search path template for the scrapers): the keyword picks the
+    /// challenge. <c>recaptcha</c>: a <c>.g-recaptcha</c> widget in a form, with the <c>g-recaptcha-response</c> textarea
+    /// Google's api.js would add (no Google script here; a stand-in); <c>hcaptcha</c>: a <c>.h-captcha</c> widget with a
+    /// <c>data-callback</c> that posts the token; <c>image</c>: a text image and an answer field; <c>slider</c>: TikTok's
+    /// drag-the-puzzle, which no service task fits. <c>POST /challenge/verify</c> checks the answer, sets a pass cookie and
+    /// redirects back (303); with the cookie the search shows that kind's post.
+    /// </summary>
+    private void MapChallenges(WebApplication app)
+    {
+        app.MapGet("/challenge/search", ChallengeAsync);
+        app.MapPost("/challenge/verify", VerifyAsync);
+    }
+
+    private static string PassCookie(string platform, string keyword) => $"mx_pass_{platform}_{keyword}";
+
+    private async Task ChallengeAsync(HttpContext c)
+    {
+        var platform = c.Request.Query["p"].ToString();
+        var keyword = c.Request.Query["q"].ToString();
+        _hits.AddOrUpdate($"challenge:{platform}:{keyword}", 1, (_, n) => n + 1);
+        c.Response.ContentType = "text/html; charset=utf-8";
+        if (c.Request.Cookies.ContainsKey(PassCookie(platform, keyword)) && ChallengeCards.TryGetValue(keyword, out var card))
         {
-            c.Response.StatusCode = 401;
-            await c.Response.WriteAsync("{\"error\":{\"type\":\"token-not-valid\"}}");
+            var results = platform == "tiktok" ? TikTokResults([card]) : FacebookResults([card]);
+            await c.Response.WriteAsync($"<!doctype html><html><head><title>Search results | {platform}</title></head><body>{results}</body></html>");
             return;
         }
 
-        var facebook = c.Request.Path.Value!.Contains("facebook", StringComparison.Ordinal);
-        var now = DateTimeOffset.UtcNow.AddHours(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        var items = Apify.Select(a => facebook
-            ? $"{{\"postId\":\"{a.FacebookPath![^15..]}\",\"text\":\"{a.Text}\",\"user\":{{\"name\":\"{a.Author}\"}},\"likes\":{a.Count},\"time\":\"{now}\",\"url\":\"https://www.facebook.com{a.FacebookPath}\"}}"
-            : $"{{\"id\":\"{a.Id}\",\"text\":\"{a.Text}\",\"authorMeta\":{{\"name\":\"{a.Author}\"}},\"diggCount\":{a.Count},\"createTimeISO\":\"{now}\",\"webVideoUrl\":\"https://www.tiktok.com/@{a.Author}/video/{a.Id}\"}}");
-        c.Response.ContentType = "application/json";
-        await c.Response.WriteAsync("[" + string.Join(",", items) + "]");
+        var q = WebUtility.HtmlEncode(keyword);
+        var p = WebUtility.HtmlEncode(platform);
+        var hidden = $"<input type=\"hidden\" name=\"p\" value=\"{p}\"><input type=\"hidden\" name=\"q\" value=\"{q}\">";
+        var widget = keyword switch
+        {
+            "recaptcha" =>
+                $"<form method=\"post\" action=\"/challenge/verify\">{hidden}<div class=\"g-recaptcha\" data-sitekey=\"{RecaptchaSiteKey}\"></div>" +
+                "<textarea id=\"g-recaptcha-response\" name=\"g-recaptcha-response\" style=\"display:none\"></textarea><button type=\"submit\">Continue</button></form>",
+            "hcaptcha" =>
+                $"<div class=\"h-captcha\" data-sitekey=\"{HcaptchaSiteKey}\" data-callback=\"onPass\"></div>" +
+                "<textarea name=\"h-captcha-response\" style=\"display:none\"></textarea><textarea name=\"g-recaptcha-response\" style=\"display:none\"></textarea>" +
+                "<script>function onPass(token) { fetch('/challenge/verify', { method: 'POST', body: new URLSearchParams({ p: " +
+                JsonSerializer.Serialize(platform) + ", q: " + JsonSerializer.Serialize(keyword) + ", 'h-captcha-response': token }) }).then(() => location.reload()); }</script>",
+            "image" =>
+                $"<form method=\"post\" action=\"/challenge/verify\">{hidden}<img id=\"captcha-image\" alt=\"captcha\" width=\"160\" height=\"50\" src=\"data:image/svg+xml;base64," +
+                Convert.ToBase64String(Encoding.UTF8.GetBytes($"<svg xmlns='http://www.w3.org/2000/svg' width='160' height='50'><rect width='160' height='50' fill='#eee'/><text x='20' y='34' font-size='26' fill='#333'>{CaptchaText}</text></svg>")) +
+                "\"><input type=\"text\" id=\"captcha-answer\" name=\"captcha\"><button type=\"submit\">Verify</button></form>",
+            _ => "<div id=\"captcha_container\"><div id=\"captcha-verify-image\"></div><p>Drag the slider to fit the puzzle</p></div>",
+        };
+        await c.Response.WriteAsync(
+            "<!doctype html><html><head><title>Security Check</title></head><body><div data-testid=\"captcha\"><h1>Verify you are human</h1>" +
+            $"{widget}</div></body></html>");
     }
+
+    private async Task VerifyAsync(HttpContext c)
+    {
+        var form = await c.Request.ReadFormAsync(c.RequestAborted);
+        var platform = form["p"].ToString();
+        var keyword = form["q"].ToString();
+        var (field, expected) = keyword switch
+        {
+            "recaptcha" => ("g-recaptcha-response", CaptchaToken),
+            "hcaptcha" => ("h-captcha-response", CaptchaToken),
+            _ => ("captcha", CaptchaText),
+        };
+        var value = form[field].ToString();
+        var accepted = value == expected;
+        ChallengeAnswers.Enqueue((keyword, field, value, accepted));
+        if (accepted)
+        {
+            c.Response.Cookies.Append(PassCookie(platform, keyword), "1");
+        }
+
+        c.Response.Redirect($"/challenge/search?p={Uri.EscapeDataString(platform)}&q={Uri.EscapeDataString(keyword)}");
+        c.Response.StatusCode = 303;
+    }
+
+    public int ChallengeHits(string platform, string keyword) => _hits.GetValueOrDefault($"challenge:{platform}:{keyword}");
 }

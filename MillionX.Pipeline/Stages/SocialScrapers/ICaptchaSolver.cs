@@ -2,7 +2,10 @@ using Microsoft.Playwright;
 
 namespace MillionX.Pipeline.Stages.SocialScrapers;
 
-/// <summary>A pluggable CAPTCHA solver (a solving service, a human in the loop). Register one to replace the default.</summary>
+/// <summary>
+/// A pluggable CAPTCHA solver. <c>Scraping:Captcha:Provider</c> picks <see cref="NoCaptchaSolver"/> (none) or
+/// <see cref="ServiceCaptchaSolver"/> (2captcha, anticaptcha); a solver registered before the scrapers replaces both.
+/// </summary>
 public interface ICaptchaSolver
 {
     /// <summary>Tries to clear the challenge on <paramref name="page"/>; true when the page should now show results.</summary>

@@ -131,11 +131,13 @@ public sealed class ScrapingOptions : IValidatableObject
 }
 
 /// <summary>
-/// <c>Scraping:Apify</c>: the managed-scraper fallback. Items come from <c>GET /v2/datasets/{id}/items</c> when a dataset
-/// id is set, else from the actor's last run (<c>GET /v2/acts/{actorId}/runs/last/dataset/items</c>).
+/// <c>Scraping:Apify</c>: the managed-scraper fallback. Each use starts a run of the platform's actor with our keywords
+/// and limits, waits for it to finish, and reads that run's own dataset (see <see cref="ApifyClient"/>).
 /// </summary>
-public sealed class ApifyOptions
+public sealed class ApifyOptions : IValidatableObject
 {
+    public const string Section = "Scraping:Apify";
+
     /// <summary>API token (from the environment: <c>Scraping__Apify__Token</c>); empty disables the fallback.</summary>
     public string Token { get; set; } = "";
 
@@ -145,21 +147,147 @@ public sealed class ApifyOptions
     /// <summary>Actor id or <c>owner~name</c>, e.g. <c>clockworks~tiktok-scraper</c>.</summary>
     public string TikTokActorId { get; set; } = "";
 
-    public string TikTokDatasetId { get; set; } = "";
-
     public string FacebookActorId { get; set; } = "";
 
-    public string FacebookDatasetId { get; set; } = "";
+    /// <summary>The run input's field for the search terms (the actor's input schema names it; clockworks~tiktok-scraper: <c>searchQueries</c>).</summary>
+    public string TikTokKeywordsField { get; set; } = "searchQueries";
+
+    public string FacebookKeywordsField { get; set; } = "searchQueries";
+
+    /// <summary>The run input's field for results per search term (clockworks~tiktok-scraper: <c>resultsPerPage</c>); empty: not sent.</summary>
+    public string TikTokPerKeywordField { get; set; } = "resultsPerPage";
+
+    public string FacebookPerKeywordField { get; set; } = "resultsPerPage";
 
     /// <summary>Always use Apify instead of the browser (e.g. while the scrapers are blocked everywhere).</summary>
     public bool Force { get; set; }
 
+    /// <summary>Most items one run may produce: sent as the <c>maxItems</c> query parameter and input field, and the dataset read limit.</summary>
     [Range(1, 10_000)]
     public int MaxItems { get; set; } = 200;
 
-    public bool Configured(SocialPlatform platform) => Token.Length > 0 && platform switch
+    /// <summary>Run memory in MB (a power of 2, at least 128); 0: the actor's default.</summary>
+    public int MemoryMbytes { get; set; } = 1024;
+
+    /// <summary>Run timeout on Apify's side; the run is aborted by Apify after it (status TIMED-OUT).</summary>
+    public TimeSpan RunTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long we wait for a run to finish before aborting it ourselves (a little over <see cref="RunTimeout"/>).</summary>
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromMinutes(12);
+
+    /// <summary>Seconds one status request may be held by Apify (<c>waitForFinish</c>, at most 60).</summary>
+    [Range(0, 60)]
+    public int WaitForFinishSeconds { get; set; } = 15;
+
+    /// <summary>Pause between two status requests when Apify returned early.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most USD the fallback may spend per UTC day (the runs' <c>usageTotalUsd</c>); no run starts once reached. 0: no runs.</summary>
+    [Range(0.0, 10_000.0)]
+    public double DailyCostCapUsd { get; set; } = 5.0;
+
+    public bool Configured(SocialPlatform platform) => Token.Length > 0 && ActorId(platform).Length > 0;
+
+    public string ActorId(SocialPlatform platform) => platform == SocialPlatform.TikTok ? TikTokActorId : FacebookActorId;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        SocialPlatform.TikTok => TikTokActorId.Length > 0 || TikTokDatasetId.Length > 0,
-        _ => FacebookActorId.Length > 0 || FacebookDatasetId.Length > 0,
-    };
+        if (MemoryMbytes != 0 && (MemoryMbytes < 128 || (MemoryMbytes & (MemoryMbytes - 1)) != 0))
+        {
+            yield return new("Scraping:Apify:MemoryMbytes must be 0 (the actor's default) or a power of 2 of at least 128.");
+        }
+
+        if (RunTimeout <= TimeSpan.Zero || WaitTimeout <= TimeSpan.Zero || PollInterval < TimeSpan.Zero)
+        {
+            yield return new("Scraping:Apify:RunTimeout and WaitTimeout must be positive, PollInterval not negative.");
+        }
+
+        if (TikTokKeywordsField.Length == 0 || FacebookKeywordsField.Length == 0)
+        {
+            yield return new("Scraping:Apify:TikTokKeywordsField and FacebookKeywordsField must name the actor's search-terms input field.");
+        }
+    }
+}
+
+/// <summary>Which CAPTCHA-solving service clears challenges the scrapers meet.</summary>
+public enum CaptchaProvider
+{
+    /// <summary>No solving: a challenge rotates the identity.</summary>
+    None,
+
+    /// <summary>2Captcha, its JSON task API (api.2captcha.com/createTask, getTaskResult, reportIncorrect).</summary>
+    TwoCaptcha,
+
+    /// <summary>Anti-Captcha (api.anti-captcha.com/createTask, getTaskResult, reportIncorrect...).</summary>
+    AntiCaptcha,
+}
+
+/// <summary>
+/// <c>Scraping:Captcha</c>: the CAPTCHA-solving service. <c>Provider</c> reads <c>none</c>, <c>2captcha</c> or
+/// <c>anticaptcha</c>; the key comes from the environment (<c>Scraping__Captcha__ApiKey</c>) and is never logged.
+/// </summary>
+public sealed class CaptchaOptions : IValidatableObject
+{
+    public const string Section = "Scraping:Captcha";
+
+    public string Provider { get; set; } = "none";
+
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>The service's API root; empty: the provider's own (https://api.2captcha.com, https://api.anti-captcha.com).</summary>
+    public string BaseUrl { get; set; } = "";
+
+    /// <summary>Longest one solve may take, from creating the task to the token being on the page.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(180);
+
+    /// <summary>Wait before the first result request for token tasks (reCAPTCHA, hCaptcha): the services advise 10-20 s.</summary>
+    public TimeSpan TokenFirstPoll { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Wait before the first result request for image tasks: the services advise 5 s.</summary>
+    public TimeSpan ImageFirstPoll { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Between result requests; 2Captcha asks for at least 5 s, Anti-Captcha for 2-3 s.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after submitting the token the page may take to drop the challenge before the solution counts as incorrect.</summary>
+    public TimeSpan VerifyTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public CaptchaProvider ProviderKind() => TryParseProvider(Provider, out var p) ? p : CaptchaProvider.None;
+
+    public static bool TryParseProvider(string s, out CaptchaProvider provider)
+    {
+        provider = s.Trim().ToLowerInvariant() switch
+        {
+            "" or "none" => CaptchaProvider.None,
+            "2captcha" or "twocaptcha" => CaptchaProvider.TwoCaptcha,
+            "anticaptcha" or "anti-captcha" => CaptchaProvider.AntiCaptcha,
+            _ => (CaptchaProvider)(-1),
+        };
+        return Enum.IsDefined(provider);
+    }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!TryParseProvider(Provider, out var provider))
+        {
+            yield return new($"Scraping:Captcha:Provider '{Provider}' must be none, 2captcha or anticaptcha.");
+            yield break;
+        }
+
+        if (provider != CaptchaProvider.None && ApiKey.Trim().Length == 0)
+        {
+            // Never echo the key, only that it is missing.
+            yield return new("Scraping:Captcha:ApiKey is required when Scraping:Captcha:Provider is not none (set Scraping__Captcha__ApiKey).");
+        }
+
+        if (BaseUrl.Length > 0 && !(Uri.TryCreate(BaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"))
+        {
+            yield return new("Scraping:Captcha:BaseUrl must be an absolute http(s) URL.");
+        }
+
+        if (Timeout <= TimeSpan.Zero || VerifyTimeout <= TimeSpan.Zero || TokenFirstPoll < TimeSpan.Zero || ImageFirstPoll < TimeSpan.Zero || PollInterval < TimeSpan.Zero)
+        {
+            yield return new("Scraping:Captcha:Timeout and VerifyTimeout must be positive; TokenFirstPoll, ImageFirstPoll and PollInterval not negative.");
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Sources;
 
@@ -19,8 +20,34 @@ public static class SocialScrapersRegistration
         builder.AddSourceInfrastructure();
         builder.Services.AddValidatedOptions<ScrapingOptions>(ScrapingOptions.Section);
         builder.Services.AddSingleton<PlaywrightBrowserPool>();
-        builder.Services.TryAddSingleton<ICaptchaSolver, NoCaptchaSolver>();
+        builder.AddCaptchaSolver();
+        builder.Services.AddValidatedOptions<ApifyOptions>(ApifyOptions.Section);
         builder.Services.AddSingleton<ApifyClient>();
         builder.AddSourceHttpClient(ApifyClient.HttpClientName);
+        builder.Services.AddHttpClient(ApifyClient.StartHttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// The solver <c>Scraping:Captcha:Provider</c> names: none (the default), 2captcha or anticaptcha. A solver registered
+    /// before wins. The service's client is a plain HttpClient: a retried createTask would be a second paid task.
+    /// </summary>
+    private static void AddCaptchaSolver(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<CaptchaOptions>(CaptchaOptions.Section);
+        builder.Services.AddHttpClient(CaptchaServiceClient.HttpClientName);
+        builder.Services.TryAddSingleton<ICaptchaSolver>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<CaptchaOptions>>().Value;
+            var provider = o.ProviderKind();
+            if (provider == CaptchaProvider.None)
+            {
+                return new NoCaptchaSolver();
+            }
+
+            var clock = sp.GetRequiredService<TimeProvider>();
+            var client = new CaptchaServiceClient(
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient(CaptchaServiceClient.HttpClientName), CaptchaServiceProfile.For(provider), o, clock);
+            return new ServiceCaptchaSolver(client, o, clock, sp.GetRequiredService<ILogger<ServiceCaptchaSolver>>());
+        });
     }
 }
