@@ -10,7 +10,7 @@ namespace MillionX.Pipeline.Tests.Deploy;
 public sealed partial class ComposeTests
 {
     private static readonly Lazy<(int ExitCode, string Output, string Errors)> ResolvedRun = new(() =>
-        DockerCompose("--profile", "sources", "--profile", "connect", "config"));
+        DockerCompose("--profile", "sources", "--profile", "connect", "--profile", "dr", "config"));
 
     public static Dictionary<string, object?> Resolved()
     {
