@@ -97,7 +97,7 @@ public sealed partial class ComposeTests
     [Fact]
     public void Services_TheStackHasItsStoresAndObservability()
     {
-        foreach (var name in new[] { "kafka", "kafka-ui", "weaviate", "redis", "prometheus", "grafana", "kafka-connect" })
+        foreach (var name in new[] { "kafka", "kafka-ui", "weaviate", "redis", "prometheus", "grafana", "kafka-connect", "alertmanager", "kafka-exporter", "kafka-standby", "mirror-maker" })
         {
             Assert.True(Services().ContainsKey(name), $"no {name} service");
         }
