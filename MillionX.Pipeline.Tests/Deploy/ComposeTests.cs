@@ -10,7 +10,7 @@ namespace MillionX.Pipeline.Tests.Deploy;
 public sealed partial class ComposeTests
 {
     private static readonly Lazy<(int ExitCode, string Output, string Errors)> ResolvedRun = new(() =>
-        DockerCompose("--profile", "sources", "--profile", "connect", "config"));
+        DockerCompose("--profile", "sources", "--profile", "connect", "--profile", "dr", "config"));
 
     public static Dictionary<string, object?> Resolved()
     {
@@ -97,7 +97,7 @@ public sealed partial class ComposeTests
     [Fact]
     public void Services_TheStackHasItsStoresAndObservability()
     {
-        foreach (var name in new[] { "kafka", "kafka-ui", "weaviate", "redis", "prometheus", "grafana", "kafka-connect" })
+        foreach (var name in new[] { "kafka", "kafka-ui", "weaviate", "redis", "prometheus", "grafana", "kafka-connect", "alertmanager", "kafka-exporter", "kafka-standby", "mirror-maker" })
         {
             Assert.True(Services().ContainsKey(name), $"no {name} service");
         }

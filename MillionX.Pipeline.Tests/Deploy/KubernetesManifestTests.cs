@@ -7,13 +7,20 @@ namespace MillionX.Pipeline.Tests.Deploy;
 /// <summary>deploy/k8s, parsed: what each workload runs, how it is probed, and where its secrets come from.</summary>
 public sealed partial class KubernetesManifestTests
 {
-    private static List<Dictionary<string, object?>> Documents() =>
+    internal static List<Dictionary<string, object?>> Documents() =>
         Directory.GetFiles(RepoFiles.PathOf("deploy/k8s"), "*.yaml")
             .Where(f => Path.GetFileName(f) != "kustomization.yaml")
             .SelectMany(f => RepoFiles.YamlDocuments(File.ReadAllText(f)))
             .Select(d => Assert.IsType<Dictionary<string, object?>>(d)).ToList();
 
     private static IEnumerable<Dictionary<string, object?>> OfKind(string kind) => Documents().Where(d => d.Str("kind") == kind);
+
+    /// <summary>The pipeline's own workloads of a kind (its images), not the stores' or monitoring's.</summary>
+    private static IEnumerable<Dictionary<string, object?>> Pipeline(string kind) => OfKind(kind).Where(IsPipeline);
+
+    private static bool IsPipeline(Dictionary<string, object?> workload) =>
+        workload.Str("kind") is "Deployment" or "CronJob" or "Job"
+        && PodSpec(workload).List("containers").Any(c => c.Str("image")?.StartsWith("millionx/", StringComparison.Ordinal) == true);
 
     private static Dictionary<string, object?> PodSpec(Dictionary<string, object?> workload) => workload.Str("kind") switch
     {
@@ -22,8 +29,7 @@ public sealed partial class KubernetesManifestTests
         var k => throw new InvalidOperationException($"no pod spec in {k}"),
     };
 
-    private static IEnumerable<Dictionary<string, object?>> Workloads() =>
-        Documents().Where(d => d.Str("kind") is "Deployment" or "CronJob" or "Job");
+    private static IEnumerable<Dictionary<string, object?>> Workloads() => Documents().Where(IsPipeline);
 
     private static IEnumerable<Dictionary<string, object?>> Containers(Dictionary<string, object?> workload, bool init = false)
     {
@@ -41,7 +47,7 @@ public sealed partial class KubernetesManifestTests
         return i >= 0 && i + 1 < args.Count ? args[i + 1] : env;
     }
 
-    private static Dictionary<string, string> ConfigMap() =>
+    internal static Dictionary<string, string> ConfigMap() =>
         OfKind("ConfigMap").Single(c => c.Map("metadata").Str("name") == "millionx-pipeline").Map("data")
             .ToDictionary(kv => kv.Key, kv => (string)kv.Value!, StringComparer.Ordinal);
 
@@ -55,7 +61,7 @@ public sealed partial class KubernetesManifestTests
     [Fact]
     public void Deployments_EveryStreamingRole_HasADeploymentThatSelectsIt()
     {
-        var byDeployment = OfKind("Deployment").ToDictionary(
+        var byDeployment = Pipeline("Deployment").ToDictionary(
             d => d.Map("metadata").Str("name")!,
             d => RepoFiles.StagesOfRole(Role(Containers(d).Single())!));
 
@@ -66,13 +72,13 @@ public sealed partial class KubernetesManifestTests
 
         // One role per Deployment: each scales on its own consumer group.
         Assert.All(byDeployment, d => Assert.Single(d.Value));
-        Assert.All(OfKind("Deployment"), d => Assert.True(int.Parse(d.Map("spec").Str("replicas")!, System.Globalization.CultureInfo.InvariantCulture) >= 1));
+        Assert.All(Pipeline("Deployment"), d => Assert.True(int.Parse(d.Map("spec").Str("replicas")!, System.Globalization.CultureInfo.InvariantCulture) >= 1));
     }
 
     [Fact]
     public void CronJobs_EverySourceRunsOnceFromACronJob()
     {
-        var cronJobs = OfKind("CronJob").ToList();
+        var cronJobs = Pipeline("CronJob").ToList();
         foreach (var stage in RepoFiles.LiveSourceStages)
         {
             Assert.Contains(cronJobs, c => RepoFiles.StagesOfRole(Role(Containers(c).Single())!).Contains(stage));
@@ -93,11 +99,11 @@ public sealed partial class KubernetesManifestTests
     [Fact]
     public void CronJobs_Scrapers_UseTheChromiumImageAndPath()
     {
-        var scrapers = OfKind("CronJob").Where(c => RepoFiles.StagesOfRole(Role(Containers(c).Single())!).Any(s => s.EndsWith("-scraper", StringComparison.Ordinal))).ToList();
+        var scrapers = Pipeline("CronJob").Where(c => RepoFiles.StagesOfRole(Role(Containers(c).Single())!).Any(s => s.EndsWith("-scraper", StringComparison.Ordinal))).ToList();
         Assert.NotEmpty(scrapers);
         Assert.All(scrapers, c => Assert.StartsWith("millionx/pipeline-scrapers:", Containers(c).Single().Str("image"), StringComparison.Ordinal));
         var scraperNames = scrapers.Select(c => c.Map("metadata").Str("name")).ToHashSet();
-        Assert.All(OfKind("Deployment").Concat(OfKind("CronJob")).Where(w => !scraperNames.Contains(w.Map("metadata").Str("name"))),
+        Assert.All(Pipeline("Deployment").Concat(Pipeline("CronJob")).Where(w => !scraperNames.Contains(w.Map("metadata").Str("name"))),
             w => Assert.StartsWith("millionx/pipeline:", Containers(w).Single().Str("image"), StringComparison.Ordinal));
 
         // The scrapers image sets Scraping__ChromiumPath to where Debian puts chromium, the code's default.
@@ -109,7 +115,7 @@ public sealed partial class KubernetesManifestTests
     {
         var imagePort = new Uri(DockerfileTests.StageEnv("runtime")["Observability__Http__Urls"]).Port;
         Assert.Equal(imagePort, new Uri(ConfigMap()["Observability__Http__Urls"]).Port);
-        foreach (var workload in OfKind("Deployment").Concat(OfKind("CronJob")))
+        foreach (var workload in Pipeline("Deployment").Concat(Pipeline("CronJob")))
         {
             var c = Containers(workload).Single();
             var ports = c.List("ports").Cast<Dictionary<string, object?>>()
@@ -159,7 +165,7 @@ public sealed partial class KubernetesManifestTests
     [Fact]
     public void PipelinePods_AllHaveThePrivacyKeysFromTheSecret()
     {
-        foreach (var workload in OfKind("Deployment").Concat(OfKind("CronJob")))
+        foreach (var workload in Pipeline("Deployment").Concat(Pipeline("CronJob")))
         {
             var env = Containers(workload).Single().List("env").Cast<Dictionary<string, object?>>().ToDictionary(e => e.Str("name")!);
             Assert.Equal("millionx-privacy", env["Privacy__HashKey"].Map("valueFrom").Map("secretKeyRef").Str("name"));
@@ -170,9 +176,9 @@ public sealed partial class KubernetesManifestTests
     [Fact]
     public void Workloads_RunNonRootAndWaitForTheTopicCatalog()
     {
-        Assert.Contains(OfKind("Job"), j => Containers(j).Single().List("args").Cast<string>().SequenceEqual(["topics", "create"]));
+        Assert.Contains(Pipeline("Job"), j => Containers(j).Single().List("args").Cast<string>().SequenceEqual(["topics", "create"]));
         Assert.Equal("false", ConfigMap()["Kafka__Provisioning__Enabled"]);
-        foreach (var workload in OfKind("Deployment").Concat(OfKind("CronJob")))
+        foreach (var workload in Pipeline("Deployment").Concat(Pipeline("CronJob")))
         {
             var pod = PodSpec(workload);
             Assert.Equal("true", pod.Map("securityContext").Str("runAsNonRoot"));

@@ -123,6 +123,55 @@ public sealed class FakeSnowflake : FakeApiServer<RecordedRequest>
         }
     }
 
+    /// <summary>
+    /// Hours of metered credits the ACCOUNT_USAGE views hold: a statement reading SNOWFLAKE.ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY
+    /// or METERING_HISTORY is answered from these, filtered as Snowflake would (START_TIME in [binding 1, binding 2) as Unix
+    /// seconds; WAREHOUSE_NAME among the further bindings; the SERVICE_TYPE literal), as rows (name, epoch seconds, credits).
+    /// </summary>
+    public List<(string View, string Name, DateTimeOffset Start, double Credits)> MeteredHours { get; } = [];
+
+    private JsonObject? Metering(string statement, IReadOnlyList<string?> bindings, string handle, string statusUrl)
+    {
+        var view = System.Text.RegularExpressions.Regex.Match(statement, @"FROM\s+SNOWFLAKE\.ACCOUNT_USAGE\.(\w+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        if (!view.Success)
+        {
+            return null;
+        }
+
+        var from = DateTimeOffset.FromUnixTimeSeconds(long.Parse(bindings[0]!, CultureInfo.InvariantCulture));
+        var to = DateTimeOffset.FromUnixTimeSeconds(long.Parse(bindings[1]!, CultureInfo.InvariantCulture));
+        var serviceType = System.Text.RegularExpressions.Regex.Match(statement, @"SERVICE_TYPE\s*=\s*'(\w+)'");
+        var name = view.Groups[1].Value.ToUpperInvariant();
+        List<(string View, string Name, DateTimeOffset Start, double Credits)> hours;
+        lock (Gate)
+        {
+            hours = MeteredHours.Where(h => h.Start >= from && h.Start < to).ToList();
+        }
+
+        hours = name switch
+        {
+            "WAREHOUSE_METERING_HISTORY" => hours.Where(h => h.View == name && bindings.Skip(2).Contains(h.Name)).ToList(),
+            "METERING_HISTORY" => hours.Where(h => serviceType.Success && h.View == serviceType.Groups[1].Value).ToList(),
+            _ => [],
+        };
+        var data = new JsonArray();
+        foreach (var h in hours.OrderBy(h => h.Start))
+        {
+            data.Add(new JsonArray(h.Name, h.Start.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), h.Credits.ToString("0.000000000", CultureInfo.InvariantCulture)));
+        }
+
+        return new JsonObject
+        {
+            ["resultSetMetaData"] = new JsonObject { ["numRows"] = hours.Count, ["format"] = "jsonv2" },
+            ["data"] = data,
+            ["code"] = "090001",
+            ["statementStatusUrl"] = statusUrl,
+            ["sqlState"] = "00000",
+            ["statementHandle"] = handle,
+            ["message"] = "Statement executed successfully.",
+        };
+    }
+
     /// <summary>Replies for the next POSTs, in order.</summary>
     public void Script(params FakeReply[] replies)
     {
@@ -370,7 +419,7 @@ public sealed class FakeSnowflake : FakeApiServer<RecordedRequest>
         switch (reply.Kind)
         {
             case FakeReplyKind.Ok:
-                await AnswerAsync(ctx, Seen(200), 200, ResultSet(handle, statusUrl, bindings.Count), []);
+                await AnswerAsync(ctx, Seen(200), 200, Metering(statement!, bindings, handle, statusUrl) ?? ResultSet(handle, statusUrl, bindings.Count), []);
                 break;
             case FakeReplyKind.Accepted:
                 lock (Gate)

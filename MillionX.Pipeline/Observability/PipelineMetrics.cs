@@ -27,6 +27,13 @@ public sealed class PipelineMetrics
     private static readonly Counter Rebalances = Metrics.CreateCounter(
         "millionx_consumer_rebalances_total", "Partition assignments and revocations a stage's consumer went through.", "stage", "kind");
 
+    /// <summary>
+    /// CAPTCHA solves by platform and result (solved, failed, timeout, incorrect), for the solve-rate alert. Defined here
+    /// so the alert rules' metric check sees it; the solver increments it.
+    /// </summary>
+    public static readonly Counter CaptchaSolves = Metrics.CreateCounter(
+        "millionx_captcha_solves_total", "CAPTCHA solve attempts by platform and result (solved, failed, timeout, incorrect).", "platform", "result");
+
     private readonly ConcurrentDictionary<string, StageCounters> _stages = new(StringComparer.Ordinal);
 
     public StageCounters Stage(string stage) => _stages.GetOrAdd(stage, s => new StageCounters(s));

@@ -22,12 +22,22 @@ public static class WarehouseSinkRegistration
 
             var clock = sp.GetRequiredService<TimeProvider>();
             var s = o.Snowflake;
-            var client = new SnowflakeSqlApiClient(
-                sp.GetRequiredService<IHttpClientFactory>().CreateClient("snowflake"), s, SnowflakeJwt.From(s, clock), clock,
-                sp.GetRequiredService<ILogger<SnowflakeSqlApiClient>>());
-            return new SnowflakeWarehouseWriter(client, s, new SnowflakeCostMeter(s.CreditsPerHour, s.UsdPerCredit, s.AutoSuspend, clock),
+            return new SnowflakeWarehouseWriter(SnowflakeClient(sp), s, new SnowflakeCostMeter(s.CreditsPerHour, s.UsdPerCredit, s.AutoSuspend, clock),
                 sp.GetRequiredService<ILogger<SnowflakeWarehouseWriter>>());
         });
+
+        // Snowflake's own metering (ACCOUNT_USAGE), the real cost behind the writer's estimate; idle unless the writer is snowflake.
+        builder.Services.AddValidatedOptions<SnowflakeMeteringOptions>(SnowflakeMeteringOptions.Section);
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SnowflakeMeteringService>(sp, () => SnowflakeClient(sp)));
         return builder;
+    }
+
+    private static SnowflakeSqlApiClient SnowflakeClient(IServiceProvider sp)
+    {
+        var clock = sp.GetRequiredService<TimeProvider>();
+        var s = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Snowflake;
+        return new SnowflakeSqlApiClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient("snowflake"), s, SnowflakeJwt.From(s, clock), clock,
+            sp.GetRequiredService<ILogger<SnowflakeSqlApiClient>>());
     }
 }
