@@ -14,8 +14,7 @@ namespace MillionX.Pipeline.Stages.SocialScrapers;
 public sealed class ServiceCaptchaSolver(CaptchaServiceClient client, CaptchaOptions options, TimeProvider clock, ILogger<ServiceCaptchaSolver> logger) : ICaptchaSolver
 {
     /// <summary>Result values: solved, failed (service error, unsolvable), timeout, incorrect (the site refused the answer).</summary>
-    public static readonly Counter Solves = Metrics.CreateCounter(
-        "millionx_captcha_solves_total", "CAPTCHA solve attempts through a solving service, by outcome.", "platform", "result");
+    public static Counter Solves => Observability.PipelineMetrics.CaptchaSolves;
 
     public static readonly Counter SpendUsd = Metrics.CreateCounter(
         "millionx_captcha_spend_usd_total", "Estimated spend on CAPTCHA solving: the cost the service reported per solved task, in USD.", "provider");
