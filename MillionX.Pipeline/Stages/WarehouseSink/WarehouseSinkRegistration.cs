@@ -10,8 +10,7 @@ public static class WarehouseSinkRegistration
     /// <summary>The configured warehouse writer (also used by the <c>sql</c> command's DuckDB path).</summary>
     public static IHostApplicationBuilder AddWarehouse(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<WarehouseOptions>(WarehouseOptions.Section);
-        builder.Services.AddHttpClient("snowflake");
+        builder.AddSnowflakeClient();
         builder.Services.AddSingleton<IWarehouseWriter>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value;
@@ -20,13 +19,31 @@ public static class WarehouseSinkRegistration
                 return ActivatorUtilities.CreateInstance<DuckDbWarehouseWriter>(sp);
             }
 
-            var clock = sp.GetRequiredService<TimeProvider>();
             var s = o.Snowflake;
-            var client = new SnowflakeSqlApiClient(
+            return new SnowflakeWarehouseWriter(sp.GetRequiredService<SnowflakeSqlApiClient>(), s,
+                new SnowflakeCostMeter(s.CreditsPerHour, s.UsdPerCredit, s.AutoSuspend, sp.GetRequiredService<TimeProvider>()),
+                sp.GetRequiredService<ILogger<SnowflakeWarehouseWriter>>());
+        });
+        return builder;
+    }
+
+    /// <summary>The <c>Warehouse</c> options and the Snowflake SQL API client (built on first use, when the warehouse is Snowflake).</summary>
+    public static IHostApplicationBuilder AddSnowflakeClient(this IHostApplicationBuilder builder)
+    {
+        if (builder.Services.Any(d => d.ServiceType == typeof(SnowflakeSqlApiClient)))
+        {
+            return builder;
+        }
+
+        builder.Services.AddValidatedOptions<WarehouseOptions>(WarehouseOptions.Section);
+        builder.Services.AddHttpClient("snowflake");
+        builder.Services.AddSingleton(sp =>
+        {
+            var clock = sp.GetRequiredService<TimeProvider>();
+            var s = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Snowflake;
+            return new SnowflakeSqlApiClient(
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient("snowflake"), s, SnowflakeJwt.From(s, clock), clock,
                 sp.GetRequiredService<ILogger<SnowflakeSqlApiClient>>());
-            return new SnowflakeWarehouseWriter(client, s, new SnowflakeCostMeter(s.CreditsPerHour, s.UsdPerCredit, s.AutoSuspend, clock),
-                sp.GetRequiredService<ILogger<SnowflakeWarehouseWriter>>());
         });
         return builder;
     }
