@@ -170,7 +170,7 @@ public sealed class DuckDbDeadLetterArchive(IOptions<WarehouseOptions> options) 
 
     private static DuckDBConnection Initialise(DuckDBConnection connection)
     {
-        foreach (var statement in WarehouseDdl.Statements("duckdb").Where(s => s.Contains("DEAD_LETTERS", StringComparison.Ordinal)))
+        foreach (var statement in WarehouseDdl.Statements("duckdb.dead-letters"))
         {
             connection.Execute(statement);
         }

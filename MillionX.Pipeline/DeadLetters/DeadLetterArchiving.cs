@@ -52,7 +52,7 @@ public sealed class SnowflakeDeadLetterArchive(SnowflakeSqlApiClient client, Sno
 
     public async Task EnsureSchemaAsync(CancellationToken ct)
     {
-        foreach (var ddl in WarehouseDdl.Statements("snowflake").Where(s => s.Contains("DEAD_LETTERS", StringComparison.Ordinal)))
+        foreach (var ddl in WarehouseDdl.Statements("snowflake.dead-letters"))
         {
             await client.ExecuteAsync(ddl, [], ct);
         }
