@@ -211,9 +211,52 @@ public sealed class DlqCommandTests : BrokerTest
     }
 
     [Fact]
-    public async Task Dlq_WithoutBroker_UsageErrorExplainsWhy()
+    public async Task EmbeddedIngest_ThenDlqWithoutBroker_InspectsAndReplaysTheArchiveOnce()
     {
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => DlqCommand.RunAsync(CommandLine.Parse(["dlq", "inspect"]), TestConfig.Quiet()));
+        // An embedded run: the broker dies with the ingest; the dead letters stay in DEAD_LETTERS (still encrypted).
+        var config = TestConfig.Quiet()
+            .With("Stages:context-enricher:Enabled", "false")
+            .With("Stages:embedding-service:Enabled", "false")
+            .With("Validation:MaxPrice", "1000");
+        var duckdb = config["Warehouse:DuckDb:Path"]!;
+        Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "shopify", "--file", await OrdersFile()]), config, new StringWriter()));
+        Assert.Equal(20, DuckDbQuery.Scalar(duckdb, "select count(*) from ORDERS"));
+        Assert.Equal(18, DuckDbQuery.Scalar(duckdb, "select count(*) from DEAD_LETTERS"));
+        Assert.Equal(18, DuckDbQuery.Scalar(duckdb, $"select count(*) from DEAD_LETTERS where TOPIC = '{Topics.DeadLettersMarket}' and REPLAYED_AT is null"));
+        var stored = DuckDbQuery.Column(duckdb, "select MESSAGE_BASE64 from DEAD_LETTERS").Select(b => Encoding.UTF8.GetString(Convert.FromBase64String(b!))).ToList();
+        Assert.All(stored, m => Assert.DoesNotContain("+8801712", m, StringComparison.Ordinal)); // the payload stays encrypted
+
+        var (inspectExit, inspect, _) = await Dlq(config, "inspect");
+        Assert.Equal(0, inspectExit);
+        Assert.Equal(18, inspect.GetProperty("read").GetInt64());
+        var counts = inspect.GetProperty("counts").EnumerateArray().ToDictionary(c => c.GetProperty("reason").GetString()!, c => c.GetProperty("count").GetInt64());
+        Assert.Equal(15, counts["out_of_range"]);
+        Assert.Equal(3, counts["malformed_json"]);
+
+        // The limit was a mistake: replay from the archive through this command's own embedded broker and stages.
+        config.Remove("Validation:MaxPrice");
+        var (exit, first, _) = await Dlq(config, "replay");
+        Assert.Equal(0, exit);
+        Assert.Equal(18, first.GetProperty("read").GetInt64());
+        Assert.Equal(10, first.GetProperty("replayed").GetInt64());
+        Assert.Equal(8, first.GetProperty("left").GetInt64());
+        Assert.True(first.GetProperty("downstream_caught_up").GetBoolean());
+        Assert.Equal(30, DuckDbQuery.Scalar(duckdb, "select count(*) from ORDERS"));
+        Assert.Equal(10, DuckDbQuery.Scalar(duckdb, "select count(*) from DEAD_LETTERS where REPLAYED_AT is not null"));
+
+        var (exit2, second, _) = await Dlq(config, "replay");
+        Assert.Equal(0, exit2);
+        Assert.Equal(10, second.GetProperty("already_replayed").GetInt64());
+        Assert.Equal(0, second.GetProperty("replayed").GetInt64());
+        Assert.Equal(30, DuckDbQuery.Scalar(duckdb, "select count(*) from ORDERS"));
+    }
+
+    [Fact]
+    public async Task Dlq_WithoutBrokerOnSnowflake_UsageErrorExplainsWhy()
+    {
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() =>
+            DlqCommand.RunAsync(CommandLine.Parse(["dlq", "inspect"]), TestConfig.Quiet().With("Warehouse:Writer", "snowflake")));
         Assert.Contains("Kafka:BootstrapServers", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("DEAD_LETTERS", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -14,7 +14,8 @@ namespace MillionX.Pipeline.Commands;
 /// <summary>
 /// <c>dlq inspect</c>: counts dead letters by topic, stage and reason and prints samples with personal data masked.
 /// <c>dlq replay</c>: re-validates dead letters and re-publishes those that now pass to their source topic, once.
-/// Both read the dead-letter topics from their start to their current end and stop.
+/// Both read the dead-letter topics from their start to their current end and stop; with no broker configured, they
+/// read the DuckDB warehouse's DEAD_LETTERS archive instead (what dlq-monitor archived, e.g. during an embedded ingest).
 /// </summary>
 public static class DlqCommand
 {
@@ -36,11 +37,20 @@ public static class DlqCommand
         var samples = cl.Flag("samples") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 3;
 
         var builder = PipelineHostFactory.CreateBuilder(cl, overrides);
-        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{KafkaOptions.Section}:BootstrapServers"]))
+
+        // No broker configured: the dead letters are those archived in the warehouse (DEAD_LETTERS), e.g. by an
+        // embedded `ingest` or `dotnet run`; a replay re-publishes them through this command's own embedded broker.
+        var fromArchive = string.IsNullOrWhiteSpace(builder.Configuration[$"{KafkaOptions.Section}:BootstrapServers"]);
+        if (fromArchive && string.Equals(builder.Configuration[$"{Warehouse.WarehouseOptions.Section}:Writer"], "snowflake", StringComparison.OrdinalIgnoreCase))
         {
             throw new ArgumentException(
-                "dlq works on a running broker: set Kafka:BootstrapServers (env Kafka__BootstrapServers), e.g. to the address the broker command prints. "
-                + "An embedded broker started by this command would be empty.");
+                "dlq reads the dead-letter topics of a running broker (set Kafka:BootstrapServers), or, with no broker, the DuckDB warehouse's DEAD_LETTERS table; "
+                + "query Snowflake's DEAD_LETTERS with SQL.");
+        }
+
+        if (fromArchive && cl.Flag("publish-only") is not null)
+        {
+            throw new ArgumentException("--publish-only needs a broker (Kafka:BootstrapServers): replaying from the archive runs the stages that land the records.");
         }
 
         var timeout = builder.Configuration.GetValue("Dlq:ReadTimeout", TimeSpan.FromSeconds(30));
@@ -49,6 +59,11 @@ public static class DlqCommand
         var runStages = replay && !dryRun && cl.Flag("publish-only") is null;
         builder.AddPipelineObservability(logsToStdErr: true, http: false, progress: runStages);
         builder.AddPipelineCore();
+        if (fromArchive)
+        {
+            builder.AddDeadLetterArchive();
+        }
+
         builder.Services.AddSingleton<TopicSnapshotReader>();
         builder.Services.AddSingleton<DeadLetterInspector>();
         builder.Services.AddSingleton<DeadLetterRevalidation>();
@@ -64,11 +79,14 @@ public static class DlqCommand
         var started = false;
         try
         {
+            var archive = fromArchive ? host.Services.GetRequiredService<IDeadLetterArchive>() : null;
+            (IReadOnlyList<ArchivedDeadLetter> Letters, IReadOnlySet<string> Replayed)? archived = archive is null ? null : await archive.ReadAsync(topics, CancellationToken.None);
             if (!replay)
             {
-                var reader = host.Services.GetRequiredService<TopicSnapshotReader>();
-                var report = host.Services.GetRequiredService<DeadLetterInspector>()
-                    .Inspect(reader.ReadToEnd(topics, timeout).Select(DeadLetterReading.Parse), reason, samples);
+                var letters = archived is { } a
+                    ? a.Letters.Select(l => l.ToRecord())
+                    : host.Services.GetRequiredService<TopicSnapshotReader>().ReadToEnd(topics, timeout).Select(DeadLetterReading.Parse);
+                var report = host.Services.GetRequiredService<DeadLetterInspector>().Inspect(letters, reason, samples);
                 await output.WriteLineAsync(json ? InspectJson(report) : InspectText(report));
                 return 0;
             }
@@ -79,7 +97,14 @@ public static class DlqCommand
                 started = true;
             }
 
-            var summary = await host.Services.GetRequiredService<DeadLetterReplayer>().ReplayAsync(topics, reason, dryRun, timeout);
+            var replayer = host.Services.GetRequiredService<DeadLetterReplayer>();
+            var summary = archived is { } from
+                ? await replayer.ReplayAsync(from.Letters.Select(l => l.ToRecord()), from.Replayed, async delivered =>
+                {
+                    await archive!.MarkReplayedAsync(delivered.Select(d => d.Letter.ArchiveId!).ToList(), DateTimeOffset.UtcNow, CancellationToken.None);
+                    return 0;
+                }, reason, dryRun, timeout)
+                : await replayer.ReplayAsync(topics, reason, dryRun, timeout);
             var stages = host.Services.GetServices<IHostedService>().OfType<ConsumerStage>().ToList();
             var caughtUp = true;
             if (runStages)
@@ -94,7 +119,7 @@ public static class DlqCommand
                 : ReplayText(summary, stages.Select(s => s.Name).ToList(), caughtUp, rows));
             return summary.PublishFailures == 0 && summary.LedgerFailures == 0 && caughtUp ? 0 : 1;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or KafkaException)
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or KafkaException or DuckDB.NET.Data.DuckDBException)
         {
             await errors.WriteLineAsync("error: " + ex.Message);
             return 1;

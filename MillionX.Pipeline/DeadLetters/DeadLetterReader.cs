@@ -8,8 +8,11 @@ namespace MillionX.Pipeline.DeadLetters;
 /// <summary>One message of a dead-letter topic; <see cref="Envelope"/> is null when the value is not an envelope.</summary>
 public sealed record DeadLetterRecord(string Topic, int Partition, long Offset, byte[]? Key, DeadLetterEnvelope? Envelope)
 {
-    /// <summary>Identifies the letter for the replay ledger: <c>topic/partition/offset</c>.</summary>
-    public string Id => $"{Topic}/{Partition}/{Offset}";
+    /// <summary>Set for a letter read from the DEAD_LETTERS archive, whose offsets may repeat across embedded runs.</summary>
+    public string? ArchiveId { get; init; }
+
+    /// <summary>Identifies the letter for the replay ledger: <c>topic/partition/offset</c>, or its archive id.</summary>
+    public string Id => ArchiveId ?? $"{Topic}/{Partition}/{Offset}";
 }
 
 /// <summary>

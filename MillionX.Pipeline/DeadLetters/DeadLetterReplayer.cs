@@ -32,17 +32,26 @@ public sealed record ReplaySummary
 /// </summary>
 public sealed class DeadLetterReplayer(TopicSnapshotReader reader, DeadLetterRevalidation revalidation, PipelineProducer producer, TimeProvider clock, ILogger<DeadLetterReplayer> logger)
 {
-    public async Task<ReplaySummary> ReplayAsync(IReadOnlyCollection<string> topics, string? reason, bool dryRun, TimeSpan timeout)
+    /// <summary>Replays the letters of the dead-letter topics, with the broker's replay ledger.</summary>
+    public Task<ReplaySummary> ReplayAsync(IReadOnlyCollection<string> topics, string? reason, bool dryRun, TimeSpan timeout) =>
+        ReplayAsync(reader.ReadToEnd(topics, timeout).Select(DeadLetterReading.Parse), ReplayLedger.Load(reader, timeout),
+            delivered => WriteMarkersAsync(delivered, timeout), reason, dryRun, timeout);
+
+    /// <summary>
+    /// Replays <paramref name="letters"/> except those in <paramref name="ledger"/>; <paramref name="recordReplayed"/>
+    /// records the acknowledged ones and answers how many it could not record.
+    /// </summary>
+    public async Task<ReplaySummary> ReplayAsync(
+        IEnumerable<DeadLetterRecord> letters, IReadOnlySet<string> ledger, Func<IReadOnlyList<(DeadLetterRecord Letter, int RetryCount)>, Task<long>> recordReplayed,
+        string? reason, bool dryRun, TimeSpan timeout)
     {
-        var ledger = ReplayLedger.Load(reader, timeout);
         long read = 0, selected = 0, already = 0, failures = 0, outstanding = 0;
         var left = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var wouldReplay = new List<(DeadLetterRecord Letter, string Topic)>();
         var delivered = new ConcurrentQueue<(DeadLetterRecord Letter, string Topic, int RetryCount)>();
-        foreach (var raw in reader.ReadToEnd(topics, timeout))
+        foreach (var letter in letters)
         {
             read++;
-            var letter = DeadLetterReading.Parse(raw);
             if (reason is not null && DeadLetterInspector.ReasonOf(letter) != reason)
             {
                 continue;
@@ -92,28 +101,10 @@ public sealed class DeadLetterReplayer(TopicSnapshotReader reader, DeadLetterRev
         failures += Interlocked.Exchange(ref outstanding, 0);
 
         // Markers only for acknowledged records: a record that was never delivered must be tried again next time.
-        long ledgerFailures = 0, markersOutstanding = 0;
-        var now = clock.GetUtcNow();
-        foreach (var (letter, _, retryCount) in delivered)
-        {
-            var (key, value) = ReplayLedger.Marker(letter, DeadLetterInspector.ReasonOf(letter), retryCount, now);
-            Interlocked.Increment(ref markersOutstanding);
-            producer.Produce(ReplayLedger.Topic, key, value, null, report =>
-            {
-                if (report.Error.Code != ErrorCode.NoError)
-                {
-                    Interlocked.Increment(ref ledgerFailures);
-                }
-
-                Interlocked.Decrement(ref markersOutstanding);
-            });
-        }
-
-        await DrainAsync(() => Interlocked.Read(ref markersOutstanding), timeout);
-        ledgerFailures += Interlocked.Exchange(ref markersOutstanding, 0);
+        var ledgerFailures = delivered.IsEmpty ? 0 : await recordReplayed(delivered.Select(d => (d.Letter, d.RetryCount)).ToList());
         if (ledgerFailures > 0)
         {
-            logger.LogError("{Count} replayed dead letters could not be recorded in {Ledger}; the next replay re-publishes them once more", ledgerFailures, ReplayLedger.Topic);
+            logger.LogError("{Count} replayed dead letters could not be recorded in the replay ledger; the next replay re-publishes them once more", ledgerFailures);
         }
 
         var replayed = dryRun ? wouldReplay.Select(w => w.Topic).ToList() : delivered.Select(d => d.Topic).ToList();
@@ -130,6 +121,30 @@ public sealed class DeadLetterReplayer(TopicSnapshotReader reader, DeadLetterRev
             LedgerFailures = ledgerFailures,
             DryRun = dryRun,
         };
+    }
+
+    /// <summary>One marker per replayed letter on the broker's ledger topic; answers how many were not acknowledged.</summary>
+    private async Task<long> WriteMarkersAsync(IReadOnlyList<(DeadLetterRecord Letter, int RetryCount)> delivered, TimeSpan timeout)
+    {
+        long ledgerFailures = 0, markersOutstanding = 0;
+        var now = clock.GetUtcNow();
+        foreach (var (letter, retryCount) in delivered)
+        {
+            var (key, value) = ReplayLedger.Marker(letter, DeadLetterInspector.ReasonOf(letter), retryCount, now);
+            Interlocked.Increment(ref markersOutstanding);
+            producer.Produce(ReplayLedger.Topic, key, value, null, report =>
+            {
+                if (report.Error.Code != ErrorCode.NoError)
+                {
+                    Interlocked.Increment(ref ledgerFailures);
+                }
+
+                Interlocked.Decrement(ref markersOutstanding);
+            });
+        }
+
+        await DrainAsync(() => Interlocked.Read(ref markersOutstanding), timeout);
+        return ledgerFailures + Interlocked.Exchange(ref markersOutstanding, 0);
     }
 
     private async Task DrainAsync(Func<long> outstanding, TimeSpan timeout)

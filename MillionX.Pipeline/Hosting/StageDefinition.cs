@@ -1,3 +1,4 @@
+using MillionX.Pipeline.DeadLetters;
 using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.ContextEnricher;
@@ -64,8 +65,8 @@ public static class StageCatalog
             "Loads embedded posts from enriched.embeddings into the vector store in batches (when embedding-service runs with Output = kafka).",
             b => b.AddVectorStore().Services.AddValidatedOptions<VectorSinkOptions>(VectorSinkOptions.Section)),
         StageDefinition.Of<DeadLetterMonitorStage>(DeadLetterMonitorStage.StageName, StageKind.Processor,
-            "Counts dead letters on every dead-letter topic by stage and reason.",
-            b => b.Services.AddSingleton<DeadLetterLedger>()),
+            "Counts dead letters on every dead-letter topic by stage and reason and archives them in DEAD_LETTERS.",
+            b => b.AddDeadLetterArchive().Services.AddSingleton<DeadLetterLedger>().AddValidatedOptions<DeadLetterMonitorOptions>(DeadLetterMonitorOptions.Section)),
         StageDefinition.Of<TikTokScraperStage>(TikTokScraperStage.StageName, StageKind.Source,
             "Scrapes TikTok search results with Chromium (Playwright) into source.social.tiktok; Apify fallback.",
             b => b.AddScrapingCore(TikTokScraperStage.StageName)),

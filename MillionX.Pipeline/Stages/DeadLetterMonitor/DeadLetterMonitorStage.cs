@@ -3,6 +3,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.DeadLetters;
+using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Kafka;
 using Prometheus;
 
@@ -10,34 +11,56 @@ namespace MillionX.Pipeline.Stages.DeadLetterMonitor;
 
 /// <summary>
 /// Reads every dead-letter topic and counts dead letters by topic, failing stage and reason, whichever process
-/// wrote them: the cluster-wide DLQ rate that dashboards and alerts use. Keeps the last few envelopes per reason.
+/// wrote them: the cluster-wide DLQ rate that dashboards and alerts use. Keeps the last few envelopes per reason, and
+/// archives every letter, as the topic holds it, in the warehouse's DEAD_LETTERS table (in batches; offsets are
+/// stored once the batch is written), so the letters outlive the broker and production has an audit table.
 /// </summary>
-public sealed class DeadLetterMonitorStage(StageServices services, DeadLetterLedger ledger) : ConsumerStage(StageName, services)
+public sealed class DeadLetterMonitorStage(
+    StageServices services, DeadLetterLedger ledger, IOptions<DeadLetterMonitorOptions> options, IServiceProvider provider, TimeProvider clock)
+    : BatchingConsumerStage<ArchivedDeadLetter>(StageName, services)
 {
     public const string StageName = "dlq-monitor";
 
     private static readonly Counter Observed = Metrics.CreateCounter(
         "millionx_dead_letters_observed_total", "Dead letters seen on the dead-letter topics, by topic, failing stage and reason.", "topic", "stage", "reason");
 
+    private static readonly Counter Archived = Metrics.CreateCounter(
+        "millionx_dead_letters_archived_total", "Dead letters written to the DEAD_LETTERS table, by store.", "store");
+
     public override IReadOnlyCollection<string> Topics => Kafka.Topics.DeadLetters;
 
     private readonly LabelValues _stages = new();
     private readonly LabelValues _reasons = new();
+    private readonly DeadLetterMonitorOptions _options = options.Value;
+    private IDeadLetterArchive? _archive;
+    private long _archived;
 
-    protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion, CancellationToken ct)
+    /// <summary>Dead letters this process archived.</summary>
+    public long ArchivedCount => Interlocked.Read(ref _archived);
+
+    protected override BatchWindow Window => new(_options.MaxBatchRecords, _options.MaxBatchAge, _options.RetryInitialDelay, _options.RetryMaxDelay);
+
+    protected override async Task PrepareAsync(CancellationToken ct)
     {
-        DeadLetterEnvelope? envelope = null;
-        try
+        _archive = DeadLetterArchiving.Resolve(provider, _options.Archive);
+        if (_archive is null)
         {
-            envelope = JsonSerializer.Deserialize(record.Message.Value, ContractJson.Default.DeadLetterEnvelope);
-        }
-        catch (JsonException)
-        {
+            Logger.LogInformation("Dead letters are counted, not archived (Stages:dlq-monitor:Archive={Archive}, no warehouse-sink in this process)", _options.Archive);
+            return;
         }
 
+        await _archive.EnsureSchemaAsync(ct);
+        Logger.LogInformation("Dead letters are archived in {Store} table DEAD_LETTERS", _archive.Name);
+    }
+
+    protected override ArchivedDeadLetter Map(ConsumeResult<byte[]?, byte[]> record)
+    {
+        var letter = DeadLetterReading.Parse(record);
+        var archived = ArchivedDeadLetter.From(record, letter, clock.GetUtcNow());
+        var envelope = letter.Envelope;
         if (envelope is null)
         {
-            // A dead letter is never dead-lettered again; an unreadable one is counted and logged instead.
+            // A dead letter is never dead-lettered again; an unreadable one is counted, logged and archived as it is.
             Logger.LogWarning("Unreadable dead letter at {Topic}[{Partition}]@{Offset}", record.Topic, record.Partition.Value, record.Offset.Value);
             Observed.WithLabels(record.Topic, "unknown", "unreadable_envelope").Inc();
             ledger.Add(record.Topic, "unknown", "unreadable_envelope", null);
@@ -49,8 +72,22 @@ public sealed class DeadLetterMonitorStage(StageServices services, DeadLetterLed
             ledger.Add(record.Topic, envelope.Stage, envelope.Reason, envelope);
         }
 
-        Counters.RecordOut(record.Topic);
-        completion.Complete();
+        return archived;
+    }
+
+    protected override async Task WriteBatchAsync(IReadOnlyList<ArchivedDeadLetter> items, CancellationToken ct)
+    {
+        if (_archive is not null)
+        {
+            await _archive.ArchiveAsync(items, ct);
+            Interlocked.Add(ref _archived, items.Count);
+            Archived.WithLabels(_archive.Name).Inc(items.Count);
+        }
+
+        foreach (var item in items)
+        {
+            Counters.RecordOut(item.Topic);
+        }
     }
 }
 

@@ -10,8 +10,7 @@ public static class WarehouseSinkRegistration
     /// <summary>The configured warehouse writer (also used by the <c>sql</c> command's DuckDB path).</summary>
     public static IHostApplicationBuilder AddWarehouse(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<WarehouseOptions>(WarehouseOptions.Section);
-        builder.Services.AddHttpClient("snowflake");
+        builder.AddSnowflakeClient();
         builder.Services.AddSingleton<IWarehouseWriter>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value;
@@ -20,24 +19,36 @@ public static class WarehouseSinkRegistration
                 return ActivatorUtilities.CreateInstance<DuckDbWarehouseWriter>(sp);
             }
 
-            var clock = sp.GetRequiredService<TimeProvider>();
             var s = o.Snowflake;
-            return new SnowflakeWarehouseWriter(SnowflakeClient(sp), s, new SnowflakeCostMeter(s.CreditsPerHour, s.UsdPerCredit, s.AutoSuspend, clock),
+            return new SnowflakeWarehouseWriter(sp.GetRequiredService<SnowflakeSqlApiClient>(), s,
+                new SnowflakeCostMeter(s.CreditsPerHour, s.UsdPerCredit, s.AutoSuspend, sp.GetRequiredService<TimeProvider>()),
                 sp.GetRequiredService<ILogger<SnowflakeWarehouseWriter>>());
         });
 
         // Snowflake's own metering (ACCOUNT_USAGE), the real cost behind the writer's estimate; idle unless the writer is snowflake.
         builder.Services.AddValidatedOptions<SnowflakeMeteringOptions>(SnowflakeMeteringOptions.Section);
-        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SnowflakeMeteringService>(sp, () => SnowflakeClient(sp)));
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SnowflakeMeteringService>(sp, () => sp.GetRequiredService<SnowflakeSqlApiClient>()));
         return builder;
     }
 
-    private static SnowflakeSqlApiClient SnowflakeClient(IServiceProvider sp)
+    /// <summary>The <c>Warehouse</c> options and the Snowflake SQL API client (built on first use, when the warehouse is Snowflake).</summary>
+    public static IHostApplicationBuilder AddSnowflakeClient(this IHostApplicationBuilder builder)
     {
-        var clock = sp.GetRequiredService<TimeProvider>();
-        var s = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Snowflake;
-        return new SnowflakeSqlApiClient(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient("snowflake"), s, SnowflakeJwt.From(s, clock), clock,
-            sp.GetRequiredService<ILogger<SnowflakeSqlApiClient>>());
+        if (builder.Services.Any(d => d.ServiceType == typeof(SnowflakeSqlApiClient)))
+        {
+            return builder;
+        }
+
+        builder.Services.AddValidatedOptions<WarehouseOptions>(WarehouseOptions.Section);
+        builder.Services.AddHttpClient("snowflake");
+        builder.Services.AddSingleton(sp =>
+        {
+            var clock = sp.GetRequiredService<TimeProvider>();
+            var s = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Snowflake;
+            return new SnowflakeSqlApiClient(
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient("snowflake"), s, SnowflakeJwt.From(s, clock), clock,
+                sp.GetRequiredService<ILogger<SnowflakeSqlApiClient>>());
+        });
+        return builder;
     }
 }
