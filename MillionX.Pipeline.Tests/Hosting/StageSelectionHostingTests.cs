@@ -44,8 +44,8 @@ public sealed class StageSelectionHostingTests
     }
 
     [Theory]
-    [InlineData(new string[0], new[] { "context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
-    [InlineData(new[] { "--profile", "local" }, new[] { "context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
+    [InlineData(new string[0], new[] { "context-enricher", "data-quality", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
+    [InlineData(new[] { "--profile", "local" }, new[] { "context-enricher", "data-quality", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
     [InlineData(new[] { "--profile", "ingest" }, new[] { "sample-source" })]
     [InlineData(new[] { "--profile", "stream" }, new[] { "context-enricher", "dlq-monitor", "embedding-service", "privacy-shield" })]
     [InlineData(new[] { "--role", "embedding-service" }, new[] { "embedding-service" })]
@@ -69,7 +69,7 @@ public sealed class StageSelectionHostingTests
     public void Build_EnabledFalseOverride_RemovesStageFromProfile()
     {
         using var host = Build(["--profile", "local"], new() { ["Stages:sample-source:Enabled"] = "false" });
-        Assert.Equal(["context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "warehouse-sink"], Stages(host));
+        Assert.Equal(["context-enricher", "data-quality", "dlq-monitor", "embedding-service", "privacy-shield", "warehouse-sink"], Stages(host));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed record QualityCheckResult(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Threshold,
     string Comparison, string Unit, string Detail)
 {
+    [JsonIgnore]
     public bool Passed => Status is QualityStatus.Pass or QualityStatus.Skipped;
 }
 
