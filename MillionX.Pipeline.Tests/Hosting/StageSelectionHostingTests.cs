@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.DarazSync;
+using MillionX.Pipeline.Stages.DataQuality;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
@@ -26,6 +27,7 @@ public sealed class StageSelectionHostingTests
                 WarehouseSinkStage => WarehouseSinkStage.StageName,
                 DarazSyncStage => DarazSyncStage.StageName,
                 WeatherSourceStage => WeatherSourceStage.StageName,
+                DataQualityStage => DataQualityStage.StageName,
                 _ => null,
             })
             .OfType<string>().Order(StringComparer.Ordinal).ToArray();
