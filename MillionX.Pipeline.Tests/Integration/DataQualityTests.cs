@@ -151,6 +151,20 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_InTheProcessThatWritesTheFile_SharesTheDatabase()
+    {
+        var path = QualityData.File(_dir, Now);
+        // As in the local profile: the warehouse writer has the file open in this process while the stage checks it.
+        using var writer = DuckDbFiles.Open(path);
+        writer.Execute("UPDATE ORDERS SET PRICE = -1 WHERE ORDER_ID = 'O-0-1'");
+
+        var report = await Run(new DuckDbQualityWarehouse(path));
+
+        Assert.Equal(QualityStatus.Fail, Check(report, "ORDERS", "range_price").Status);
+        Assert.Equal(0, report.Errors);
+    }
+
+    [Fact]
     public async Task Snowflake_ThroughTheSqlApiFake_OneStatementPerTableAndTheSameVerdicts()
     {
         _snowflake = await FakeSnowflake.StartAsync(Key.ExportSubjectPublicKeyInfo(), QualifiedUser);
@@ -247,6 +261,84 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
 
         var missing = await Assert.ThrowsAsync<ArgumentException>(() => QualityCommand.RunAsync(CommandLine.Parse(["quality"]), Overrides(Path.Combine(_dir, "none.duckdb")), new StringWriter()));
         Assert.Contains("No warehouse at", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QualityCommand_SnowflakeWriter_ChecksThroughTheSqlApi()
+    {
+        _snowflake = await FakeSnowflake.StartAsync(Key.ExportSubjectPublicKeyInfo(), QualifiedUser);
+        var tables = new DuckDBConnection("Data Source=:memory:");
+        _disposables.Add(tables);
+        tables.Open();
+        QualityData.CreateTables(tables, enforceKeys: false);
+        QualityData.SeedGood(tables, DateTime.UtcNow);
+        QualityData.Breach(tables, "orphan_price", DateTime.UtcNow);
+        _snowflake.Tables = tables;
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Warehouse:Writer"] = "snowflake",
+            ["Warehouse:Snowflake:AccountUrl"] = _snowflake.Url.ToString(),
+            ["Warehouse:Snowflake:Account"] = "xy12345",
+            ["Warehouse:Snowflake:User"] = "quality",
+            ["Warehouse:Snowflake:PrivateKey"] = Key.ExportPkcs8PrivateKeyPem(),
+            ["Warehouse:Snowflake:Database"] = "MILLIONX",
+            ["Warehouse:Snowflake:Schema"] = "RAW_DATA",
+        };
+        var output = new StringWriter();
+
+        var exit = await QualityCommand.RunAsync(CommandLine.Parse(["quality", "--json"]), overrides, output);
+
+        Assert.Equal(1, exit);
+        using var doc = JsonDocument.Parse(output.ToString());
+        Assert.Equal("snowflake", doc.RootElement.GetProperty("warehouse").GetString());
+        Assert.EndsWith("MILLIONX.RAW_DATA", doc.RootElement.GetProperty("target").GetString(), StringComparison.Ordinal);
+        var failed = doc.RootElement.GetProperty("checks").EnumerateArray().Where(c => c.GetProperty("status").GetString() != "pass")
+            .Select(c => $"{c.GetProperty("table").GetString()}/{c.GetProperty("check").GetString()}/{c.GetProperty("status").GetString()}").ToList();
+        Assert.Equal(["PRICE_HISTORY/referential_orders/fail", "sources/schema_pass_rate/skipped"], failed);
+        Assert.Equal(3, _snowflake.Posts.Count);
+        Assert.Empty(_snowflake.Violations);
+    }
+
+    [Fact]
+    public async Task QualityCommand_MetricsUrl_JudgesTheSourcesOfARunningPipeline()
+    {
+        await using var pipeline = await MetricsPage.StartAsync("""
+            # TYPE millionx_records_in_total counter
+            millionx_records_in_total{stage="shopify-sync"} 1000
+            millionx_records_in_total{stage="privacy-shield"} 390
+            # TYPE millionx_dead_letters_total counter
+            millionx_dead_letters_total{stage="shopify-sync",reason="missing_field"} 10
+            millionx_dead_letters_total{stage="privacy-shield",reason="malformed_json"} 300
+            """);
+        var output = new StringWriter();
+
+        var exit = await QualityCommand.RunAsync(
+            CommandLine.Parse(["quality", "--json", "--metrics-url", pipeline.Address + "/metrics"]), Overrides(QualityData.File(_dir, DateTime.UtcNow)), output);
+
+        Assert.True(exit == 0, output.ToString());
+        using var doc = JsonDocument.Parse(output.ToString());
+        var source = Assert.Single(doc.RootElement.GetProperty("checks").EnumerateArray(), c => c.GetProperty("check").GetString() == "schema_pass_rate");
+        Assert.Equal(("shopify-sync", "pass", 0.99), (source.GetProperty("table").GetString(), source.GetProperty("status").GetString(), source.GetProperty("value").GetDouble()));
+
+        var down = new StringWriter();
+        Assert.Equal(1, await QualityCommand.RunAsync(
+            CommandLine.Parse(["quality", "--json", "--metrics-url", "http://127.0.0.1:9/metrics"]), Overrides(QualityData.File(_dir, DateTime.UtcNow)), down));
+        Assert.Contains("\"status\":\"error\"", down.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A stand-in for a running pipeline's /metrics endpoint: serves a fixed Prometheus text page.</summary>
+    private sealed class MetricsPage : FakeServer
+    {
+        public static async Task<MetricsPage> StartAsync(string page)
+        {
+            var server = new MetricsPage();
+            await server.ListenAsync(async ctx =>
+            {
+                ctx.Response.ContentType = "text/plain; version=0.0.4";
+                await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(ctx.Response, page, ctx.RequestAborted);
+            });
+            return server;
+        }
     }
 
     private static Dictionary<string, string?> Overrides(string path) => new()
