@@ -364,8 +364,9 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
         metrics.Stage("privacy-shield").RecordIn(100);
         var options = Options.Create(new DataQualityOptions { StartDelay = TimeSpan.Zero, Interval = TimeSpan.FromHours(1) });
         var registry = new StageRegistry();
+        await using var warehouse = new DuckDbQualityWarehouse(path);
         using var stage = new DataQualityStage(
-            new DuckDbQualityWarehouse(path), new SourcePassRates(metrics, TimeProvider.System), options,
+            warehouse, new SourcePassRates(metrics, TimeProvider.System), options,
             new RecordValidator(new ValidationLimits(), TimeProvider.System), registry, TimeProvider.System, NullLogger<DataQualityStage>.Instance);
         await stage.StartAsync(CancellationToken.None);
         try

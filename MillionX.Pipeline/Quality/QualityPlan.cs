@@ -197,7 +197,10 @@ public static class QualityPlan
 
     private static string Literal(DateTime t) => $"TIMESTAMP '{t.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)}'";
 
-    /// <summary>Builds one table's SELECT: aggregates over the scan window's rows, scalar sub-queries for the rest.</summary>
+    /// <summary>
+    /// Builds one table's SELECT: aggregates over the scan window's rows, scalar sub-queries for the rest. A table with
+    /// no arrival column (the catalogue) is read whole, and is the optional one: it may not be in the warehouse at all.
+    /// </summary>
     private sealed class Statement(string table, string? arrival, DateTime now, TimeSpan window)
     {
         private readonly List<Probe> _probes = [];

@@ -66,8 +66,8 @@ public sealed class DataQualityStage(
         }
         finally
         {
+            // The warehouse connection belongs to the container, which closes it when the host is disposed.
             registry.Get(StageName).Stopped();
-            await warehouse.DisposeAsync();
         }
     }
 
