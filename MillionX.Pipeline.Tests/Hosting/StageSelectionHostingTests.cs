@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.DarazSync;
+using MillionX.Pipeline.Stages.DataQuality;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
@@ -26,6 +27,7 @@ public sealed class StageSelectionHostingTests
                 WarehouseSinkStage => WarehouseSinkStage.StageName,
                 DarazSyncStage => DarazSyncStage.StageName,
                 WeatherSourceStage => WeatherSourceStage.StageName,
+                DataQualityStage => DataQualityStage.StageName,
                 _ => null,
             })
             .OfType<string>().Order(StringComparer.Ordinal).ToArray();
@@ -44,8 +46,8 @@ public sealed class StageSelectionHostingTests
     }
 
     [Theory]
-    [InlineData(new string[0], new[] { "context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
-    [InlineData(new[] { "--profile", "local" }, new[] { "context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
+    [InlineData(new string[0], new[] { "context-enricher", "data-quality", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
+    [InlineData(new[] { "--profile", "local" }, new[] { "context-enricher", "data-quality", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink" })]
     [InlineData(new[] { "--profile", "ingest" }, new[] { "sample-source" })]
     [InlineData(new[] { "--profile", "stream" }, new[] { "context-enricher", "dlq-monitor", "embedding-service", "privacy-shield" })]
     [InlineData(new[] { "--role", "embedding-service" }, new[] { "embedding-service" })]
@@ -69,7 +71,7 @@ public sealed class StageSelectionHostingTests
     public void Build_EnabledFalseOverride_RemovesStageFromProfile()
     {
         using var host = Build(["--profile", "local"], new() { ["Stages:sample-source:Enabled"] = "false" });
-        Assert.Equal(["context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "warehouse-sink"], Stages(host));
+        Assert.Equal(["context-enricher", "data-quality", "dlq-monitor", "embedding-service", "privacy-shield", "warehouse-sink"], Stages(host));
     }
 
     [Fact]

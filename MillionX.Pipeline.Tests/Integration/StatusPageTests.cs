@@ -17,7 +17,7 @@ public sealed class StatusPageTests(ITestOutputHelper output)
     private const string Phone = "01712345678";
 
     private static readonly string[] LocalStages =
-        ["context-enricher", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink"];
+        ["context-enricher", "data-quality", "dlq-monitor", "embedding-service", "privacy-shield", "sample-source", "warehouse-sink"];
 
     [Fact]
     public async Task StatusPage_LocalProfile_RendersStagesDeadLettersSearchAndEscapesHostileText()

@@ -1,6 +1,8 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using System.Numerics;
 using System.Text.Json.Nodes;
+using DuckDB.NET.Data;
 using Microsoft.AspNetCore.Http;
 
 namespace MillionX.Pipeline.Tests.Support;
@@ -87,6 +89,16 @@ public sealed class FakeSnowflake : FakeApiServer<RecordedRequest>
         _expectedIssuer = qualifiedUser + ".SHA256:" + Convert.ToBase64String(SHA256.HashData(subjectPublicKeyInfo));
         _clock = clock;
     }
+
+    private readonly Lock _tablesGate = new();
+
+    /// <summary>
+    /// A stand-in for the account's tables: when set, a SELECT the fake answers with 200 runs against this DuckDB
+    /// connection and its rows come back as Snowflake's jsonv2 ResultSet encodes them (every cell a string; numbers in
+    /// decimal; TIMESTAMP_NTZ as seconds since the epoch with nine decimals; NULL as null). A statement naming a missing
+    /// table fails as Snowflake's does (422, code 002003, SQL state 42S02). Other statements are answered as before.
+    /// </summary>
+    public DuckDBConnection? Tables { get; set; }
 
     /// <summary>Base address of the fake, e.g. http://127.0.0.1:41234.</summary>
     public Uri Url { get; private set; } = null!;
@@ -418,6 +430,10 @@ public sealed class FakeSnowflake : FakeApiServer<RecordedRequest>
         var statusUrl = $"{StatementsPath}/{handle}?requestId={requestId}";
         switch (reply.Kind)
         {
+            case FakeReplyKind.Ok when Tables is not null && statement!.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase):
+                var (status, result) = Query(Tables, handle, statusUrl, statement);
+                await AnswerAsync(ctx, Seen(status), status, result, []);
+                break;
             case FakeReplyKind.Ok:
                 await AnswerAsync(ctx, Seen(200), 200, Metering(statement!, bindings, handle, statusUrl) ?? ResultSet(handle, statusUrl, bindings.Count), []);
                 break;
@@ -572,6 +588,75 @@ public sealed class FakeSnowflake : FakeApiServer<RecordedRequest>
         ["message"] = "SQL compilation error:\nObject 'ORDERS' does not exist or not authorized.",
         ["statementHandle"] = handle,
         ["statementStatusUrl"] = statusUrl,
+    };
+
+    private (int Status, JsonObject Body) Query(DuckDBConnection tables, string handle, string statusUrl, string statement)
+    {
+        lock (_tablesGate)
+        {
+            try
+            {
+                using var command = tables.CreateCommand();
+                command.CommandText = statement;
+                using var reader = command.ExecuteReader();
+                var rowType = new JsonArray();
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    var type = reader.GetFieldType(i);
+                    rowType.Add(new JsonObject
+                    {
+                        ["name"] = reader.GetName(i).ToUpperInvariant(),
+                        ["type"] = type == typeof(DateTime) ? "timestamp_ntz" : type == typeof(string) ? "text" : type == typeof(bool) ? "boolean" : type == typeof(double) ? "real" : "fixed",
+                        ["nullable"] = true,
+                    });
+                }
+
+                var data = new JsonArray();
+                while (reader.Read())
+                {
+                    var row = new JsonArray();
+                    for (var i = 0; i < reader.FieldCount; i++)
+                    {
+                        row.Add(reader.IsDBNull(i) ? null : JsonValue.Create(Cell(reader.GetValue(i))));
+                    }
+
+                    data.Add(row);
+                }
+
+                return (200, new JsonObject
+                {
+                    ["resultSetMetaData"] = new JsonObject { ["numRows"] = data.Count, ["format"] = "jsonv2", ["rowType"] = rowType },
+                    ["data"] = data,
+                    ["code"] = "090001",
+                    ["statementStatusUrl"] = statusUrl,
+                    ["sqlState"] = "00000",
+                    ["statementHandle"] = handle,
+                    ["message"] = "Statement executed successfully.",
+                });
+            }
+            catch (DuckDBException ex) when (ex.Message.Contains("does not exist", StringComparison.Ordinal))
+            {
+                return (422, Failure(handle, statusUrl));
+            }
+            catch (DuckDBException ex)
+            {
+                return (422, new JsonObject
+                {
+                    ["code"] = "001003", ["sqlState"] = "42000", ["message"] = "SQL compilation error:\n" + ex.Message,
+                    ["statementHandle"] = handle, ["statementStatusUrl"] = statusUrl,
+                });
+            }
+        }
+    }
+
+    /// <summary>A cell as jsonv2 writes it.</summary>
+    private static string Cell(object value) => value switch
+    {
+        DateTime t => ((decimal)(t - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerSecond).ToString("0.000000000", CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        BigInteger b => b.ToString(CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
     };
 
     private static JsonObject ResultSet(string handle, string statusUrl, int bindings) => new()

@@ -39,7 +39,7 @@ public sealed class CommandLineTests
         var ex = Assert.Throws<ArgumentException>(() => CommandLine.Parse(["deploy", "--role", "x"]));
 
         Assert.Contains("'deploy'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("run, broker, ingest, sql, search, bench, topics, dlq, model, help", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("run, broker, ingest, sql, search, bench, topics, dlq, model, quality, help", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -96,9 +96,14 @@ internal static class CommandLineSyntax
         var model = new Command("model", "Prepares the embedding model now and prints which file, hash and precision the pipeline runs.");
         AddConfig(model);
 
+        var quality = new Command("quality", "Runs the data-quality checks once against the warehouse (DuckDB or Snowflake); exit 1 on a breach.");
+        quality.Options.Add(Switch("--json", "Print JSON instead of a table."));
+        quality.Options.Add(Value("--metrics-url", "url", "A running pipeline's /metrics, for the sources' schema pass rates."));
+        AddConfig(quality);
+
         var help = new Command("help", "Prints this help; '<command> --help' prints a command's options.");
 
-        foreach (var command in new[] { run, broker, ingest, sql, search, bench, topics, dlq, model, help })
+        foreach (var command in new[] { run, broker, ingest, sql, search, bench, topics, dlq, model, quality, help })
         {
             root.Subcommands.Add(command);
         }
@@ -125,6 +130,7 @@ internal static class CommandLineSyntax
               dotnet run --project MillionX.Pipeline -- topics create|verify [--json] [--skip-retention]
               dotnet run --project MillionX.Pipeline -- dlq inspect [--topic <dead-letter topic>] [--reason <code>] [--samples 3] [--json]
               dotnet run --project MillionX.Pipeline -- dlq replay [--topic <dead-letter topic>] [--reason <code>] [--dry-run] [--publish-only] [--json]
+              dotnet run --project MillionX.Pipeline -- quality [--json] [--metrics-url http://127.0.0.1:9464/metrics]
               dotnet run --project MillionX.Pipeline -- ingest --help
 
             topics and dlq work on a running broker (Kafka:BootstrapServers, e.g. the broker command's address).
@@ -147,6 +153,12 @@ internal static class CommandLineSyntax
         "model" => """
             model prepares the embedding model now (the packaged all-MiniLM-L6-v2, int8 made and gated once, cached in
             Embedding:CacheDirectory) and prints which file, hash and precision the pipeline runs.
+            """ + Blank + ConfigNotes,
+        "quality" => """
+            quality checks the warehouse Warehouse:Writer names (the DuckDB file, or Snowflake through the SQL API) against
+            the thresholds in Stages:data-quality: volume per hour, freshness, null and duplicate rates, value ranges, the
+            PRICE_HISTORY to ORDERS reference; with --metrics-url also each source's schema pass rate. Exit 0 when all
+            pass, 1 on a breach or a check that could not run. The DuckDB file cannot be read while a pipeline holds it.
             """ + Blank + ConfigNotes,
         _ => ConfigNotes,
     };

@@ -32,4 +32,5 @@ public sealed record TopicReport(string Topic, string Status, int WantPartitions
 [JsonSerializable(typeof(InspectReport))]
 [JsonSerializable(typeof(ReplayReport))]
 [JsonSerializable(typeof(TopicsReport))]
+[JsonSerializable(typeof(Quality.QualityReport))]
 internal sealed partial class CommandJson : JsonSerializerContext;

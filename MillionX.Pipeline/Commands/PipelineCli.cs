@@ -29,6 +29,7 @@ public static class PipelineCli
                 "topics" => await TopicsCommand.RunAsync(cl),
                 "dlq" => await DlqCommand.RunAsync(cl),
                 "model" => await ModelCommand.RunAsync(cl),
+                "quality" => await QualityCommand.RunAsync(cl),
                 _ => await RunCommand.RunAsync(cl),
             };
         }

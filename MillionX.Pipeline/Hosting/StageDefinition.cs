@@ -2,6 +2,7 @@ using MillionX.Pipeline.DeadLetters;
 using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.ContextEnricher;
+using MillionX.Pipeline.Stages.DataQuality;
 using MillionX.Pipeline.Stages.DarazSync;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.EmbeddingService;
@@ -67,6 +68,9 @@ public static class StageCatalog
         StageDefinition.Of<DeadLetterMonitorStage>(DeadLetterMonitorStage.StageName, StageKind.Processor,
             "Counts dead letters on every dead-letter topic by stage and reason and archives them in DEAD_LETTERS.",
             b => b.AddDeadLetterArchive().Services.AddSingleton<DeadLetterLedger>().AddValidatedOptions<DeadLetterMonitorOptions>(DeadLetterMonitorOptions.Section)),
+        StageDefinition.Of<DataQualityStage>(DataQualityStage.StageName, StageKind.Processor,
+            "Runs the data-quality checks (volume, freshness, nulls, duplicates, ranges, references, schema pass rate) on a schedule and exports them as metrics.",
+            b => b.AddDataQuality()),
         StageDefinition.Of<TikTokScraperStage>(TikTokScraperStage.StageName, StageKind.Source,
             "Scrapes TikTok search results with Chromium (Playwright) into source.social.tiktok; Apify fallback.",
             b => b.AddScrapingCore(TikTokScraperStage.StageName)),

@@ -8,9 +8,8 @@ public static class VectorWrites
     public static readonly Counter VectorsWritten = Metrics.CreateCounter(
         "millionx_vectors_written_total", "Vectors upserted into the vector store.", "store");
 
-    public static readonly Histogram EndToEnd = Metrics.CreateHistogram(
-        "millionx_end_to_end_latency_seconds", "Source record accepted to its vector written; the plan's < 5 s.",
-        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.01, 2, 14) });
+    /// <summary>The posts path of <c>millionx_end_to_end_latency_seconds</c>: source accepted to vector written.</summary>
+    public static readonly Histogram.Child EndToEnd = Observability.PipelineMetrics.EndToEndLatency.WithLabels(Observability.PipelineMetrics.PathPosts);
 
     public static readonly Histogram BatchSize = Metrics.CreateHistogram(
         "millionx_vector_write_batch_size", "Vectors per acknowledged write, by store (kafka = handed to vector-sink).",

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Contracts;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Kafka;
+using MillionX.Pipeline.Observability;
 using MillionX.Pipeline.Warehouse;
 using Prometheus;
 
@@ -34,6 +35,10 @@ public sealed class WarehouseSinkStage : BatchingConsumerStage<object>
 
     private static readonly Counter FlushFailures = Metrics.CreateCounter(
         "millionx_warehouse_flush_failures_total", "Transient batch failures that were retried.", "writer");
+
+    private static readonly Histogram.Child OrdersLatency = PipelineMetrics.EndToEndLatency.WithLabels(PipelineMetrics.PathOrders);
+    private static readonly Histogram.Child WeatherLatency = PipelineMetrics.EndToEndLatency.WithLabels(PipelineMetrics.PathWeather);
+    private static readonly Histogram.Child BatchWindowSeconds = PipelineMetrics.SinkBatchWindow.WithLabels(StageName);
 
     private readonly IWarehouseWriter _writer;
     private readonly RecordValidator _validator;
@@ -94,7 +99,7 @@ public sealed class WarehouseSinkStage : BatchingConsumerStage<object>
             row = OrderRow.From(AnonymisedParsing.ParseOrder(record.Message.Value ?? [], _validator.Limits), ingestion);
         }
 
-        return row;
+        return new Landing(row, ingestion, PipelineHeaders.IngestedAtOf(record.Message.Headers));
     }
 
     protected override async Task WriteBatchAsync(IReadOnlyList<object> rows, CancellationToken ct)
@@ -102,7 +107,7 @@ public sealed class WarehouseSinkStage : BatchingConsumerStage<object>
         var batch = new WarehouseBatch();
         foreach (var row in rows)
         {
-            Add(batch, row);
+            Add(batch, ((Landing)row).Row);
         }
 
         var stopwatch = Stopwatch.StartNew();
@@ -129,7 +134,30 @@ public sealed class WarehouseSinkStage : BatchingConsumerStage<object>
         }
 
         Counters.RecordOut(_writer.Name, batch.RecordCount);
+        ObserveLatency(rows, _clock.GetUtcNow());
     }
+
+    /// <summary>The batch is durable: each record's end-to-end latency ends here, and the batch's window with it.</summary>
+    private static void ObserveLatency(IReadOnlyList<object> rows, DateTimeOffset landed)
+    {
+        var first = landed;
+        foreach (Landing landing in rows)
+        {
+            first = landing.ReadAt < first ? landing.ReadAt : first;
+            if (landing.IngestedAt is { } at)
+            {
+                (landing.Row is WeatherRow ? WeatherLatency : OrdersLatency).Observe(Math.Max(0, (landed - at).TotalSeconds));
+            }
+        }
+
+        if (rows.Count > 0)
+        {
+            BatchWindowSeconds.Observe((landed - first).TotalSeconds);
+        }
+    }
+
+    /// <summary>A row, when its record was read, and when the record entered the pipeline (its ingested-at header).</summary>
+    private sealed record Landing(object Row, DateTimeOffset ReadAt, DateTimeOffset? IngestedAt);
 
     protected override void OnRetry(Exception error) => FlushFailures.WithLabels(_writer.Name).Inc();
 
