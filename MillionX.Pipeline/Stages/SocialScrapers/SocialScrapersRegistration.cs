@@ -21,6 +21,7 @@ public static class SocialScrapersRegistration
         builder.Services.AddSingleton<PlaywrightBrowserPool>();
         builder.Services.TryAddSingleton<ICaptchaSolver, NoCaptchaSolver>();
         builder.Services.AddSingleton<ApifyClient>();
+        builder.AddProductKeywordGroups();
         builder.AddSourceHttpClient(ApifyClient.HttpClientName);
     }
 }
