@@ -41,11 +41,11 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
         MaxAttemptsPerKeyword = 1,
     };
 
-    private static async Task<KeywordResult> ScrapeAsync(SocialPlatform platform, ScrapingOptions o, string keyword)
+    private static async Task<KeywordResult> ScrapeAsync(SocialPlatform platform, ScrapingOptions o, string keyword, TimeSpan? limit = null)
     {
         await using var pool = new PlaywrightBrowserPool(Microsoft.Extensions.Options.Options.Create(o), NullLogger<PlaywrightBrowserPool>.Instance);
         var scraper = new SocialScraper(platform, o, pool, new IdentityRotator(o, TimeProvider.System), new NoCaptchaSolver(), new ScraperStats(platform, 20), NullLogger.Instance);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(limit ?? TimeSpan.FromMinutes(2));
         return await scraper.ScrapeKeywordAsync(keyword, timeout.Token);
     }
 
@@ -157,7 +157,7 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
             o.ScrollMaxDelay = new ScrapingOptions().ScrollMaxDelay;
             o.ScrollLoadTimeout = new ScrapingOptions().ScrollLoadTimeout;
             var watch = Stopwatch.StartNew();
-            var result = await ScrapeAsync(platform, o, "lazy-500");
+            var result = await ScrapeAsync(platform, o, "lazy-500", TimeSpan.FromMinutes(6));
             watch.Stop();
 
             Assert.Equal(100, result.Cards.Count);
