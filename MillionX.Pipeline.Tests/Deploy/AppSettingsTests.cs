@@ -67,6 +67,18 @@ public sealed class AppSettingsTests
         Assert.Equal(JsonSerializer.Serialize(Activator.CreateInstance(type), type), JsonSerializer.Serialize(bound, type));
     }
 
+    [Theory]
+    [MemberData(nameof(SourceSections))]
+    public void SourceSection_EverySettingIsDocumented(string section)
+    {
+        var type = section.EndsWith("-scraper", StringComparison.Ordinal) ? typeof(ScraperStageOptions) : OptionsTypes()[section];
+        var docs = RepoFiles.Read("docs/configuration.md");
+        var undocumented = Settings(type, section)
+            .Where(key => !docs.Contains($"`{key}`", StringComparison.Ordinal) && !docs.Contains($"`{key[(section.Length + 1)..]}`", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(undocumented.Count == 0, $"docs/configuration.md does not document {string.Join(", ", undocumented)}");
+    }
+
     [Fact]
     public void SettingsOf_NestedOptions_AreListedByPath()
     {
