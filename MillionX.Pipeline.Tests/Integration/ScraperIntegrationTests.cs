@@ -30,6 +30,9 @@ public sealed class ScraperIntegrationTests : BrokerTest, IAsyncLifetime
             .With("Scraping:FacebookBaseUrl", _site.BaseUrl)
             .With("Scraping:MinDelay", "00:00:00")
             .With("Scraping:MaxDelay", "00:00:00")
+            .With("Scraping:ScrollMinDelay", "00:00:00")
+            .With("Scraping:ScrollMaxDelay", "00:00:00")
+            .With("Scraping:ScrollLoadTimeout", "00:00:00.300")
             .With("Scraping:NavigationTimeout", "00:00:03")
             .With("Scraping:ResultsTimeout", "00:00:03")
             .With("Scraping:MaxAttemptsPerKeyword", "2");

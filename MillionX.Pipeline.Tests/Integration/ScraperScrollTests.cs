@@ -102,6 +102,20 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
         Assert.Equal(0, _site.LazyLoads("tiktok", "lazy-300"));
     }
 
+    [Fact]
+    public async Task ScrapeKeyword_EmptyResults_DoesNotScroll()
+    {
+        var o = Options(100);
+        o.ScrollLoadTimeout = TimeSpan.FromSeconds(10);
+        var watch = Stopwatch.StartNew();
+        var result = await ScrapeAsync(SocialPlatform.Facebook, o, "empty");
+
+        Assert.True(result.Success, result.Failure);
+        Assert.Empty(result.Cards);
+        Assert.Equal(0, result.Scrolls);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}: it waited for cards after a scroll");
+    }
+
     /// <summary>
     /// The stage in the host, with the default PostsPerKeyword (100): every post carries the keyword it was found with
     /// as its first hashtag, and its product mentions come from the configured keyword groups, not the built-in ones.

@@ -153,7 +153,13 @@ public sealed class SocialScraper(
     /// </summary>
     private async Task<(int Cards, int Scrolls)> ScrollForMoreAsync(IPage page, CancellationToken ct)
     {
+        // No card at all is an empty result (or the empty-results marker): there is nothing to load more of.
         var count = await CountCardsAsync(page, ct);
+        if (count == 0)
+        {
+            return (0, 0);
+        }
+
         var scrolls = 0;
         var withoutGrowth = 0;
         while (count < options.PostsPerKeyword && withoutGrowth < options.MaxScrollsWithoutGrowth && scrolls < options.MaxScrolls)
