@@ -4,7 +4,7 @@ using MillionX.Pipeline.Embedding;
 
 namespace MillionX.Pipeline.Tests.Deploy;
 
-/// <summary>The Dockerfile, parsed into its stages: model pinned and checked, non-root, the scraper target.</summary>
+/// <summary>The Dockerfile, parsed into its stages: model pinned and checked, non-root, one complete default image (Chromium included), an optional slim one.</summary>
 public sealed partial class DockerfileTests
 {
     /// <summary>One build stage: its FROM image, name and instructions (continuation lines joined).</summary>
@@ -97,36 +97,46 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void Runtime_RunsNonRootWithTheBakedModel()
+    public void Runtime_IsTheDefaultAndRunsNonRootWithTheBakedModel()
     {
         var runtime = Named("runtime");
         Assert.Contains(runtime.Args("COPY"), c => c == "--from=model /models /app/models");
+        Assert.Contains(runtime.Args("COPY"), c => c == "--from=build /app/publish .");
         var env = StageEnv("runtime");
         Assert.Equal("/app/models", env["Embedding__CacheDirectory"]);
         Assert.DoesNotContain("Embedding__ModelPath", env.Keys);
+        Assert.Equal("1654", env["APP_UID"]);
         Assert.Equal("$APP_UID", runtime.Args("USER").Single());
         Assert.Equal("[\"dotnet\", \"MillionX.Pipeline.dll\"]", runtime.Args("ENTRYPOINT").Single());
 
-        // `docker build .` gives the small streaming image: the last stage is runtime, without a browser.
-        Assert.Equal("runtime", Stages()[^1].From);
-        Assert.DoesNotContain(runtime.Args("RUN"), r => r.Contains("chromium", StringComparison.Ordinal));
+        // `docker build .` builds the last stage: the complete image, so every deployment gets every role.
+        Assert.Equal("runtime", Stages()[^1].Name);
     }
 
     [Fact]
-    public void Scrapers_HaveDebiansChromiumAndRunNonRoot()
+    public void Runtime_HasDebiansChromiumAndServesEveryRole()
     {
-        var scrapers = Named("scrapers");
-        Assert.StartsWith("debian:", scrapers.From, StringComparison.Ordinal);
-        Assert.Contains(scrapers.Args("RUN"), r => r.Contains("apt-get install", StringComparison.Ordinal) && ChromiumPackage().IsMatch(r));
-        var env = StageEnv("scrapers");
-        Assert.Equal("/usr/bin/chromium", env["Scraping__ChromiumPath"]);
-        Assert.Equal(
-            MillionX.Pipeline.Hosting.StageCatalog.Names.Where(n => n.EndsWith("-scraper", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
-            RepoFiles.StagesOfRole(env["MILLIONX_ROLE"]));
-        Assert.Equal("1654", env["APP_UID"]);
-        Assert.Equal("$APP_UID", scrapers.Args("USER").Single());
-        Assert.Equal(Named("runtime").Args("ENTRYPOINT").Single(), scrapers.Args("ENTRYPOINT").Single());
-        Assert.Contains(scrapers.Args("COPY"), c => c == "--from=build /app/publish .");
+        var runtime = Named("runtime");
+        Assert.StartsWith("debian:", runtime.From, StringComparison.Ordinal);
+        Assert.Contains(runtime.Args("RUN"), r => r.Contains("apt-get install", StringComparison.Ordinal) && ChromiumPackage().IsMatch(r));
+        var env = StageEnv("runtime");
+        Assert.Equal(new MillionX.Pipeline.Stages.SocialScrapers.ScrapingOptions().ChromiumPath, env["Scraping__ChromiumPath"]);
+        // No role baked in: the deployment picks it (MILLIONX_ROLE), scrapers included.
+        Assert.Equal("", env["MILLIONX_ROLE"]);
+    }
+
+    [Fact]
+    public void Slim_IsTheSameApplicationWithoutTheBrowser()
+    {
+        var slim = Named("slim");
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", slim.From, StringComparison.Ordinal);
+        Assert.DoesNotContain(slim.Args("RUN"), r => ChromiumPackage().IsMatch(r));
+        Assert.Equal(Named("runtime").Args("COPY").Where(c => c.StartsWith("--from=build", StringComparison.Ordinal) || c.StartsWith("--from=model", StringComparison.Ordinal)), slim.Args("COPY"));
+        Assert.Equal(Named("runtime").Args("ENTRYPOINT").Single(), slim.Args("ENTRYPOINT").Single());
+        Assert.Equal("$APP_UID", slim.Args("USER").Single());
+        // The same settings, but for the browser it does not have.
+        var runtimeEnv = StageEnv("runtime").Where(e => e.Key.Contains("__", StringComparison.Ordinal) && e.Key != "Scraping__ChromiumPath");
+        Assert.Equal(runtimeEnv.OrderBy(e => e.Key, StringComparer.Ordinal), StageEnv("slim").Where(e => e.Key.Contains("__", StringComparison.Ordinal)).OrderBy(e => e.Key, StringComparer.Ordinal));
     }
 
     [Fact]

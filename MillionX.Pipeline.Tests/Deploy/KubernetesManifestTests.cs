@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using MillionX.Pipeline.Stages.SocialScrapers;
 
 namespace MillionX.Pipeline.Tests.Deploy;
@@ -97,17 +98,43 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Fact]
-    public void CronJobs_Scrapers_UseTheChromiumImageAndPath()
+    public void Workloads_AllRunTheOneImage_ScrapersIncluded()
     {
         var scrapers = Pipeline("CronJob").Where(c => RepoFiles.StagesOfRole(Role(Containers(c).Single())!).Any(s => s.EndsWith("-scraper", StringComparison.Ordinal))).ToList();
         Assert.NotEmpty(scrapers);
-        Assert.All(scrapers, c => Assert.StartsWith("millionx/pipeline-scrapers:", Containers(c).Single().Str("image"), StringComparison.Ordinal));
-        var scraperNames = scrapers.Select(c => c.Map("metadata").Str("name")).ToHashSet();
-        Assert.All(Pipeline("Deployment").Concat(Pipeline("CronJob")).Where(w => !scraperNames.Contains(w.Map("metadata").Str("name"))),
-            w => Assert.StartsWith("millionx/pipeline:", Containers(w).Single().Str("image"), StringComparison.Ordinal));
+        var images = Workloads().SelectMany(w => Containers(w, init: true)).Select(c => c.Str("image")).ToHashSet();
+        Assert.Equal(["millionx/pipeline:1.0.0"], images);
+        Assert.DoesNotContain("pipeline-scrapers", RepoFiles.Read("deploy/k8s/kustomization.yaml"), StringComparison.Ordinal);
 
-        // The scrapers image sets Scraping__ChromiumPath to where Debian puts chromium, the code's default.
-        Assert.Equal(new ScrapingOptions().ChromiumPath, DockerfileTests.StageEnv("scrapers")["Scraping__ChromiumPath"]);
+        // That image (the Dockerfile's default target) has Chromium where the code looks for it by default.
+        Assert.Equal(new ScrapingOptions().ChromiumPath, DockerfileTests.StageEnv("runtime")["Scraping__ChromiumPath"]);
+    }
+
+    [Fact]
+    public void CronJobs_Scrapers_TakeTheWholeProxyPoolFromASecret()
+    {
+        var scrapers = OfKind("CronJob").Single(c => c.Map("metadata").Str("name") == "scrapers");
+        var container = Containers(scrapers).Single();
+
+        // Every key of the Secret becomes a variable: Scraping__Proxies__0, __1, ... bind to the Scraping:Proxies list.
+        var pool = Assert.Single(container.List("envFrom").Cast<Dictionary<string, object?>>(), e => e.MapOrNull("secretRef") is not null).Map("secretRef");
+        Assert.Equal("millionx-scraping-proxies", pool.Str("name"));
+        Assert.Equal("true", pool.Str("optional"));
+        Assert.DoesNotContain(container.List("env").Cast<Dictionary<string, object?>>(), e => e.Str("name")!.StartsWith("Scraping__Proxies", StringComparison.Ordinal));
+        var readme = RepoFiles.Read("deploy/k8s/README.md");
+        Assert.Contains("create secret generic millionx-scraping-proxies", readme, StringComparison.Ordinal);
+        Assert.Contains("--from-literal=Scraping__Proxies__1=", readme, StringComparison.Ordinal);
+
+        // What the pod gets from such a Secret is what the scrapers read.
+        var options = new ScrapingOptions();
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Scraping__Proxies__0".Replace("__", ":", StringComparison.Ordinal)] = "http://u:p@proxy-a.example:8000",
+                ["Scraping__Proxies__1".Replace("__", ":", StringComparison.Ordinal)] = "socks5://proxy-b.example:1080",
+            })
+            .Build().GetSection(ScrapingOptions.Section).Bind(options);
+        Assert.Equal(2, options.Proxies.Count);
     }
 
     [Fact]

@@ -22,6 +22,9 @@ public sealed record FakeShopifyOrder(
     public string Gid => $"gid://shopify/Order/{Id}";
 }
 
+/// <summary>A webhook subscription the fake shop holds.</summary>
+public sealed record FakeWebhookSubscription(string Id, string Topic, string Uri, string Format);
+
 public enum FakeShopifyReplyKind
 {
     /// <summary>200 with errors[].extensions.code THROTTLED and the bucket's throttleStatus (the query does not run).</summary>
@@ -240,6 +243,12 @@ public sealed partial class FakeShopify : FakeApiServer<ShopifyRequest>
         {
             problems.Add("body is not {query, variables}: " + ex.Message);
             await AnswerAsync(ctx, null, 400, Errors("Bad Request", null), problems);
+            return;
+        }
+
+        if (query.Contains("webhookSubscription", StringComparison.Ordinal))
+        {
+            await WebhookSubscriptionAsync(ctx, at, query, variables);
             return;
         }
 
@@ -538,6 +547,125 @@ public sealed partial class FakeShopify : FakeApiServer<ShopifyRequest>
         }),
         ["extensions"] = Cost(requested, null, available),
     };
+
+    // ---- webhook subscriptions ----------------------------------------------------------------------------------------
+    // API version 2025-10: webhookSubscriptions(first, topics) and webhookSubscriptionCreate(topic, webhookSubscription),
+    // the destination in `uri` (callbackUrl is deprecated since), userErrors { field message } for refused input, with the
+    // messages Shopify gives: a non-HTTPS address, a Shopify or internal host, a topic and address already subscribed.
+
+    private readonly List<FakeWebhookSubscription> _webhooks = [];
+
+    /// <summary>This app's subscriptions on the shop, oldest first.</summary>
+    public IReadOnlyList<FakeWebhookSubscription> WebhookSubscriptions
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return [.. _webhooks];
+            }
+        }
+    }
+
+    /// <summary>A subscription made before the test (by hand, or by another deployment).</summary>
+    public void AddWebhookSubscription(string topic, string uri)
+    {
+        lock (Gate)
+        {
+            _webhooks.Add(new($"gid://shopify/WebhookSubscription/{_webhooks.Count + 1}", topic, uri, "JSON"));
+        }
+    }
+
+    private async Task WebhookSubscriptionAsync(HttpContext ctx, TimeSpan at, string query, JsonElement variables)
+    {
+        var problems = new List<string>();
+        var isCreate = query.Contains("webhookSubscriptionCreate(", StringComparison.Ordinal);
+        if (!isCreate && !query.Contains("webhookSubscriptions(", StringComparison.Ordinal))
+        {
+            problems.Add("neither webhookSubscriptions(...) nor webhookSubscriptionCreate(...)");
+        }
+
+        if (!UriField().IsMatch(query) || query.Contains("callbackUrl", StringComparison.Ordinal))
+        {
+            problems.Add($"API {ApiVersion} names the destination `uri` (callbackUrl is deprecated)");
+        }
+
+        JsonObject data;
+        var first = 0;
+        double requested = 10;
+        if (isCreate)
+        {
+            if (!query.Contains("topic: ORDERS_CREATE", StringComparison.Ordinal) || !query.Contains("userErrors", StringComparison.Ordinal))
+            {
+                problems.Add("webhookSubscriptionCreate without topic: ORDERS_CREATE or without userErrors");
+            }
+
+            var input = variables.ValueKind == JsonValueKind.Object && variables.TryGetProperty("webhookSubscription", out var w) && w.ValueKind == JsonValueKind.Object ? w : default;
+            var uri = input.ValueKind == JsonValueKind.Object && input.TryGetProperty("uri", out var u) ? u.GetString() : null;
+            if (input.ValueKind != JsonValueKind.Object || !input.TryGetProperty("format", out var f) || f.GetString() != "JSON")
+            {
+                problems.Add("webhookSubscription input without format: JSON");
+            }
+
+            lock (Gate)
+            {
+                var refusal = !Uri.TryCreate(uri, UriKind.Absolute, out var address) ? "Address is invalid"
+                    : address.Scheme != Uri.UriSchemeHttps ? $"Address protocol {address.Scheme}:// is not supported"
+                    : address.IsLoopback || address.Host.EndsWith("myshopify.com", StringComparison.OrdinalIgnoreCase) ? "Address cannot be a Shopify or an internal domain"
+                    : _webhooks.Any(x => x.Topic == "ORDERS_CREATE" && x.Uri == uri) ? "Address for this topic has already been taken"
+                    : null;
+                FakeWebhookSubscription? created = null;
+                if (refusal is null && problems.Count == 0)
+                {
+                    created = new($"gid://shopify/WebhookSubscription/{_webhooks.Count + 1}", "ORDERS_CREATE", uri!, "JSON");
+                    _webhooks.Add(created);
+                }
+
+                data = new JsonObject
+                {
+                    ["webhookSubscriptionCreate"] = new JsonObject
+                    {
+                        ["webhookSubscription"] = created is null ? null : new JsonObject { ["id"] = created.Id, ["uri"] = created.Uri },
+                        ["userErrors"] = refusal is null ? new JsonArray()
+                            : new JsonArray(new JsonObject { ["field"] = new JsonArray("webhookSubscription", "uri"), ["message"] = refusal }),
+                    },
+                };
+            }
+        }
+        else
+        {
+            first = Int(variables, "first", problems);
+            if (!query.Contains("topics: [ORDERS_CREATE]", StringComparison.Ordinal))
+            {
+                problems.Add("webhookSubscriptions(...) without topics: [ORDERS_CREATE]");
+            }
+
+            requested = 2 + first;
+            lock (Gate)
+            {
+                data = new JsonObject
+                {
+                    ["webhookSubscriptions"] = new JsonObject
+                    {
+                        ["nodes"] = new JsonArray([.. _webhooks.Where(x => x.Topic == "ORDERS_CREATE").Take(first)
+                            .Select(x => (JsonNode)new JsonObject { ["id"] = x.Id, ["uri"] = x.Uri, ["format"] = x.Format })]),
+                    },
+                };
+            }
+        }
+
+        var record = new ShopifyRequest(isCreate ? "webhookSubscriptionCreate" : "webhookSubscriptions", first, null, null, null, 200, false, at, requested, _available);
+        if (problems.Count > 0)
+        {
+            await AnswerAsync(ctx, record with { Answer = 400 }, 200, Errors(string.Join("; ", problems), "BAD_REQUEST"), problems);
+            return;
+        }
+
+        await AnswerAsync(ctx, record, 200, new JsonObject { ["data"] = data, ["extensions"] = Cost(requested, requested, _available) }, problems);
+    }
+
+    [GeneratedRegex(@"\buri\b")]
+    private static partial Regex UriField();
 
     private static JsonObject Errors(string message, string? code) => new()
     {

@@ -13,7 +13,10 @@ public sealed record FakeCard(string Id, string Author, string Text, string Coun
 /// (TikTok <c>data-e2e</c> ids, Facebook <c>role="article"</c> and aria labels); Apify is <see cref="FakeApify"/>.
 /// The keyword picks the scenario: <c>normal</c>, <c>late</c> (results injected by JavaScript after 800 ms),
 /// <c>blocked</c> (403 Access Denied), <c>blockonce</c> (403 then results), <c>captcha</c>, <c>malformed</c> (a
-/// count that is no number and a card without a post link), <c>empty</c>, <c>hang</c> (never answers).
+/// count that is no number and a card without a post link), <c>empty</c>, <c>hang</c> (never answers), and
+/// <c>lazy-N</c>: an infinite-scroll results page holding N posts in all, of which the first batch is in the HTML and
+/// each further batch is fetched by the page's JavaScript when an IntersectionObserver sees the sentinel after the
+/// last card (that is, when the reader scrolls to the end), after <see cref="LazyLoadDelay"/>.
 /// </summary>
 public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeconds(5))
 {
@@ -59,6 +62,7 @@ public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeco
             app.MapGet("/search", (HttpContext c) => site.ServeAsync(c, "tiktok"));
             app.MapGet("/search/posts", (HttpContext c) => site.ServeAsync(c, "facebook"));
             site.MapChallenges(app);
+            app.MapGet("/lazy/more", (HttpContext c) => site.LazyMoreAsync(c));
         });
         return site;
     }
@@ -89,6 +93,9 @@ public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeco
                 c.Response.StatusCode = 403;
                 await c.Response.WriteAsync("<html><head><title>Access Denied</title></head><body><h1>Access Denied</h1>You don't have permission to access this page.</body></html>");
                 return;
+            case var k when LazyTotal(k) is { } total:
+                await c.Response.WriteAsync(LazyPage(platform, keyword, total));
+                return;
             case "captcha":
                 await c.Response.WriteAsync(
                     "<html><head><title>Security Check</title></head><body><div id=\"captcha_container\"><div id=\"captcha-verify-image\"></div>" +
@@ -112,10 +119,13 @@ public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeco
         await c.Response.WriteAsync($"<!doctype html><html><head><title>{WebUtility.HtmlEncode(keyword)} | {platform}</title></head><body>{html}</body></html>");
     }
 
-    private static string TikTokResults(IEnumerable<FakeCard> cards)
+    private static string TikTokResults(IEnumerable<FakeCard> cards) =>
+        "<div data-e2e=\"search_top-item-list\" class=\"DivSearchResultContainer\">" + TikTokCards(cards) + "</div>";
+
+    private static string TikTokCards(IEnumerable<FakeCard> cards)
     {
         // As on tiktok.com: the card holds the link and views; the caption and author sit in a sibling block.
-        var sb = new StringBuilder("<div data-e2e=\"search_top-item-list\" class=\"DivSearchResultContainer\">");
+        var sb = new StringBuilder();
         foreach (var card in cards)
         {
             var link = card.Id.Length > 0 ? $"<a href=\"/@{card.Author}/video/{card.Id}\" tabindex=\"-1\"><canvas></canvas></a>" : "<div class=\"DivPlayerContainer\"></div>";
@@ -125,14 +135,16 @@ public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeco
                 $"<a href=\"/@{card.Author}\"><p data-e2e=\"search-card-user-unique-id\" class=\"PUniqueId\">{card.Author}</p></a></div></div>");
         }
 
-        return sb.Append("</div>").ToString();
+        return sb.ToString();
     }
 
-    private static string FacebookResults(IEnumerable<FakeCard> cards)
+    private static string FacebookResults(IEnumerable<FakeCard> cards) =>
+        "<div role=\"main\"><div role=\"feed\">" + FacebookCards(cards, 0) + "</div></div>";
+
+    private static string FacebookCards(IEnumerable<FakeCard> cards, int i)
     {
         var utime = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds();
-        var sb = new StringBuilder("<div role=\"main\"><div role=\"feed\">");
-        var i = 0;
+        var sb = new StringBuilder();
         foreach (var card in cards)
         {
             var link = card.Id.Length > 0 ? $"<a href=\"{card.FacebookPath ?? $"/{card.Author}/posts/1234567890{card.Id[^5..]}"}\" role=\"link\"><abbr data-utime=\"{utime}\">2h</abbr></a>" : "<span>2h</span>";
@@ -141,7 +153,87 @@ public sealed class FakeSocialSite() : FakeServer(stopTimeout: TimeSpan.FromSeco
                 $"<div><span aria-label=\"All reactions: {card.Count}\" role=\"toolbar\">{card.Count}</span><div aria-label=\"Like\" role=\"button\">Like</div></div></div>");
         }
 
-        return sb.Append("</div></div>").ToString();
+        return sb.ToString();
+    }
+
+    // ---- lazily loaded (infinite scroll) search pages: keyword lazy-N ----------------------------------------------
+
+    /// <summary>How long the site takes to answer one "load more" request (TikTok's and Facebook's take about a second).</summary>
+    public TimeSpan LazyLoadDelay { get; set; } = TimeSpan.FromMilliseconds(1200);
+
+    /// <summary>Cards per batch, as the real sites page them: TikTok's search asks for 12, Facebook's search feed about 5.</summary>
+    public static int LazyBatch(string platform) => platform == "tiktok" ? 12 : 5;
+
+    /// <summary>"Load more" requests the page made for a keyword.</summary>
+    public int LazyLoads(string platform, string keyword) => _hits.GetValueOrDefault($"more:{platform}:{keyword}");
+
+    /// <summary>The i-th post (from 0) of every lazy-N keyword: distinct ids, a link each platform's id parser reads.</summary>
+    public static FakeCard LazyCard(int i) =>
+        new($"74{i:D17}", $"lazy.shop{i % 7}", $"Lazy post {i}: notun sneaker offer #lazy", $"{100 + i}", $"/lazyshop/posts/1234{i:D11}");
+
+    private static int? LazyTotal(string keyword) =>
+        keyword.StartsWith("lazy-", StringComparison.Ordinal) && int.TryParse(keyword[5..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    private static string LazyCards(string platform, int from, int count)
+    {
+        var cards = Enumerable.Range(from, count).Select(LazyCard);
+        return platform == "tiktok" ? TikTokCards(cards) : FacebookCards(cards, from);
+    }
+
+    private static string LazyPage(string platform, string keyword, int total)
+    {
+        var first = Math.Min(total, LazyBatch(platform));
+        var (open, close, list) = platform == "tiktok"
+            ? ("<div data-e2e=\"search_top-item-list\" class=\"DivSearchResultContainer\">", "</div>", "[data-e2e='search_top-item-list']")
+            : ("<div role=\"main\"><div role=\"feed\">", "</div></div>", "[role='feed']");
+        var more = $"/lazy/more?platform={platform}&q={Uri.EscapeDataString(keyword)}&offset=";
+
+        // A batch is taller than any viewport the scraper uses (1920x1080 at most), so the sentinel is out of view
+        // after each load and only a scroll brings the next one, as on the real sites. When a load returns nothing the
+        // page says so and stops observing.
+        return $$"""
+            <!doctype html><html><head><title>{{WebUtility.HtmlEncode(keyword)}} | {{platform}}</title>
+            <style>.DivItemContainerForSearch, [role='article'] { display: block; min-height: 240px; }</style></head>
+            <body>{{open}}{{LazyCards(platform, 0, first)}}{{close}}<div id="sentinel" style="height: 1px"></div>
+            <script>
+            (() => {
+              const list = document.querySelector("{{list}}");
+              const sentinel = document.getElementById('sentinel');
+              let offset = {{first}}, loading = false, done = false;
+              const io = new IntersectionObserver(async entries => {
+                if (!entries.some(e => e.isIntersecting) || loading || done) return;
+                loading = true;
+                const r = await fetch('{{more}}' + offset);
+                const added = Number(r.headers.get('X-Cards'));
+                if (added === 0) {
+                  done = true;
+                  io.disconnect();
+                  sentinel.textContent = 'No more results';
+                } else {
+                  list.insertAdjacentHTML('beforeend', await r.text());
+                  offset += added;
+                }
+                loading = false;
+                if (!done) { io.unobserve(sentinel); io.observe(sentinel); }
+              });
+              io.observe(sentinel);
+            })();
+            </script></body></html>
+            """;
+    }
+
+    private async Task LazyMoreAsync(HttpContext c)
+    {
+        var platform = c.Request.Query["platform"].ToString();
+        var keyword = c.Request.Query["q"].ToString();
+        _hits.AddOrUpdate($"more:{platform}:{keyword}", 1, (_, n) => n + 1);
+        var total = LazyTotal(keyword) ?? 0;
+        var offset = int.Parse(c.Request.Query["offset"].ToString(), CultureInfo.InvariantCulture);
+        await Task.Delay(LazyLoadDelay, c.RequestAborted);
+        var count = Math.Clamp(total - offset, 0, LazyBatch(platform));
+        c.Response.Headers["X-Cards"] = count.ToString(CultureInfo.InvariantCulture);
+        c.Response.ContentType = "text/html; charset=utf-8";
+        await c.Response.WriteAsync(LazyCards(platform, offset, count));
     }
 
     // ---- CAPTCHA challenge pages (solved through a solving service) ----

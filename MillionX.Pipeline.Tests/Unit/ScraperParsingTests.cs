@@ -39,6 +39,39 @@ public sealed class ScraperParsingTests
     }
 
     [Fact]
+    public void HashtagsWithKeyword_KeywordFirstNormalisedAndNotRepeated()
+    {
+        Assert.Equal(["daraz deal", "eid", "darazdeal"], PostText.HashtagsWithKeyword("  Daraz   DEAL ", "Eid offer #eid #DarazDeal"));
+        Assert.Equal(["eid", "sale"], PostText.HashtagsWithKeyword("#Eid", "#eid #sale"));
+        Assert.Equal(["sale"], PostText.HashtagsWithKeyword(null, "#sale"));
+        Assert.Equal(["eid"], PostText.HashtagsWithKeyword("eid", null));
+        Assert.Empty(PostText.HashtagsWithKeyword("   ", null));
+    }
+
+    [Fact]
+    public void ToRaw_KeywordAndConfiguredGroups_KeywordLeadsHashtagsAndGroupsReplaceDefaults()
+    {
+        var card = new ScrapedCard("https://www.tiktok.com/@shop.bd/video/7300000000000000000", "shop.bd", "Gamcha and jamdani #Eid", "12", null, null);
+        var groups = new Dictionary<string, string[]> { ["towel"] = ["gamcha", "towel"] };
+
+        var configured = Post(SocialPostMapper.ToRaw(SocialPlatform.TikTok, card, Now, "Online Shopping", groups));
+        Assert.Equal(["online shopping", "eid"], configured.Hashtags);
+        Assert.Equal(["towel"], configured.ProductMentions);
+
+        // Without configured groups: the built-in ones (jamdani is a shari word there, gamcha is nothing).
+        var defaults = Post(SocialPostMapper.ToRaw(SocialPlatform.TikTok, card, Now));
+        Assert.Equal(["eid"], defaults.Hashtags);
+        Assert.Equal(["shari"], defaults.ProductMentions);
+    }
+
+    private static SocialPost Post(byte[] raw)
+    {
+        var result = new Contracts.RecordValidator(new Contracts.ValidationLimits(), new FixedClock(Now)).ValidateSocialPost(raw, "tiktok");
+        Assert.True(result.IsValid, string.Join("; ", result.Errors.Select(e => e.Code)));
+        return result.Value!;
+    }
+
+    [Fact]
     public void ToRaw_NoTimeNoIdBadCount_OmitsFieldsAndUsesNow()
     {
         var raw = SocialPostMapper.ToRaw(SocialPlatform.Facebook, new ScrapedCard("https://www.facebook.com/page", "Page", "hello world", "lots", null, null), Now);

@@ -19,6 +19,12 @@ public sealed class ShopifyAccessException(string message) : Exception(message);
 /// <summary>A GraphQL error other than throttling (bad query, access denied to a field, cost too high).</summary>
 public sealed class ShopifyGraphQlException(string message) : Exception(message);
 
+/// <summary>One of this app's orders/create webhook subscriptions: its id and destination.</summary>
+public sealed record ShopifyWebhookSubscription(string Id, string? Url);
+
+/// <summary>Shopify refused to create the webhook subscription (its userErrors): a setting is wrong; retrying will not help.</summary>
+public sealed class ShopifyWebhookSubscriptionException(string message) : Exception(message);
+
 /// <summary>
 /// The GraphQL Admin API over the resilient "shopify" HttpClient (retries 429/5xx/timeouts, circuit breaker). On top of
 /// that it respects the cost bucket: it waits before a query the bucket cannot pay for, and on THROTTLED waits for the
@@ -73,6 +79,62 @@ public sealed class ShopifyGraphQlClient(
 
         var (hasNext, cursor) = ShopifyOrderMapper.PageInfo(connection);
         return new ShopifyLineItemsPage(ShopifyOrderMapper.LineItemsFromGraphQl(connection).ToList(), hasNext, cursor);
+    }
+
+    /// <summary>This app's orders/create subscriptions on the shop (the first <see cref="ShopifyQueries.WebhookSubscriptionsPerPage"/>).</summary>
+    public async Task<IReadOnlyList<ShopifyWebhookSubscription>> OrdersCreateWebhooksAsync(CancellationToken ct)
+    {
+        var field = ShopifyQueries.WebhookUrlField(options.Value.ApiVersion);
+        var first = ShopifyQueries.WebhookSubscriptionsPerPage;
+        using var doc = await ExecuteAsync("OrdersCreateWebhooks", ShopifyQueries.OrdersCreateWebhooks(field), ShopifyQueries.WebhookSubscriptionsCost(first),
+            w => w.WriteNumber("first", first), ct);
+        var connection = Data(doc, "webhookSubscriptions");
+        return connection.TryGetProperty("nodes", out var nodes) && nodes.ValueKind == JsonValueKind.Array
+            ? nodes.EnumerateArray().Where(n => n.ValueKind == JsonValueKind.Object && n.TryGetProperty("id", out _))
+                .Select(n => new ShopifyWebhookSubscription(n.GetProperty("id").GetString() ?? "", n.TryGetProperty(field, out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null))
+                .ToList()
+            : [];
+    }
+
+    /// <summary>Creates an orders/create subscription (JSON) to <paramref name="callbackUrl"/>; Shopify's userErrors become a <see cref="ShopifyWebhookSubscriptionException"/>.</summary>
+    public async Task<ShopifyWebhookSubscription> CreateOrdersCreateWebhookAsync(string callbackUrl, CancellationToken ct)
+    {
+        var field = ShopifyQueries.WebhookUrlField(options.Value.ApiVersion);
+        using var doc = await ExecuteAsync("OrdersCreateWebhookCreate", ShopifyQueries.OrdersCreateWebhookCreate(field), ShopifyQueries.MutationCost, w =>
+        {
+            w.WriteStartObject("webhookSubscription");
+            w.WriteString(field, callbackUrl);
+            w.WriteString("format", "JSON");
+            w.WriteEndObject();
+        }, ct);
+        var payload = Data(doc, "webhookSubscriptionCreate");
+        var userErrors = payload.TryGetProperty("userErrors", out var ue) && ue.ValueKind == JsonValueKind.Array
+            ? ue.EnumerateArray().Select(UserError).ToList()
+            : [];
+        if (userErrors.Count > 0)
+        {
+            throw new ShopifyWebhookSubscriptionException(
+                $"Shopify refused the orders/create webhook subscription to {callbackUrl}: {string.Join("; ", userErrors)}. " +
+                $"Check {ShopifyOptions.Section}:Webhook:CallbackUrl.");
+        }
+
+        if (!payload.TryGetProperty("webhookSubscription", out var created) || created.ValueKind != JsonValueKind.Object
+            || !created.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String)
+        {
+            throw new ShopifyGraphQlException("Shopify's webhookSubscriptionCreate answer has neither a webhookSubscription nor userErrors.");
+        }
+
+        return new ShopifyWebhookSubscription(id.GetString()!, created.TryGetProperty(field, out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : callbackUrl);
+    }
+
+    /// <summary>"webhookSubscription.callbackUrl: Address is invalid" from a userError's field path and message.</summary>
+    private static string UserError(JsonElement e)
+    {
+        var message = e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : e.GetRawText();
+        var path = e.TryGetProperty("field", out var f) && f.ValueKind == JsonValueKind.Array
+            ? string.Join('.', f.EnumerateArray().Select(p => p.ToString()))
+            : "";
+        return path.Length > 0 ? $"{path}: {message}" : message ?? "";
     }
 
     private static JsonElement Data(JsonDocument doc, string field) =>

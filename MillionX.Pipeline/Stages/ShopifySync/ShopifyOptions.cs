@@ -69,6 +69,9 @@ public sealed class ShopifyOptions : IValidatableObject
     /// <summary>How long a webhook waits for Kafka's acknowledgement; Shopify gives up on a delivery after 5 s.</summary>
     public TimeSpan WebhookAckTimeout { get; set; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>The orders/create webhook subscription, which the stage can create itself instead of someone in the admin.</summary>
+    public ShopifyWebhookSubscriptionOptions Webhook { get; set; } = new();
+
     // Methods, not properties: the configuration binder and the validator read every property, including on invalid input.
 
     /// <summary>https://{ShopDomain}/, or ShopDomain itself when it is a URL.</summary>
@@ -129,6 +132,25 @@ public sealed class ShopifyOptions : IValidatableObject
             yield return new($"{Section}:MaxThrottleWait and {Section}:WebhookAckTimeout must be positive.", [nameof(MaxThrottleWait), nameof(WebhookAckTimeout)]);
         }
 
+        if (Webhook.Subscribe)
+        {
+            if (!Uri.TryCreate(Webhook.CallbackUrl, UriKind.Absolute, out var callback) || callback.Scheme != Uri.UriSchemeHttps)
+            {
+                yield return new(
+                    $"{Section}:Webhook:CallbackUrl must be the public https:// URL Shopify posts orders/create to (this host's " +
+                    $"{ShopifyWebhookEndpoint.Route} as reached from the internet) when {Section}:Webhook:Subscribe is true.",
+                    [nameof(Webhook)]);
+            }
+
+            if (string.IsNullOrWhiteSpace(WebhookSecret))
+            {
+                yield return new(
+                    $"{Section}:Webhook:Subscribe is true but {Section}:WebhookSecret is empty: the webhook route would not be mapped " +
+                    "and every delivery would fail. Set the app's client secret (env Stages__shopify-sync__WebhookSecret).",
+                    [nameof(Webhook), nameof(WebhookSecret)]);
+            }
+        }
+
         var cost = ShopifyQueries.OrdersPageCost(PageSize, LineItemsPerOrder);
         if (cost > ShopifyQueries.MaxSingleQueryCost)
         {
@@ -138,4 +160,17 @@ public sealed class ShopifyOptions : IValidatableObject
                 [nameof(PageSize), nameof(LineItemsPerOrder)]);
         }
     }
+}
+
+/// <summary><c>Stages:shopify-sync:Webhook</c>: whether the stage creates its orders/create subscription through the Admin API.</summary>
+public sealed class ShopifyWebhookSubscriptionOptions
+{
+    /// <summary>
+    /// At the first run, make sure an orders/create subscription (JSON) to <see cref="CallbackUrl"/> exists: list the app's
+    /// subscriptions for the topic, create one only when none has this URL. Off: subscribe by hand or in shopify.app.toml.
+    /// </summary>
+    public bool Subscribe { get; set; }
+
+    /// <summary>The public https:// URL of this host's webhook route, e.g. https://pipeline.example.com/webhooks/shopify/orders-create.</summary>
+    public string CallbackUrl { get; set; } = "";
 }

@@ -60,6 +60,46 @@ public static class ShopifyQueries
         }
         """ + "\n" + LineFields;
 
+    /// <summary>Subscriptions listed per query when looking for an existing orders/create webhook.</summary>
+    public const int WebhookSubscriptionsPerPage = 50;
+
+    /// <summary>
+    /// The field that holds a subscription's destination: <c>uri</c> from API version 2025-10 (which unified HTTPS,
+    /// Pub/Sub and EventBridge destinations in it), the now deprecated <c>callbackUrl</c> before.
+    /// </summary>
+    public static string WebhookUrlField(string apiVersion) =>
+        apiVersion == "unstable" || string.CompareOrdinal(apiVersion, "2025-10") >= 0 ? "uri" : "callbackUrl";
+
+    /// <summary>This app's orders/create subscriptions on the shop (shop-scoped ones, which is what the API creates).</summary>
+    public static string OrdersCreateWebhooks(string urlField) => $$"""
+        query OrdersCreateWebhooks($first: Int!) {
+          webhookSubscriptions(first: $first, topics: [ORDERS_CREATE]) {
+            nodes { id {{urlField}} format }
+          }
+        }
+        """;
+
+    public static string OrdersCreateWebhookCreate(string urlField) => $$"""
+        mutation OrdersCreateWebhookCreate($webhookSubscription: WebhookSubscriptionInput!) {
+          webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: $webhookSubscription) {
+            webhookSubscription { id {{urlField}} }
+            userErrors { field message }
+          }
+        }
+        """;
+
+    /// <summary>Requested cost of <see cref="OrdersCreateWebhooks"/>: a connection of objects.</summary>
+    public static int WebhookSubscriptionsCost(int first) => 2 + first;
+
+    /// <summary>Whether two webhook destinations are the same URL (scheme and host case, default port and escaping aside).</summary>
+    public static bool SameUrl(string? a, string? b) =>
+        Uri.TryCreate(a, UriKind.Absolute, out var x) && Uri.TryCreate(b, UriKind.Absolute, out var y)
+            ? Uri.Compare(x, y, UriComponents.AbsoluteUri, UriFormat.Unescaped, StringComparison.Ordinal) == 0
+            : string.Equals(a, b, StringComparison.Ordinal);
+
+    /// <summary>Shopify prices every mutation at 10 points.</summary>
+    public const int MutationCost = 10;
+
     // Shopify's documented rule: scalars and enums 0, objects 1, a connection 2 plus `first` times its node's cost.
     private const int LineItemCost = 4; // LineItem, product, originalUnitPriceSet, shopMoney
     private const int OrderCost = 3; // Order, customer, defaultPhoneNumber

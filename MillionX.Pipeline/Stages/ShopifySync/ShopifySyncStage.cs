@@ -7,7 +7,8 @@ namespace MillionX.Pipeline.Stages.ShopifySync;
 /// <summary>
 /// Polls the GraphQL Admin API for orders updated since the <c>updated_at</c> watermark (oldest first), publishes one
 /// record per line item through the shared gate, and advances the watermark only after Kafka acknowledged them.
-/// An order updated again is read again; downstream upserts make the repeat harmless.
+/// An order updated again is read again; downstream upserts make the repeat harmless. With
+/// <c>Webhook:Subscribe</c>, the first run first makes sure the shop has the orders/create webhook subscription.
 /// </summary>
 public sealed class ShopifySyncStage(SourceServices services, ShopifyGraphQlClient client, IOptions<ShopifyOptions> options)
     : SourceStage(StageName, services)
@@ -16,17 +17,25 @@ public sealed class ShopifySyncStage(SourceServices services, ShopifyGraphQlClie
 
     protected override TimeSpan Interval => options.Value.Interval;
 
+    private bool _webhookSubscribed;
+
     public static string CheckpointKey(string shopHost) => $"shopify-sync:{shopHost}:updated_at";
 
     protected override async Task<SourceRun> RunOnceAsync(CancellationToken ct)
     {
         try
         {
+            if (options.Value.Webhook.Subscribe && !_webhookSubscribed)
+            {
+                await EnsureWebhookSubscriptionAsync(ct);
+                _webhookSubscribed = true;
+            }
+
             var run = await SyncAsync(ct);
             Services.Registry.Get(Name).Running();
             return run;
         }
-        catch (ShopifyAccessException ex)
+        catch (Exception ex) when (ex is ShopifyAccessException or ShopifyWebhookSubscriptionException)
         {
             // Not transient: /health turns 503 so someone fixes the token; later runs still try, in case it was revoked and restored.
             Services.Registry.Get(Name).Failed(ex);
@@ -106,6 +115,38 @@ public sealed class ShopifySyncStage(SourceServices services, ShopifyGraphQlClie
         Logger.LogInformation("Shopify {Shop}: {Orders} orders in {Pages} pages, {Lines} line records; watermark {Watermark}",
             o.ShopHost(), orders, pages, total.Read, ShopifyQueries.Format(watermark));
         return total;
+    }
+
+    /// <summary>
+    /// Idempotent: lists the app's orders/create subscriptions and creates one only when none goes to the configured URL.
+    /// When Shopify refuses the creation, another replica (or a retried request) may have made it meanwhile: the list is
+    /// read again before the refusal counts.
+    /// </summary>
+    private async Task EnsureWebhookSubscriptionAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        var url = o.Webhook.CallbackUrl;
+        if ((await client.OrdersCreateWebhooksAsync(ct)).FirstOrDefault(s => ShopifyQueries.SameUrl(s.Url, url)) is { } existing)
+        {
+            Logger.LogInformation("Shopify {Shop}: orders/create webhook to {Url} already subscribed ({Id})", o.ShopHost(), url, existing.Id);
+            return;
+        }
+
+        try
+        {
+            var created = await client.CreateOrdersCreateWebhookAsync(url, ct);
+            Logger.LogInformation("Shopify {Shop}: orders/create webhook to {Url} subscribed ({Id})", o.ShopHost(), url, created.Id);
+        }
+        catch (ShopifyWebhookSubscriptionException)
+        {
+            if ((await client.OrdersCreateWebhooksAsync(ct)).FirstOrDefault(s => ShopifyQueries.SameUrl(s.Url, url)) is { } raced)
+            {
+                Logger.LogInformation("Shopify {Shop}: orders/create webhook to {Url} was subscribed meanwhile ({Id})", o.ShopHost(), url, raced.Id);
+                return;
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Fetches the line items beyond those the page query carried.</summary>

@@ -70,6 +70,22 @@ public sealed record PlatformMarkup(SocialPlatform Platform, string ResultsSelec
 
     public static PlatformMarkup For(SocialPlatform platform) => platform == SocialPlatform.TikTok ? TikTok : Facebook;
 
+    /// <summary>Post cards on the page (a card nested in another, as Facebook's shared posts are, is not counted twice).</summary>
+    public const string CountCardsScript =
+        "(sel) => Array.from(document.querySelectorAll(sel)).filter(e => !e.parentElement || !e.parentElement.closest(sel)).length";
+
+    /// <summary>True once more than <c>n</c> cards are on the page (polled while a scroll's results load).</summary>
+    public const string MoreCardsScript =
+        "([sel, n]) => Array.from(document.querySelectorAll(sel)).filter(e => !e.parentElement || !e.parentElement.closest(sel)).length > n";
+
+    /// <summary>
+    /// Brings the last card into view, then the page's end: infinite scroll loads when its sentinel (after the last card)
+    /// becomes visible, whether the results scroll in the window (Facebook) or in their own container (TikTok).
+    /// </summary>
+    public const string ScrollScript =
+        "(sel) => { const all = document.querySelectorAll(sel); if (all.length) all[all.length - 1].scrollIntoView({ block: 'end' }); " +
+        "const root = document.scrollingElement || document.documentElement; window.scrollTo(0, root.scrollHeight); }";
+
     /// <summary>Title, visible text and whether a known CAPTCHA element is on the page.</summary>
     public const string SignalsScript =
         "(sel) => ({ title: document.title || '', text: document.body ? document.body.innerText.slice(0, 4000) : '', captcha: !!document.querySelector(sel) })";

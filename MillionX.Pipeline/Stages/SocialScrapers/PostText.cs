@@ -17,6 +17,22 @@ public static partial class PostText
         Hashtag().Matches(text).Select(m => m.Groups[1].Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>
+    /// The search keyword a post was found with (lower-cased, spaces collapsed), then the text's own hashtags, without
+    /// duplicates: a post found for "Daraz Deal" that says #darazdeal keeps both, one found for "eid" tagged #eid keeps one.
+    /// </summary>
+    public static IReadOnlyList<string> HashtagsWithKeyword(string? keyword, string? text)
+    {
+        var tags = new List<string>();
+        if (keyword is not null && string.Join(' ', keyword.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)) is { Length: > 0 } k)
+        {
+            tags.Add(k.TrimStart('#'));
+        }
+
+        tags.AddRange(text is null ? [] : Hashtags(text));
+        return tags.Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
     /// The product groups (the context enricher's English/Benglish keyword groups) whose words appear in the text as
     /// whole words, e.g. "notun joota" mentions <c>juta</c>.
     /// </summary>

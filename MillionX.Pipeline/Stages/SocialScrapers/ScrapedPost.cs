@@ -33,8 +33,11 @@ public static class SocialPostMapper
     /// <summary>
     /// Missing values are left out rather than invented (no id from a timestamp, no zero for an unreadable count), so the
     /// gate dead-letters such posts with the reason. A post without a time shown gets <paramref name="now"/>.
+    /// The search <paramref name="keyword"/> the post was found with leads its hashtags (as the plan keeps it);
+    /// product mentions use <paramref name="productGroups"/>, the configured keyword groups (default: the built-in ones).
     /// </summary>
-    public static byte[] ToRaw(SocialPlatform platform, ScrapedCard card, DateTimeOffset now)
+    public static byte[] ToRaw(SocialPlatform platform, ScrapedCard card, DateTimeOffset now, string? keyword = null,
+        IReadOnlyDictionary<string, string[]>? productGroups = null)
     {
         var content = Clean(card.Content);
         using var ms = new MemoryStream();
@@ -64,14 +67,14 @@ public static class SocialPostMapper
 
             w.WriteString("timestamp", ParseTime(card.Time) ?? now);
             w.WriteStartArray("hashtags");
-            foreach (var h in content is null ? [] : PostText.Hashtags(content))
+            foreach (var h in PostText.HashtagsWithKeyword(keyword, content))
             {
                 w.WriteStringValue(h);
             }
 
             w.WriteEndArray();
             w.WriteStartArray("product_mentions");
-            foreach (var p in content is null ? [] : PostText.ProductMentions(content))
+            foreach (var p in content is null ? [] : PostText.ProductMentions(content, productGroups))
             {
                 w.WriteStringValue(p);
             }

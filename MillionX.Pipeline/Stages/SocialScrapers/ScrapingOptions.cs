@@ -31,8 +31,25 @@ public sealed class ScrapingOptions : IValidatableObject
 
     public List<string> Keywords { get; set; } = [];
 
+    /// <summary>Posts wanted per keyword search; the results page is scrolled until this many are loaded (or no more come).</summary>
     [Range(1, 500)]
-    public int PostsPerKeyword { get; set; } = 20;
+    public int PostsPerKeyword { get; set; } = 100;
+
+    /// <summary>Random pause before each scroll of the results, uniformly in [ScrollMinDelay, ScrollMaxDelay] (a reader's pace).</summary>
+    public TimeSpan ScrollMinDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan ScrollMaxDelay { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>How long after a scroll new cards may take to appear before the scroll counts as one without growth.</summary>
+    public TimeSpan ScrollLoadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Scrolls in a row that brought no new card before the results count as exhausted.</summary>
+    [Range(1, 20)]
+    public int MaxScrollsWithoutGrowth { get; set; } = 2;
+
+    /// <summary>Upper bound on scrolls per keyword search (0: never scroll, take the first page only).</summary>
+    [Range(0, 1000)]
+    public int MaxScrolls { get; set; } = 60;
 
     /// <summary>Random pause between two page loads, uniformly in [MinDelay, MaxDelay].</summary>
     public TimeSpan MinDelay { get; set; } = TimeSpan.FromSeconds(3);
@@ -105,6 +122,11 @@ public sealed class ScrapingOptions : IValidatableObject
         if (MinDelay < TimeSpan.Zero || MaxDelay < MinDelay)
         {
             yield return new("Scraping:MinDelay must be >= 0 and <= Scraping:MaxDelay.");
+        }
+
+        if (ScrollMinDelay < TimeSpan.Zero || ScrollMaxDelay < ScrollMinDelay || ScrollLoadTimeout <= TimeSpan.Zero)
+        {
+            yield return new("Scraping:ScrollMinDelay must be >= 0 and <= Scraping:ScrollMaxDelay; Scraping:ScrollLoadTimeout must be positive.");
         }
 
         if (NavigationTimeout <= TimeSpan.Zero || ResultsTimeout <= TimeSpan.Zero)

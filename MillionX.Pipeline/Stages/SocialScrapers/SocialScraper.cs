@@ -5,12 +5,17 @@ using PlaywrightTimeout = System.TimeoutException;
 namespace MillionX.Pipeline.Stages.SocialScrapers;
 
 /// <summary>What one keyword search gave: the cards, or that it was given up.</summary>
-public sealed record KeywordResult(string Keyword, string PageUrl, bool Success, IReadOnlyList<ScrapedCard> Cards, string? Failure = null);
+public sealed record KeywordResult(string Keyword, string PageUrl, bool Success, IReadOnlyList<ScrapedCard> Cards, string? Failure = null)
+{
+    /// <summary>Scrolls made to load more results (see <see cref="ScrapingOptions.PostsPerKeyword"/>).</summary>
+    public int Scrolls { get; init; }
+}
 
 /// <summary>
 /// Scrapes one platform's search results with a real browser: per keyword a fresh context (next proxy, user agent,
 /// viewport), navigation with a timeout, waiting for late-rendered results, block and CAPTCHA detection with identity
-/// rotation, and extraction of the post cards. Never logs post content or usernames.
+/// rotation, scrolling the results until <see cref="ScrapingOptions.PostsPerKeyword"/> cards are loaded (or no more come),
+/// and extraction of the post cards. Never logs post content or usernames.
 /// </summary>
 public sealed class SocialScraper(
     SocialPlatform platform,
@@ -102,8 +107,10 @@ public sealed class SocialScraper(
                     continue;
                 }
 
+                var (loaded, scrolls) = await ScrollForMoreAsync(page, ct);
                 var cards = await ExtractAsync(page, ct);
-                return new(keyword, url, true, cards);
+                logger.LogDebug("{Platform}: {Cards} cards loaded after {Scrolls} scrolls", platform, loaded, scrolls);
+                return new(keyword, url, true, cards) { Scrolls = scrolls };
             }
             finally
             {
@@ -138,6 +145,52 @@ public sealed class SocialScraper(
         }
     }
 
+    /// <summary>
+    /// Search results load more as the reader scrolls (infinite scroll). Scrolls, at a reader's pace, until
+    /// <see cref="ScrapingOptions.PostsPerKeyword"/> cards are on the page, or <see cref="ScrapingOptions.MaxScrollsWithoutGrowth"/>
+    /// scrolls in a row brought none (the platform has no more, or stopped serving this identity), or
+    /// <see cref="ScrapingOptions.MaxScrolls"/> is reached.
+    /// </summary>
+    private async Task<(int Cards, int Scrolls)> ScrollForMoreAsync(IPage page, CancellationToken ct)
+    {
+        // No card at all is an empty result (or the empty-results marker): there is nothing to load more of.
+        var count = await CountCardsAsync(page, ct);
+        if (count == 0)
+        {
+            return (0, 0);
+        }
+
+        var scrolls = 0;
+        var withoutGrowth = 0;
+        while (count < options.PostsPerKeyword && withoutGrowth < options.MaxScrollsWithoutGrowth && scrolls < options.MaxScrolls)
+        {
+            await RandomDelayAsync(options.ScrollMinDelay, options.ScrollMaxDelay, ct);
+            await page.EvaluateAsync(PlatformMarkup.ScrollScript, _markup.ResultsSelector).WaitAsync(ct);
+            scrolls++;
+            try
+            {
+                await page.WaitForFunctionAsync(PlatformMarkup.MoreCardsScript, new object[] { _markup.ResultsSelector, count }, new PageWaitForFunctionOptions
+                {
+                    Timeout = (float)options.ScrollLoadTimeout.TotalMilliseconds,
+                    PollingInterval = 100,
+                }).WaitAsync(ct);
+            }
+            catch (PlaywrightTimeout)
+            {
+                // Nothing new within the timeout; counted below as a scroll without growth.
+            }
+
+            var now = await CountCardsAsync(page, ct);
+            withoutGrowth = now > count ? 0 : withoutGrowth + 1;
+            count = now;
+        }
+
+        return (count, scrolls);
+    }
+
+    private async Task<int> CountCardsAsync(IPage page, CancellationToken ct) =>
+        await page.EvaluateAsync<int>(PlatformMarkup.CountCardsScript, _markup.ResultsSelector).WaitAsync(ct);
+
     private async Task<IReadOnlyList<ScrapedCard>> ExtractAsync(IPage page, CancellationToken ct)
     {
         var cards = await page.EvaluateAsync<JsonElement>(_markup.ExtractScript, options.PostsPerKeyword).WaitAsync(ct);
@@ -153,8 +206,18 @@ public sealed class SocialScraper(
             return;
         }
 
-        var span = options.MaxDelay - options.MinDelay;
-        await Task.Delay(options.MinDelay + span * Random.Shared.NextDouble(), ct);
+        await RandomDelayAsync(options.MinDelay, options.MaxDelay, ct);
+    }
+
+    /// <summary>A pause uniformly in [min, max]: a reader's pace, not a fixed rhythm a site can fingerprint.</summary>
+    private static async Task RandomDelayAsync(TimeSpan min, TimeSpan max, CancellationToken ct)
+    {
+        if (max <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        await Task.Delay(min + ((max - min) * Random.Shared.NextDouble()), ct);
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0];

@@ -20,6 +20,7 @@ public abstract class SocialScraperStage : SourceStage
     private readonly TimeSpan _interval;
     private readonly SocialScraper _scraper;
     private readonly ApifyClient _apify;
+    private readonly IReadOnlyDictionary<string, string[]> _productGroups;
 
     protected SocialScraperStage(
         string name,
@@ -29,9 +30,11 @@ public abstract class SocialScraperStage : SourceStage
         IOptionsMonitor<ScraperStageOptions> stageOptions,
         PlaywrightBrowserPool pool,
         ICaptchaSolver solver,
-        ApifyClient apify)
+        ApifyClient apify,
+        ProductKeywordGroups productGroups)
         : base(name, services)
     {
+        _productGroups = productGroups.Groups;
         Platform = platform;
         _options = options.Value;
         _interval = stageOptions.Get(name).Interval;
@@ -65,7 +68,7 @@ public abstract class SocialScraperStage : SourceStage
                 Stats.Scraped(result.Cards.Count);
                 var now = Services.Clock.GetUtcNow();
                 run = run.Add(await PublishAsync(Platform.Kind(), result.Cards.Select(c =>
-                    (SocialPostMapper.ToRaw(Platform, c, now), SocialPostMapper.Origin(Platform, keyword, result.PageUrl), SocialPostMapper.Snippet(c.Html))).ToList(), ct));
+                    (SocialPostMapper.ToRaw(Platform, c, now, keyword, _productGroups), SocialPostMapper.Origin(Platform, keyword, result.PageUrl), SocialPostMapper.Snippet(c.Html))).ToList(), ct));
             }
         }
 
@@ -77,7 +80,7 @@ public abstract class SocialScraperStage : SourceStage
             Stats.FromApify(cards.Count);
             var now = Services.Clock.GetUtcNow();
             run = run.Add(await PublishAsync(Platform.Kind(), cards.Select(c =>
-                (SocialPostMapper.ToRaw(Platform, c, now), SocialPostMapper.Origin(Platform, "apify", _options.Apify.BaseUrl), SocialPostMapper.Snippet(c.Html))).ToList(), ct));
+                (SocialPostMapper.ToRaw(Platform, c, now, productGroups: _productGroups), SocialPostMapper.Origin(Platform, "apify", _options.Apify.BaseUrl), SocialPostMapper.Snippet(c.Html))).ToList(), ct));
         }
 
         return run;
@@ -86,16 +89,16 @@ public abstract class SocialScraperStage : SourceStage
 
 public sealed class TikTokScraperStage(
     SourceServices services, IOptions<ScrapingOptions> options, IOptionsMonitor<ScraperStageOptions> stageOptions,
-    PlaywrightBrowserPool pool, ICaptchaSolver solver, ApifyClient apify)
-    : SocialScraperStage(StageName, SocialPlatform.TikTok, services, options, stageOptions, pool, solver, apify)
+    PlaywrightBrowserPool pool, ICaptchaSolver solver, ApifyClient apify, ProductKeywordGroups productGroups)
+    : SocialScraperStage(StageName, SocialPlatform.TikTok, services, options, stageOptions, pool, solver, apify, productGroups)
 {
     public const string StageName = "tiktok-scraper";
 }
 
 public sealed class FacebookScraperStage(
     SourceServices services, IOptions<ScrapingOptions> options, IOptionsMonitor<ScraperStageOptions> stageOptions,
-    PlaywrightBrowserPool pool, ICaptchaSolver solver, ApifyClient apify)
-    : SocialScraperStage(StageName, SocialPlatform.Facebook, services, options, stageOptions, pool, solver, apify)
+    PlaywrightBrowserPool pool, ICaptchaSolver solver, ApifyClient apify, ProductKeywordGroups productGroups)
+    : SocialScraperStage(StageName, SocialPlatform.Facebook, services, options, stageOptions, pool, solver, apify, productGroups)
 {
     public const string StageName = "facebook-scraper";
 }

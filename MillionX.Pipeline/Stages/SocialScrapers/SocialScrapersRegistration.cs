@@ -23,6 +23,7 @@ public static class SocialScrapersRegistration
         builder.AddCaptchaSolver();
         builder.Services.AddValidatedOptions<ApifyOptions>(ApifyOptions.Section);
         builder.Services.AddSingleton<ApifyClient>();
+        builder.AddProductKeywordGroups();
         builder.AddSourceHttpClient(ApifyClient.HttpClientName);
         builder.Services.AddHttpClient(ApifyClient.StartHttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
     }
