@@ -41,6 +41,7 @@ public sealed class CaptchaScraperTests : BrokerTest, IAsyncLifetime
             .With("Scraping:FacebookSearchPathTemplate", template)
             .With("Scraping:MinDelay", "00:00:00")
             .With("Scraping:MaxDelay", "00:00:00")
+            .With("Scraping:MaxScrolls", "0") // the challenge pages hold one page of results
             .With("Scraping:NavigationTimeout", "00:00:05")
             .With("Scraping:ResultsTimeout", "00:00:05")
             .With("Scraping:MaxAttemptsPerKeyword", "2")
