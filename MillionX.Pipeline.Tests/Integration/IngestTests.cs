@@ -86,6 +86,33 @@ public sealed class IngestTests : BrokerTest
         }
     }
 
+    /// <summary>
+    /// #12's acceptance at a test's volume: every order in ORDERS and PRICE_HISTORY and the catalogue complete (each
+    /// product learnt, every line counted) when the ingest returns, with the enricher running as in the local profile.
+    /// The 150,000-order figure is measured with the Release build (docs/performance.md).
+    /// </summary>
+    [Fact]
+    public async Task Ingest_20000OrdersOver400Products_WarehouseAndCatalogueCompleteWhenItReturns()
+    {
+        const int orders = 20_000, products = 400;
+        var lines = Enumerable.Range(0, orders).Select(i =>
+            $"{{\"platform\":\"shopify\",\"order_id\":\"CAT-{i}\",\"merchant_id\":\"M-{i % 13}\",\"product_id\":\"P-{i % products}\",\"product_name\":\"Cotton Panjabi model {i % products}\","
+            + $"\"quantity\":{1 + (i % 3)},\"price\":{1000 + (i % products) + (i % 7)},\"order_status\":\"paid\",\"timestamp\":\"2026-11-20T10:00:00+06:00\"}}");
+        var file = Path.Combine(TempDir, "orders.jsonl");
+        await File.WriteAllLinesAsync(file, lines);
+        var config = Broker.Config();
+        var duckdb = config["Warehouse:DuckDb:Path"]!;
+
+        Assert.Equal(0, await IngestCommand.RunAsync(CommandLine.Parse(["ingest", "--source", "shopify", "--file", file]), config, new StringWriter()));
+
+        Assert.Equal(orders, DuckDbQuery.Scalar(duckdb, "select count(*) from ORDERS"));
+        Assert.Equal(orders, DuckDbQuery.Scalar(duckdb, "select count(*) from PRICE_HISTORY"));
+        Assert.Equal(products, DuckDbQuery.Scalar(duckdb, "select count(*) from PRODUCT_CATALOGUE"));
+        Assert.Equal(orders, DuckDbQuery.Scalar(duckdb, "select cast(sum(TIMES_SEEN) as bigint) from PRODUCT_CATALOGUE"));
+        Assert.Equal(0, DuckDbQuery.Scalar(duckdb, "select count(*) from PRODUCT_CATALOGUE where MIN_PRICE > LATEST_PRICE or LATEST_PRICE > MAX_PRICE"));
+        Assert.Equal(1006, DuckDbQuery.Scalar(duckdb, "select cast(max(MAX_PRICE) as bigint) from PRODUCT_CATALOGUE where PRODUCT_ID = 'P-0'"));
+    }
+
     [Fact]
     public async Task Ingest_MissingFile_FailsWithClearError()
     {
