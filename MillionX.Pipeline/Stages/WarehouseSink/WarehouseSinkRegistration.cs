@@ -11,7 +11,7 @@ public static class WarehouseSinkRegistration
     public static IHostApplicationBuilder AddWarehouse(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<WarehouseOptions>(WarehouseOptions.Section);
-        builder.Services.AddHttpClient("snowflake");
+        builder.Services.AddSnowflakeSqlApi();
         builder.Services.AddSingleton<IWarehouseWriter>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value;
@@ -22,9 +22,7 @@ public static class WarehouseSinkRegistration
 
             var clock = sp.GetRequiredService<TimeProvider>();
             var s = o.Snowflake;
-            var client = new SnowflakeSqlApiClient(
-                sp.GetRequiredService<IHttpClientFactory>().CreateClient("snowflake"), s, SnowflakeJwt.From(s, clock), clock,
-                sp.GetRequiredService<ILogger<SnowflakeSqlApiClient>>());
+            var client = sp.GetRequiredService<SnowflakeSqlApiClient>();
             return new SnowflakeWarehouseWriter(client, s, new SnowflakeCostMeter(s.CreditsPerHour, s.UsdPerCredit, s.AutoSuspend, clock),
                 sp.GetRequiredService<ILogger<SnowflakeWarehouseWriter>>());
         });
