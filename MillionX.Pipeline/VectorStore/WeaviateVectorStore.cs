@@ -64,7 +64,7 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
             await SendAsync("readiness probe", HttpMethod.Get, "v1/.well-known/ready", null, ct, once: true);
             return true;
         }
-        catch (Exception ex) when (ex is TransientVectorStoreException or WeaviateRequestException)
+        catch (TransientVectorStoreException)
         {
             return false;
         }
