@@ -114,7 +114,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         AssertOneRequestIdRetried(posts);
         Assert.Equal(counted + 2, Retries.Value);
         Assert.Equal(["attempt 1 of 5 failed (HTTP 429)", "attempt 2 of 5 failed (HTTP 429)"],
-            RetryWarnings(clients).Select(m => AttemptText().Match(m).Value));
+            clients.RetryWarnings<SnowflakeSqlApiClient>().Select(m => AttemptText().Match(m).Value));
         Assert.True(posts[^1].At - posts[0].At < TimeSpan.FromSeconds(1), "429 without Retry-After should back off from the tiny InitialBackoff");
         Assert.Empty(_server.Violations);
     }
@@ -217,7 +217,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         Assert.Equal("22003", Assert.IsType<SnowflakeStatementException>(ex.InnerException).SqlState);
         var post = Assert.Single(_server.Posts);
         Assert.Equal(422, post.Answer);
-        Assert.Empty(RetryWarnings(clients));
+        Assert.Empty(clients.RetryWarnings<SnowflakeSqlApiClient>());
         Assert.Equal(counted, Retries.Value);
     }
 
@@ -251,13 +251,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         var call = clients.SnowflakeClient.ExecuteAsync("SELECT 1", [], stop.Token);
 
         // The retry waits on the container's TimeProvider: nothing is resent until the fake clock passes MaxBackoff.
-        var warning = await Eventually(() => RetryWarnings(clients).SingleOrDefault());
-        Assert.Contains("retrying in 10.000 s", warning, StringComparison.Ordinal);
-        await Task.Delay(100);
-        clock.Advance(TimeSpan.FromSeconds(9.9));
-        await Task.Delay(300);
-        Assert.Single(server.Posts);
-        clock.Advance(TimeSpan.FromSeconds(0.1));
+        await clients.PassRetryDelayAsync<SnowflakeSqlApiClient>(clock, TimeSpan.FromSeconds(10), () => server.Posts.Count);
         await call.WaitAsync(TimeSpan.FromSeconds(10));
 
         var posts = server.Posts;
@@ -516,28 +510,6 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     }
 
     private static Prometheus.Counter.Child Retries => HttpClientResilience.Retries.WithLabels(SnowflakeRegistration.HttpClientName);
-
-    private static List<string> RetryWarnings(StoreClients clients) => clients.Logs.GetSnapshot()
-        .Where(l => l.Level == LogLevel.Warning && l.Category == typeof(SnowflakeSqlApiClient).FullName && l.Message.Contains("retrying", StringComparison.Ordinal))
-        .Select(l => l.Message)
-        .ToList();
-
-    private static async Task<T> Eventually<T>(Func<T?> probe)
-        where T : class
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            if (probe() is { } value)
-            {
-                return value;
-            }
-
-            await Task.Delay(10);
-        }
-
-        throw new TimeoutException("condition not met within 10 s");
-    }
 
     private static void AssertOneRequestIdRetried(IReadOnlyList<RecordedRequest> posts)
     {

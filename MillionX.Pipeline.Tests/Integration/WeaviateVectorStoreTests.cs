@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -169,7 +168,7 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
         Assert.Equal(3, fake.BatchRequests.Count);
         Assert.Equal(20, await store.CountAsync(CancellationToken.None));
         Assert.Equal(counted + 2, Retries.Value);
-        var warnings = RetryWarnings(clients);
+        var warnings = clients.RetryWarnings<WeaviateVectorStore>();
         Assert.Equal(2, warnings.Count);
         Assert.Contains("attempt 1 of 5 failed (HTTP 429); retrying in 0.000 s", warnings[0], StringComparison.Ordinal);
         Assert.Contains("attempt 2 of 5 failed (HTTP 500)", warnings[1], StringComparison.Ordinal);
@@ -189,13 +188,7 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
         var upsert = store.UpsertAsync(Records(5), stop.Token);
 
         // The retry waits on the container's TimeProvider: nothing is resent until the fake clock passes MaxBackoff.
-        var warning = await Eventually(() => RetryWarnings(clients).SingleOrDefault());
-        Assert.Contains("retrying in 5.000 s", warning, StringComparison.Ordinal);
-        await Task.Delay(100);
-        clock.Advance(TimeSpan.FromSeconds(4.9));
-        await Task.Delay(300);
-        Assert.Single(fake.BatchRequests);
-        clock.Advance(TimeSpan.FromSeconds(0.1));
+        await clients.PassRetryDelayAsync<WeaviateVectorStore>(clock, TimeSpan.FromSeconds(5), () => fake.BatchRequests.Count);
         await upsert.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(2, fake.BatchRequests.Count);
@@ -216,7 +209,7 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
 
         Assert.Single(fake.BatchRequests);
         Assert.Equal(4, fake.Count("SocialPost"));
-        Assert.Empty(RetryWarnings(clients));
+        Assert.Empty(clients.RetryWarnings<WeaviateVectorStore>());
         Assert.Equal(counted, Retries.Value);
     }
 
@@ -321,7 +314,7 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
 
         Assert.True(fake.Requests.Count >= 5);
         Assert.All(fake.Requests, r => Assert.Equal("Bearer secret-key", r.Authorization));
-        Assert.Single(RetryWarnings(clients));
+        Assert.Single(clients.RetryWarnings<WeaviateVectorStore>());
         Assert.DoesNotContain(clients.Logs.GetSnapshot(), l => l.Message.Contains("secret-key", StringComparison.Ordinal));
     }
 
@@ -447,28 +440,6 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
     }
 
     private static Prometheus.Counter.Child Retries => HttpClientResilience.Retries.WithLabels(VectorStoreRegistration.HttpClientName);
-
-    private static List<string> RetryWarnings(StoreClients clients) => clients.Logs.GetSnapshot()
-        .Where(l => l.Level == LogLevel.Warning && l.Category == typeof(WeaviateVectorStore).FullName && l.Message.Contains("retrying", StringComparison.Ordinal))
-        .Select(l => l.Message)
-        .ToList();
-
-    private static async Task<T> Eventually<T>(Func<T?> probe)
-        where T : class
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            if (probe() is { } value)
-            {
-                return value;
-            }
-
-            await Task.Delay(10);
-        }
-
-        throw new TimeoutException("condition not met within 10 s");
-    }
 
     private WeaviateVectorStore Store(string url, string? apiKey = null, int maxAttempts = 5, TimeSpan? httpTimeout = null) =>
         Clients(url, apiKey, maxAttempts, httpTimeout).Weaviate;
