@@ -323,6 +323,32 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecuteAsync_RetryLaterThanTheTokenLasts_ResentWithAFreshToken()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await FakeSnowflake.StartAsync(_key.ExportSubjectPublicKeyInfo(), QualifiedUser, clock);
+        server.Script(FakeReply.Throttled(retryAfterSeconds: 3300), FakeReply.Ok());
+        var clients = Clients(Options(o =>
+        {
+            o.AccountUrl = server.Url.ToString();
+            o.MaxBackoff = TimeSpan.FromHours(1);
+            o.HttpTimeout = TimeSpan.FromHours(2);
+        }), clock);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var call = clients.SnowflakeClient.ExecuteAsync("SELECT 1", [], stop.Token);
+        await clients.PassRetryDelayAsync<SnowflakeSqlApiClient>(clock, TimeSpan.FromSeconds(3300), () => server.Posts.Count);
+        await call.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // 55 minutes on, the first token has less than the 5 minutes left that the client renews at.
+        var posts = server.Posts;
+        AssertOneRequestIdRetried(posts);
+        Assert.NotEqual(posts[0].Token, posts[1].Token);
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds(), posts[1].Claims!.Iat);
+        Assert.Empty(server.Violations);
+    }
+
+    [Fact]
     public async Task EnsureSchemaAsync_DdlFile_SendsEachCreateTableAsItsOwnStatement()
     {
         await using var writer = Writer(Options());

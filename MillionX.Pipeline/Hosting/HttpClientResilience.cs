@@ -25,10 +25,24 @@ public static class HttpClientResilience
 
     private static readonly HttpRequestOptionsKey<bool> SendOnceKey = new("MillionX.SendOnce");
 
+    private static readonly HttpRequestOptionsKey<Action<HttpRequestMessage>> OnResendKey = new("MillionX.OnResend");
+
+    private static readonly HttpRequestOptionsKey<bool> ResendKey = new("MillionX.Resend");
+
     /// <summary>Sends the request once, without retries: a readiness probe answers now or not at all.</summary>
     public static HttpRequestMessage SendOnce(this HttpRequestMessage request)
     {
         request.Options.Set(SendOnceKey, true);
+        return request;
+    }
+
+    /// <summary>
+    /// What to change on the request right before the handler sends it again (after the backoff): a fresh token,
+    /// Snowflake's <c>retry=true</c>. The client that builds the request knows its protocol; the handler only calls this.
+    /// </summary>
+    public static HttpRequestMessage OnResend(this HttpRequestMessage request, Action<HttpRequestMessage> prepare)
+    {
+        request.Options.Set(OnResendKey, prepare);
         return request;
     }
 
@@ -37,13 +51,11 @@ public static class HttpClientResilience
 
     /// <summary>
     /// Registers the named client <paramref name="name"/> with the retry of <paramref name="policy"/> (read from the
-    /// container, so it follows the bound options). <paramref name="isTransient"/> says which answers are retried;
-    /// <paramref name="beforeResend"/> may mark a request before it is sent again (Snowflake's <c>retry=true</c>).
-    /// Retries are logged through <see cref="ILogger{TClient}"/>.
+    /// container, so it follows the bound options). <paramref name="isTransient"/> says which answers are retried; a
+    /// request's <see cref="OnResend"/> runs before it is sent again. Retries are logged through <see cref="ILogger{TClient}"/>.
     /// </summary>
     public static IHttpClientBuilder AddRetryingHttpClient<TClient>(
-        this IServiceCollection services, string name, Func<IServiceProvider, HttpRetryPolicy> policy, Func<HttpStatusCode, bool> isTransient,
-        Action<HttpRequestMessage>? beforeResend = null)
+        this IServiceCollection services, string name, Func<IServiceProvider, HttpRetryPolicy> policy, Func<HttpStatusCode, bool> isTransient)
     {
         // Each attempt has its own timeout in the pipeline; HttpClient's overall 100 s would cut the retries short.
         var client = services.AddHttpClient(name, http => http.Timeout = Timeout.InfiniteTimeSpan);
@@ -81,10 +93,8 @@ public static class HttpClientResilience
                         var failure = args.Outcome.Exception is { } ex ? ex.Message : $"HTTP {(int)args.Outcome.Result!.StatusCode}";
                         logger.LogWarning("{Client} {Method} {Path}: attempt {Attempt} of {MaxAttempts} failed ({Failure}); retrying in {Delay:0.000} s",
                             name, request?.Method, request?.RequestUri?.AbsolutePath, args.AttemptNumber + 1, p.MaxAttempts, failure, args.RetryDelay.TotalSeconds);
-                        if (request is not null)
-                        {
-                            beforeResend?.Invoke(request);
-                        }
+                        // OnRetry runs before the backoff; the attempt handler prepares the resend after it.
+                        request?.Options.Set(ResendKey, true);
 
                         return default;
                     },
@@ -94,8 +104,7 @@ public static class HttpClientResilience
             pipeline.AddTimeout(p.AttemptTimeout);
         });
 
-        // Inside the resilience handler, so an attempt's timeout covers reading the answer and a cut answer is a failed attempt.
-        client.AddHttpMessageHandler(() => new BufferAnswerHandler());
+        client.AddHttpMessageHandler(() => new AttemptHandler());
         return client;
     }
 
@@ -110,10 +119,19 @@ public static class HttpClientResilience
     private static bool IsSendOnce(ResilienceContext context) =>
         context.GetRequestMessage()?.Options.TryGetValue(SendOnceKey, out var once) == true && once;
 
-    private sealed class BufferAnswerHandler : DelegatingHandler
+    /// <summary>
+    /// Inside the resilience handler, once per attempt: prepares a resend (<see cref="OnResend"/>), and reads the whole
+    /// answer, so the attempt's timeout covers reading it and a cut answer is a failed attempt.
+    /// </summary>
+    private sealed class AttemptHandler : DelegatingHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            if (request.Options.TryGetValue(ResendKey, out var resend) && resend && request.Options.TryGetValue(OnResendKey, out var prepare))
+            {
+                prepare(request);
+            }
+
             var response = await base.SendAsync(request, cancellationToken);
             try
             {

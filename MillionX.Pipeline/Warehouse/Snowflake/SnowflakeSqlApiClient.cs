@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MillionX.Pipeline.Hosting;
 using Polly.Timeout;
 
 namespace MillionX.Pipeline.Warehouse.Snowflake;
@@ -46,8 +47,7 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
         };
 
         var uri = new Uri(new Uri(options.AccountUrl), $"{StatementsPath}?requestId={requestId}");
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(body, SnowflakeJson.Default.StatementRequest) };
-        Authorize(request);
+        using var request = Request(HttpMethod.Post, uri, JsonContent.Create(body, SnowflakeJson.Default.StatementRequest));
         using var response = await SendAsync(request, $"Snowflake statement (request {requestId})", ct);
         switch (response.StatusCode)
         {
@@ -76,7 +76,7 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
     /// Before a statement is sent again: <c>retry=true</c> next to its requestId, Snowflake's documented way to make the
     /// resubmission run the statement only if the first attempt did not reach it. Status polls carry no requestId and are left alone.
     /// </summary>
-    internal static void MarkResend(HttpRequestMessage request)
+    private static void MarkResend(HttpRequestMessage request)
     {
         if (request.RequestUri is { } uri && uri.AbsolutePath == StatementsPath && uri.Query.Contains("requestId=", StringComparison.Ordinal)
             && !uri.Query.Contains("retry=true", StringComparison.Ordinal))
@@ -92,7 +92,7 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
         {
             return await http.SendAsync(request, ct);
         }
-        catch (Exception ex) when (Hosting.HttpClientResilience.IsConnectionFailure(ex))
+        catch (Exception ex) when (HttpClientResilience.IsConnectionFailure(ex))
         {
             throw new TransientWarehouseException($"{what} failed after {options.MaxAttempts} attempts: {ex.Message}", ex);
         }
@@ -108,8 +108,7 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
         while (true)
         {
             await Task.Delay(options.PollInterval, clock, ct);
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(options.AccountUrl), url));
-            Authorize(request);
+            using var request = Request(HttpMethod.Get, new Uri(new Uri(options.AccountUrl), url));
             using var response = await SendAsync(request, $"Snowflake status polling of {accepted.StatementHandle}", ct);
             switch (response.StatusCode)
             {
@@ -128,12 +127,22 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
         }
     }
 
-    private void Authorize(HttpRequestMessage request)
+    /// <summary>
+    /// A request with the key-pair JWT. Before the resilience handler resends it, it gets a token valid then (a long
+    /// series of retries can outlive the first one) and, for a statement, <c>retry=true</c>.
+    /// </summary>
+    private HttpRequestMessage Request(HttpMethod method, Uri uri, HttpContent? content = null)
     {
+        var request = new HttpRequestMessage(method, uri) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt.Token());
         request.Headers.Add("X-Snowflake-Authorization-Token-Type", "KEYPAIR_JWT");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("MillionX.Pipeline", "1.0"));
+        return request.OnResend(r =>
+        {
+            r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt.Token());
+            MarkResend(r);
+        });
     }
 
     private static async Task<StatementResponse> Read(HttpResponseMessage response, CancellationToken ct) =>
