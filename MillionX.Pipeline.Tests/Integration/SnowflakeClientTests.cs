@@ -2,17 +2,18 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Warehouse.Snowflake;
 using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
 /// <summary>
-/// The SQL API client and the Snowflake writer against <see cref="FakeSnowflake"/>: a real HTTP server that checks the
-/// key-pair JWT, requestId/retry, the statement and its bindings on every request.
+/// The SQL API client and the Snowflake writer, built by the production registration (the <c>snowflake</c> HttpClient
+/// behind its resilience handler, see <see cref="StoreClients"/>), against <see cref="FakeSnowflake"/>: a real HTTP
+/// server that checks the key-pair JWT, requestId/retry, the statement and its bindings on every request.
 /// </summary>
 public sealed partial class SnowflakeClientTests : IAsyncLifetime
 {
@@ -32,7 +33,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     private static readonly RSA SharedKey = NewKey();
 
     private readonly RSA _key = SharedKey;
-    private readonly List<IDisposable> _disposables = [];
+    private readonly List<StoreClients> _clients = [];
     private FakeSnowflake _server = null!;
 
     public async Task InitializeAsync() => _server = await FakeSnowflake.StartAsync(_key.ExportSubjectPublicKeyInfo(), QualifiedUser);
@@ -40,9 +41,9 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _server.DisposeAsync();
-        foreach (var d in _disposables)
+        foreach (var c in _clients)
         {
-            d.Dispose();
+            await c.DisposeAsync();
         }
     }
 
@@ -100,16 +101,20 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ExecuteAsync_Throttled429_RetriesSameRequestIdWithRetryTrue()
+    public async Task ExecuteAsync_Throttled429_RetriesSameRequestIdWithRetryTrueLoggedAndCounted()
     {
         _server.Script(FakeReply.Throttled(), FakeReply.Throttled(), FakeReply.Ok());
-        var client = Client(Options());
+        var clients = Clients(Options());
+        var counted = Retries.Value;
 
-        await client.ExecuteAsync("SELECT ?", ["x"], CancellationToken.None);
+        await clients.SnowflakeClient.ExecuteAsync("SELECT ?", ["x"], CancellationToken.None);
 
         var posts = _server.Posts;
         Assert.Equal([429, 429, 200], posts.Select(p => p.Answer));
         AssertOneRequestIdRetried(posts);
+        Assert.Equal(counted + 2, Retries.Value);
+        Assert.Equal(["attempt 1 of 5 failed (HTTP 429)", "attempt 2 of 5 failed (HTTP 429)"],
+            clients.RetryWarnings<SnowflakeSqlApiClient>().Select(m => AttemptText().Match(m).Value));
         Assert.True(posts[^1].At - posts[0].At < TimeSpan.FromSeconds(1), "429 without Retry-After should back off from the tiny InitialBackoff");
         Assert.Empty(_server.Violations);
     }
@@ -199,6 +204,24 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WriteAsync_ValueAColumnCannotHold_BatchRejectedWithoutRetry()
+    {
+        var clients = Clients(Options());
+        var batch = new WarehouseBatch();
+        batch.Add(Order(1) with { Price = 100_000_000_000_000m });
+        var counted = Retries.Value;
+
+        var ex = await Assert.ThrowsAsync<BatchRejectedException>(() => clients.Warehouse.WriteAsync(batch, CancellationToken.None));
+
+        Assert.Contains("out of range", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("22003", Assert.IsType<SnowflakeStatementException>(ex.InnerException).SqlState);
+        var post = Assert.Single(_server.Posts);
+        Assert.Equal(422, post.Answer);
+        Assert.Empty(clients.RetryWarnings<SnowflakeSqlApiClient>());
+        Assert.Equal(counted, Retries.Value);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_401_ThrowsStatementExceptionWithoutRetry()
     {
         _server.Script(FakeReply.Unauthorized(), FakeReply.Ok());
@@ -209,6 +232,32 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, ex.Status);
         Assert.Equal("390144", ex.Code);
         Assert.Single(_server.Posts);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RetryAfterBeyondMaxBackoff_WaitsMaxBackoffOnTheHostClock()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await FakeSnowflake.StartAsync(_key.ExportSubjectPublicKeyInfo(), QualifiedUser, clock);
+        server.Script(FakeReply.Throttled(retryAfterSeconds: 120), FakeReply.Ok());
+        var clients = Clients(Options(o =>
+        {
+            o.AccountUrl = server.Url.ToString();
+            o.MaxBackoff = TimeSpan.FromSeconds(10);
+            o.HttpTimeout = TimeSpan.FromMinutes(5);
+        }), clock);
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var call = clients.SnowflakeClient.ExecuteAsync("SELECT 1", [], stop.Token);
+
+        // The retry waits on the container's TimeProvider: nothing is resent until the fake clock passes MaxBackoff.
+        await clients.PassRetryDelayAsync<SnowflakeSqlApiClient>(clock, TimeSpan.FromSeconds(10), () => server.Posts.Count);
+        await call.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var posts = server.Posts;
+        Assert.Equal([429, 200], posts.Select(p => p.Answer));
+        AssertOneRequestIdRetried(posts);
+        Assert.Empty(server.Violations);
     }
 
     [Fact]
@@ -228,7 +277,11 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     public async Task ExecuteAsync_RetryAfter_WaitsThatLongBeforeRetrying()
     {
         _server.Script(FakeReply.Throttled(retryAfterSeconds: 1), FakeReply.Ok());
-        var client = Client(Options(o => o.InitialBackoff = TimeSpan.FromMilliseconds(1)));
+        var client = Client(Options(o =>
+        {
+            o.InitialBackoff = TimeSpan.FromMilliseconds(1);
+            o.MaxBackoff = TimeSpan.FromSeconds(5);
+        }));
 
         await client.ExecuteAsync("SELECT 1", [], CancellationToken.None);
 
@@ -266,6 +319,32 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         var renewed = server.Requests[3].Claims!;
         Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds(), renewed.Iat);
         Assert.True(renewed.Exp - renewed.Iat <= 3600);
+        Assert.Empty(server.Violations);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RetryLaterThanTheTokenLasts_ResentWithAFreshToken()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await FakeSnowflake.StartAsync(_key.ExportSubjectPublicKeyInfo(), QualifiedUser, clock);
+        server.Script(FakeReply.Throttled(retryAfterSeconds: 3300), FakeReply.Ok());
+        var clients = Clients(Options(o =>
+        {
+            o.AccountUrl = server.Url.ToString();
+            o.MaxBackoff = TimeSpan.FromHours(1);
+            o.HttpTimeout = TimeSpan.FromHours(2);
+        }), clock);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var call = clients.SnowflakeClient.ExecuteAsync("SELECT 1", [], stop.Token);
+        await clients.PassRetryDelayAsync<SnowflakeSqlApiClient>(clock, TimeSpan.FromSeconds(3300), () => server.Posts.Count);
+        await call.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // 55 minutes on, the first token has less than the 5 minutes left that the client renews at.
+        var posts = server.Posts;
+        AssertOneRequestIdRetried(posts);
+        Assert.NotEqual(posts[0].Token, posts[1].Token);
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds(), posts[1].Claims!.Iat);
         Assert.Empty(server.Violations);
     }
 
@@ -456,6 +535,8 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         Assert.Empty(_server.Violations);
     }
 
+    private static Prometheus.Counter.Child Retries => HttpClientResilience.Retries.WithLabels(SnowflakeRegistration.HttpClientName);
+
     private static void AssertOneRequestIdRetried(IReadOnlyList<RecordedRequest> posts)
     {
         Assert.True(posts.Count >= 2);
@@ -589,18 +670,19 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         return o;
     }
 
-    private SnowflakeSqlApiClient Client(SnowflakeOptions options, TimeProvider? clock = null)
+    private StoreClients Clients(SnowflakeOptions options, TimeProvider? clock = null)
     {
-        var http = new HttpClient();
-        var jwt = SnowflakeJwt.From(options, clock ?? TimeProvider.System);
-        _disposables.Add(http);
-        _disposables.Add(jwt);
-        return new SnowflakeSqlApiClient(http, options, jwt, clock ?? TimeProvider.System, new FakeLogger<SnowflakeSqlApiClient>());
+        var clients = StoreClients.ForSnowflake(options, clock);
+        _clients.Add(clients);
+        return clients;
     }
 
-    private SnowflakeWarehouseWriter Writer(SnowflakeOptions options) => new(
-        Client(options), options, new SnowflakeCostMeter(options.CreditsPerHour, options.UsdPerCredit, options.AutoSuspend, TimeProvider.System),
-        NullLogger<SnowflakeWarehouseWriter>.Instance);
+    private SnowflakeSqlApiClient Client(SnowflakeOptions options, TimeProvider? clock = null) => Clients(options, clock).SnowflakeClient;
+
+    private IWarehouseWriter Writer(SnowflakeOptions options) => Clients(options).Warehouse;
+
+    [GeneratedRegex(@"attempt \d+ of \d+ failed \([^)]*\)")]
+    private static partial Regex AttemptText();
 
     [GeneratedRegex(@"^CREATE TABLE IF NOT EXISTS (\w+) \(")]
     private static partial Regex CreateTableName();

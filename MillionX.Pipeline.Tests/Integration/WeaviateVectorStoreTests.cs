@@ -1,19 +1,32 @@
 using System.Net.Sockets;
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
-public sealed class WeaviateVectorStoreTests : IDisposable
+/// <summary>
+/// The Weaviate store built by the production registration (the <c>weaviate</c> HttpClient behind its resilience
+/// handler, see <see cref="StoreClients"/>) against <see cref="FakeWeaviate"/>.
+/// </summary>
+public sealed class WeaviateVectorStoreTests : IAsyncLifetime
 {
     private static readonly string[] Platforms = ["tiktok", "facebook"];
 
-    private readonly HttpClient _http = new();
+    private readonly List<StoreClients> _clients = [];
 
-    public void Dispose() => _http.Dispose();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var c in _clients)
+        {
+            await c.DisposeAsync();
+        }
+    }
 
     [Fact]
     public async Task EnsureSchema_ClassMissing_CreatesItOnceWithVectorizerNoneAndThePlanProperties()
@@ -49,14 +62,13 @@ public sealed class WeaviateVectorStoreTests : IDisposable
         };
         fake.SeedClass(existing);
         var before = existing.ToJsonString();
-        var logger = new FakeLogger<WeaviateVectorStore>();
-        await using var store = Store(fake.Url, logger: logger);
+        var clients = Clients(fake.Url);
 
-        await store.EnsureSchemaAsync(CancellationToken.None);
+        await clients.Weaviate.EnsureSchemaAsync(CancellationToken.None);
 
         Assert.Empty(fake.SchemaCreates);
         Assert.Equal(before, fake.Classes["SocialPost"].ToJsonString());
-        Assert.Contains(logger.Collector.GetSnapshot(), l => l.Level == LogLevel.Warning && l.Message.Contains("matched_product_ids", StringComparison.Ordinal));
+        Assert.Contains(clients.Logs.GetSnapshot(), l => l.Level == LogLevel.Warning && l.Message.Contains("matched_product_ids", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -141,17 +153,77 @@ public sealed class WeaviateVectorStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Upsert_429Then500_RetriesAndSucceeds()
+    public async Task Upsert_429Then500_RetriedLoggedCountedAndSucceeds()
     {
         await using var fake = await FakeWeaviate.StartAsync();
-        await using var store = await ReadyStore(fake);
+        var clients = Clients(fake.Url);
+        var store = clients.Weaviate;
+        await store.EnsureSchemaAsync(CancellationToken.None);
         fake.FailNext(429, retryAfterSeconds: 0);
         fake.FailNext(500);
+        var counted = Retries.Value;
 
         await store.UpsertAsync(Records(20), CancellationToken.None);
 
         Assert.Equal(3, fake.BatchRequests.Count);
         Assert.Equal(20, await store.CountAsync(CancellationToken.None));
+        Assert.Equal(counted + 2, Retries.Value);
+        var warnings = clients.RetryWarnings<WeaviateVectorStore>();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("attempt 1 of 5 failed (HTTP 429); retrying in 0.000 s", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("attempt 2 of 5 failed (HTTP 500)", warnings[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upsert_RetryAfterBeyondMaxBackoff_WaitsMaxBackoffOnTheHostClock()
+    {
+        await using var fake = await FakeWeaviate.StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clients = Clients(fake.Url, httpTimeout: TimeSpan.FromMinutes(5), maxBackoff: TimeSpan.FromSeconds(5), clock: clock);
+        var store = clients.Weaviate;
+        await store.EnsureSchemaAsync(CancellationToken.None);
+        fake.FailNext(429, retryAfterSeconds: 60);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var upsert = store.UpsertAsync(Records(5), stop.Token);
+
+        // The retry waits on the container's TimeProvider: nothing is resent until the fake clock passes MaxBackoff.
+        await clients.PassRetryDelayAsync<WeaviateVectorStore>(clock, TimeSpan.FromSeconds(5), () => fake.BatchRequests.Count);
+        await upsert.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, fake.BatchRequests.Count);
+        Assert.Equal(5, fake.Count("SocialPost"));
+    }
+
+    [Fact]
+    public async Task Upsert_OnlyValidationErrors_BatchRejectedWithoutResending()
+    {
+        await using var fake = await FakeWeaviate.StartAsync();
+        var clients = Clients(fake.Url);
+        var store = clients.Weaviate;
+        await store.EnsureSchemaAsync(CancellationToken.None);
+        fake.RejectObjects("post-0002");
+        var counted = Retries.Value;
+
+        await Assert.ThrowsAsync<BatchRejectedException>(() => store.UpsertAsync(Records(5), CancellationToken.None));
+
+        Assert.Single(fake.BatchRequests);
+        Assert.Equal(4, fake.Count("SocialPost"));
+        Assert.Empty(clients.RetryWarnings<WeaviateVectorStore>());
+        Assert.Equal(counted, Retries.Value);
+    }
+
+    [Fact]
+    public async Task IsReady_503_AnswersFalseAfterOneRequest()
+    {
+        await using var fake = await FakeWeaviate.StartAsync();
+        await using var store = Store(fake.Url);
+        fake.FailNext(503, pathPrefix: "/v1/.well-known/ready");
+
+        Assert.False(await store.IsReadyAsync(CancellationToken.None));
+
+        Assert.Single(fake.Requests);
+        Assert.True(await store.IsReadyAsync(CancellationToken.None));
     }
 
     [Fact]
@@ -235,15 +307,15 @@ public sealed class WeaviateVectorStoreTests : IDisposable
     public async Task Requests_ApiKeySet_SendBearerHeaderOnEveryRequest()
     {
         await using var fake = await FakeWeaviate.StartAsync(apiKey: "secret-key");
-        var logger = new FakeLogger<WeaviateVectorStore>();
-        await using var store = Store(fake.Url, apiKey: "secret-key", logger: logger);
+        var clients = Clients(fake.Url, apiKey: "secret-key");
         fake.FailNext(500);
 
-        await RoundTrip(store);
+        await RoundTrip(clients.Weaviate);
 
         Assert.True(fake.Requests.Count >= 5);
         Assert.All(fake.Requests, r => Assert.Equal("Bearer secret-key", r.Authorization));
-        Assert.DoesNotContain(logger.Collector.GetSnapshot(), l => l.Message.Contains("secret-key", StringComparison.Ordinal));
+        Assert.Single(clients.RetryWarnings<WeaviateVectorStore>());
+        Assert.DoesNotContain(clients.Logs.GetSnapshot(), l => l.Message.Contains("secret-key", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -367,17 +439,29 @@ public sealed class WeaviateVectorStoreTests : IDisposable
         return store;
     }
 
-    private WeaviateVectorStore Store(string url, string? apiKey = null, int maxAttempts = 5, TimeSpan? httpTimeout = null, FakeLogger<WeaviateVectorStore>? logger = null) =>
-        new(_http, new WeaviateOptions
-        {
-            Url = url,
-            ApiKey = apiKey ?? "",
-            BatchSize = 100,
-            MaxAttempts = maxAttempts,
-            InitialBackoff = TimeSpan.FromMilliseconds(2),
-            MaxBackoff = TimeSpan.FromMilliseconds(20),
-            HttpTimeout = httpTimeout ?? TimeSpan.FromSeconds(5),
-        }, TimeProvider.System, logger ?? new FakeLogger<WeaviateVectorStore>());
+    private static Prometheus.Counter.Child Retries => HttpClientResilience.Retries.WithLabels(VectorStoreRegistration.HttpClientName);
+
+    private WeaviateVectorStore Store(string url, string? apiKey = null, int maxAttempts = 5, TimeSpan? httpTimeout = null) =>
+        Clients(url, apiKey, maxAttempts, httpTimeout).Weaviate;
+
+    private StoreClients Clients(
+        string url, string? apiKey = null, int maxAttempts = 5, TimeSpan? httpTimeout = null, TimeSpan? maxBackoff = null, TimeProvider? clock = null)
+    {
+        var clients = StoreClients.ForWeaviate(
+            new WeaviateOptions
+            {
+                Url = url,
+                ApiKey = apiKey ?? "",
+                BatchSize = 100,
+                MaxAttempts = maxAttempts,
+                InitialBackoff = TimeSpan.FromMilliseconds(2),
+                MaxBackoff = maxBackoff ?? TimeSpan.FromMilliseconds(20),
+                HttpTimeout = httpTimeout ?? TimeSpan.FromSeconds(5),
+            },
+            clock);
+        _clients.Add(clients);
+        return clients;
+    }
 
     /// <summary>Posts with seeded random unit vectors (nearly orthogonal in 384 dimensions), alternating platforms.</summary>
     private static List<VectorRecord> Records(int count)

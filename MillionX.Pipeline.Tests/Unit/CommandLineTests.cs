@@ -89,6 +89,23 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Parse_TypedOptions_ValuesAsSystemCommandLineParsedThem()
+    {
+        var ingest = CommandLine.Parse(["ingest", "--source", " Shopify ", "--file=orders.jsonl", "--summary-json", "/tmp/out.json", "--config", "extra.json"]);
+        var search = CommandLine.Parse(["search", "eid shari", "--top", "7"]);
+        var dlq = CommandLine.Parse(["dlq", "inspect", "--samples", "0"]);
+
+        Assert.Equal(Sources.SourceKind.Shopify, ingest.Value<Sources.SourceKind>("source"));
+        Assert.Equal(Path.GetFullPath("orders.jsonl"), ingest.File("file")!.FullName);
+        Assert.Equal("/tmp/out.json", ingest.File("summary-json")!.FullName);
+        Assert.Equal(Path.GetFullPath("extra.json"), ingest.File("config")!.FullName);
+        Assert.Equal(7, search.Value<int>("top"));
+        Assert.Equal(0, dlq.Value<int>("samples"));
+        Assert.Null(search.Value<int>("samples"));
+        Assert.Null(dlq.File("config"));
+    }
+
+    [Fact]
     public void Parse_ValueContainingEquals_KeptWhole()
     {
         Assert.Equal("a=b", CommandLine.Parse(["ingest", "--file=a=b"]).Flag("file"));

@@ -39,4 +39,12 @@ public sealed class WeaviateOptionsTests
         Assert.NotEmpty(Errors(new WeaviateOptions { Url = "http://x", HttpTimeout = TimeSpan.Zero }));
         Assert.NotEmpty(Errors(new WeaviateOptions { Url = "http://x", MaxAttempts = 0 }));
     }
+
+    [Fact]
+    public void Validate_HttpTimeout_WithinWhatThePerAttemptTimeoutTakes()
+    {
+        Assert.Contains(Errors(new WeaviateOptions { Url = "http://x", HttpTimeout = TimeSpan.FromMilliseconds(5) }), e => e.Contains("HttpTimeout", StringComparison.Ordinal));
+        Assert.NotEmpty(Errors(new WeaviateOptions { Url = "http://x", HttpTimeout = TimeSpan.FromDays(2) }));
+        Assert.Empty(Errors(new WeaviateOptions { Url = "http://x", HttpTimeout = TimeSpan.FromMilliseconds(10) }));
+    }
 }

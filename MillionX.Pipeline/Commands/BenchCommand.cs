@@ -18,7 +18,7 @@ public static class BenchCommand
         output ??= Console.Out;
         progress ??= Console.Error;
         var quick = cl.Flag("quick") is not null;
-        var jsonPath = cl.Flag("json") is { } j ? Path.GetFullPath(j) : null;
+        var jsonPath = cl.File("json")?.FullName;
         var overrideList = overrides?.ToList() ?? [];
         var configuration = PipelineHostFactory.CreateBuilder(cl, overrideList).Configuration;
 

@@ -23,9 +23,9 @@ public static class BrokerCommand
         using var host = builder.Build();
         await host.StartAsync();
         var address = host.Services.GetRequiredService<KafkaCluster>().BootstrapServers;
-        if (cl.Flag("address-file") is { } file)
+        if (cl.File("address-file") is { } file)
         {
-            var path = Path.GetFullPath(file);
+            var path = file.FullName;
             var tmp = path + ".tmp";
             await File.WriteAllTextAsync(tmp, address + Environment.NewLine);
             File.Move(tmp, path, overwrite: true);

@@ -7,15 +7,26 @@ namespace MillionX.Pipeline.Commands;
 /// <summary>
 /// The command line: an optional command word (<c>run</c>, <c>broker</c>, <c>ingest</c>, <c>bench</c>, ...), the flags that
 /// command takes, and the configuration overrides passed on to configuration (<c>--Kafka:BootstrapServers=host:9092</c>).
-/// Parsed by System.CommandLine (<see cref="CommandLineSyntax"/>); <see cref="Flags"/> holds the options given, by name.
+/// Parsed by System.CommandLine (<see cref="CommandLineSyntax"/>); <see cref="Flags"/> holds the options given, by name, as
+/// typed; <see cref="Values"/> the typed ones (numbers, files, the source kind) as System.CommandLine parsed and checked them.
 /// </summary>
 public sealed record CommandLine(string Command, IReadOnlyDictionary<string, string> Flags, IReadOnlyList<string> ConfigArgs)
 {
+    /// <summary>The values of the typed options given (<c>int</c>, <see cref="FileInfo"/>, <see cref="Sources.SourceKind"/>), by name.</summary>
+    public IReadOnlyDictionary<string, object> Values { get; init; } = new Dictionary<string, object>();
+
     public static readonly IReadOnlyList<string> Commands = ["run", "broker", "ingest", "sql", "search", "bench", "topics", "dlq", "model", "quality", "help"];
 
     private const int HelpWidth = 120;
 
     public string? Flag(string name) => Flags.TryGetValue(name, out var v) ? v : null;
+
+    /// <summary>A typed option's value (a number, the source kind), or null when it was not given.</summary>
+    public T? Value<T>(string name)
+        where T : struct => Values.TryGetValue(name, out var v) && v is T t ? t : null;
+
+    /// <summary>A file option's value, or null when it was not given.</summary>
+    public FileInfo? File(string name) => Values.TryGetValue(name, out var v) ? v as FileInfo : null;
 
     /// <summary>The help for all commands (<c>--help</c>, <c>help</c>), with examples.</summary>
     public static string Usage => Help("help");
@@ -89,6 +100,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
         }
 
         var flags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var values = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
         foreach (var child in commandResult.Children)
         {
             switch (child)
@@ -101,6 +113,11 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
                     break;
                 case OptionResult { Implicit: false, Tokens.Count: > 0 } o:
                     flags[o.Option.Name[2..]] = o.Tokens[^1].Value;
+                    if (o.Option.ValueType != typeof(string) && o.GetValueOrDefault<object>() is { } value)
+                    {
+                        values[o.Option.Name[2..]] = value;
+                    }
+
                     break;
                 case ArgumentResult { Tokens.Count: > 0 } p when p.Argument.Name == "action":
                     flags["action"] = p.Tokens[0].Value.ToLowerInvariant();
@@ -128,7 +145,7 @@ public sealed record CommandLine(string Command, IReadOnlyDictionary<string, str
 
         // --help with no command word is the help for all commands, as the help command is.
         var commandName = commandResult.Command == root ? (help ? "help" : "run") : commandResult.Command.Name;
-        return new CommandLine(commandName, flags, config);
+        return new CommandLine(commandName, flags, config) { Values = values };
     }
 
     /// <summary>A command's help: its options as System.CommandLine lays them out, then notes; <c>help</c> is the root's.</summary>

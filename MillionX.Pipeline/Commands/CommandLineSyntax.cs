@@ -38,15 +38,28 @@ internal static class CommandLineSyntax
         AddConfig(run);
 
         var broker = new Command("broker", "Runs only the embedded broker with the topic catalog and prints its bootstrap address.");
-        broker.Options.Add(Value("--address-file", "path", "Also write the address to this file."));
+        broker.Options.Add(FilePath("--address-file", "path", "Also write the address to this file."));
         AddConfig(broker);
 
         var ingest = new Command("ingest", "Sends a JSON-lines file through the validation gate, runs the selected processors until they caught up, prints a summary.");
         // --source and --file are required, but IngestCommand says so (as before): a parse of "ingest --file -" alone stands.
-        ingest.Options.Add(OneOf("--source", SourceKinds.Names, "The kind of records in the file (required).",
-            v => $"Unknown source '{v}'. Valid sources: {string.Join(", ", SourceKinds.Names)}.", StringComparer.OrdinalIgnoreCase));
-        ingest.Options.Add(Value("--file", "records.jsonl", "The JSON-lines file to send (required)."));
-        ingest.Options.Add(Value("--summary-json", "out.json", "Also write the summary as JSON to this file."));
+        ingest.Options.Add(new Option<SourceKind>("--source")
+        {
+            HelpName = string.Join("|", SourceKinds.Names),
+            Description = "The kind of records in the file (required).",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                if (!SourceKinds.TryParse(text, out var kind))
+                {
+                    r.AddError($"Unknown source '{text}'. Valid sources: {string.Join(", ", SourceKinds.Names)}.");
+                }
+
+                return kind;
+            },
+        });
+        ingest.Options.Add(FilePath("--file", "records.jsonl", "The JSON-lines file to send (required)."));
+        ingest.Options.Add(FilePath("--summary-json", "out.json", "Also write the summary as JSON to this file."));
         ingest.Options.Add(Profile());
         ingest.Options.Add(Role());
         AddConfig(ingest);
@@ -69,7 +82,7 @@ internal static class CommandLineSyntax
         var bench = new Command("bench", "Measures the broker and the stages on a broker of its own and prints a table (run it with -c Release).");
         bench.Options.Add(Switch("--quick", "Smaller sizes: a quick check, not a measurement."));
         // bench writes its figures to a file: here --json takes a path, where sql, search, topics and dlq switch to JSON output.
-        bench.Options.Add(Value("--json", "out.json", "Also write the figures as JSON to this file."));
+        bench.Options.Add(FilePath("--json", "out.json", "Also write the figures as JSON to this file."));
         AddConfig(bench);
 
         var topics = new Command("topics", "On a running broker: creates the catalog's missing topics (create), then verifies partitions and retention.ms.");
@@ -184,7 +197,7 @@ internal static class CommandLineSyntax
     }
 
     private static void AddConfig(Command command) =>
-        command.Options.Add(Value("--config", "file.json", "Layer this JSON file over appsettings.json."));
+        command.Options.Add(FilePath("--config", "file.json", "Layer this JSON file over appsettings.json."));
 
     private static Option<string> Profile() =>
         Value("--profile", "name", "The stage set of Pipeline:Profiles to run (local, ingest, stream, sinks; default local).");
@@ -193,6 +206,9 @@ internal static class CommandLineSyntax
         Value("--role", "stage|group[,...]", "Run exactly these stages or role groups of Pipeline:Roles; overrides the profile.");
 
     private static Option<string> Value(string name, string helpName, string description) =>
+        new(name) { HelpName = helpName, Description = description };
+
+    private static Option<FileInfo> FilePath(string name, string helpName, string description) =>
         new(name) { HelpName = helpName, Description = description };
 
     private static Option<bool> Switch(string name, string description) =>

@@ -34,7 +34,7 @@ public static class DlqCommand
         var action = cl.Flag("action");
         IReadOnlyList<string> topics = cl.Flag("topic") is { } topic ? [topic] : Topics.DeadLetters;
         var reason = cl.Flag("reason");
-        var samples = cl.Flag("samples") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 3;
+        var samples = cl.Value<int>("samples") ?? 3;
 
         var builder = PipelineHostFactory.CreateBuilder(cl, overrides);
 

@@ -42,14 +42,8 @@ public static class IngestCommand
     public static async Task<int> RunAsync(CommandLine cl, IEnumerable<KeyValuePair<string, string?>>? overrides = null, TextWriter? output = null)
     {
         output ??= Console.Out;
-        var sourceName = cl.Flag("source") ?? throw new ArgumentException($"ingest needs --source ({string.Join("|", SourceKinds.Names)}).");
-        if (!SourceKinds.TryParse(sourceName, out var kind))
-        {
-            throw new ArgumentException($"Unknown source '{sourceName}'. Valid sources: {string.Join(", ", SourceKinds.Names)}.");
-        }
-
-        var file = cl.Flag("file") ?? throw new ArgumentException("ingest needs --file <records.jsonl>.");
-        var path = Path.GetFullPath(file);
+        var kind = cl.Value<SourceKind>("source") ?? throw new ArgumentException($"ingest needs --source ({string.Join("|", SourceKinds.Names)}).");
+        var path = (cl.File("file") ?? throw new ArgumentException("ingest needs --file <records.jsonl>.")).FullName;
         if (!File.Exists(path))
         {
             throw new ArgumentException($"File '{path}' does not exist.");
@@ -66,9 +60,9 @@ public static class IngestCommand
         await host.StopAsync();
 
         var json = JsonSerializer.Serialize(summary, ContractJson.Default.IngestSummary);
-        if (cl.Flag("summary-json") is { } summaryPath)
+        if (cl.File("summary-json") is { } summaryFile)
         {
-            await File.WriteAllTextAsync(Path.GetFullPath(summaryPath), json);
+            await File.WriteAllTextAsync(summaryFile.FullName, json);
         }
 
         await output.WriteLineAsync(Format(summary));

@@ -18,7 +18,7 @@ public static class PipelineHostFactory
             ApplicationName = "MillionX.Pipeline",
         });
 
-        var extra = cl.Flag("config");
+        var extra = cl.File("config");
         var role = Environment.GetEnvironmentVariable("MILLIONX_ROLE");
         if (extra is not null || !string.IsNullOrWhiteSpace(role) || overrides is not null)
         {
@@ -30,7 +30,7 @@ public static class PipelineHostFactory
 
             if (extra is not null)
             {
-                var path = Path.GetFullPath(extra);
+                var path = extra.FullName;
                 if (!File.Exists(path))
                 {
                     throw new ArgumentException($"--config file '{path}' does not exist.");

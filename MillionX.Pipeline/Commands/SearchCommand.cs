@@ -15,7 +15,7 @@ public static class SearchCommand
         output ??= Console.Out;
         var query = cl.Flag("query") ?? throw new ArgumentException("search needs a text: search \"eid shari offer\" [--top 5] [--platform tiktok] [--json]");
         // The parser has checked --top (1-1000) and --platform (tiktok or facebook).
-        var top = cl.Flag("top") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : 5;
+        var top = cl.Value<int>("top") ?? 5;
         var platform = cl.Flag("platform")?.Trim().ToLowerInvariant();
 
         var builder = PipelineHostFactory.CreateBuilder(cl, overrides);

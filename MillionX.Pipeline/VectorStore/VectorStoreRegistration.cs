@@ -5,6 +5,8 @@ namespace MillionX.Pipeline.VectorStore;
 
 public static class VectorStoreRegistration
 {
+    public const string HttpClientName = "weaviate";
+
     /// <summary>The configured vector store (the embedding stage writes it; the search command reads it).</summary>
     public static IHostApplicationBuilder AddVectorStore(this IHostApplicationBuilder builder)
     {
@@ -14,13 +16,21 @@ public static class VectorStoreRegistration
         }
 
         builder.Services.AddValidatedOptions<VectorStoreOptions>(VectorStoreOptions.Section);
-        builder.Services.AddHttpClient("weaviate");
+        // Weaviate's HttpClient retries 408, 429, 5xx, timeouts and failed connections (VectorStore:Weaviate:MaxAttempts, ...).
+        builder.Services.AddRetryingHttpClient<WeaviateVectorStore>(
+            HttpClientName,
+            sp =>
+            {
+                var o = sp.GetRequiredService<IOptions<VectorStoreOptions>>().Value.Weaviate;
+                return new HttpRetryPolicy(o.MaxAttempts, o.InitialBackoff, o.MaxBackoff, o.HttpTimeout);
+            },
+            WeaviateVectorStore.IsTransient);
         var warehousePath = builder.Configuration["Warehouse:DuckDb:Path"] ?? "data/millionx.duckdb";
         builder.Services.AddSingleton<IVectorStore>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<VectorStoreOptions>>().Value;
             return o.Store == "weaviate"
-                ? new WeaviateVectorStore(sp.GetRequiredService<IHttpClientFactory>().CreateClient("weaviate"), o.Weaviate,
+                ? new WeaviateVectorStore(sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName), o.Weaviate,
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WeaviateVectorStore>>())
                 : new DuckDbVectorStore(string.IsNullOrWhiteSpace(o.DuckDbPath) ? warehousePath : o.DuckDbPath, o.Dimensions,
                     sp.GetRequiredService<ILogger<DuckDbVectorStore>>());

@@ -21,7 +21,10 @@ public sealed partial class WeaviateOptions : IValidatableObject
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 100;
 
-    /// <summary>Attempts per request (and per batch, counting retries of objects Weaviate reported as failed).</summary>
+    /// <summary>
+    /// Attempts per request (the HttpClient's resilience handler), and batch requests per batch counting the resends of
+    /// objects Weaviate reported as failed.
+    /// </summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 6;
 
@@ -49,9 +52,10 @@ public sealed partial class WeaviateOptions : IValidatableObject
             yield return new($"{Section}: InitialBackoff must be positive and MaxBackoff at least InitialBackoff.", [nameof(InitialBackoff), nameof(MaxBackoff)]);
         }
 
-        if (HttpTimeout <= TimeSpan.Zero)
+        // The resilience handler's per-attempt timeout takes 10 ms to a day.
+        if (HttpTimeout < TimeSpan.FromMilliseconds(10) || HttpTimeout > TimeSpan.FromDays(1))
         {
-            yield return new($"{Section}:HttpTimeout must be positive.", [nameof(HttpTimeout)]);
+            yield return new($"{Section}:HttpTimeout must be from 10 ms to 1 day.", [nameof(HttpTimeout)]);
         }
     }
 

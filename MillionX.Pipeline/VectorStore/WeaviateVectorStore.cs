@@ -4,6 +4,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using MillionX.Pipeline.Hosting;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 
 namespace MillionX.Pipeline.VectorStore;
 
@@ -17,9 +21,9 @@ public sealed class WeaviateRequestException(string message, HttpStatusCode? sta
 /// Weaviate over its REST and GraphQL API on HttpClient (no Weaviate .NET client is available here).
 /// Object ids are UUIDv5(<see cref="IdNamespace"/>, post_id), so writing a post again replaces it: every retry is an upsert.
 /// Batches go to <c>POST /v1/batch/objects</c>; a 200 answer can still report failed objects, and only those are resent.
-/// 429, 408, 5xx, timeouts and refused connections are retried with exponential backoff and jitter up to
-/// <see cref="WeaviateOptions.MaxAttempts"/>, then surface as <see cref="TransientVectorStoreException"/>; other 4xx answers
-/// and GraphQL errors throw <see cref="WeaviateRequestException"/>.
+/// The HttpClient's resilience handler (<see cref="VectorStoreRegistration.AddVectorStore"/>) retries 429, 408, 5xx,
+/// timeouts and refused connections up to <see cref="WeaviateOptions.MaxAttempts"/>; what fails after that surfaces as
+/// <see cref="TransientVectorStoreException"/>; other 4xx answers and GraphQL errors throw <see cref="WeaviateRequestException"/>.
 /// Search scores are cosine similarity: the class is created with the cosine distance, whose distance is 1 - similarity,
 /// so score = 1 - distance (or 2 * certainty - 1 when only certainty comes back).
 /// </summary>
@@ -46,6 +50,8 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
     // Relative paths resolve under the base, so a Url with a path prefix (behind a proxy) keeps it.
     private readonly Uri _base = new(options.Url.EndsWith('/') ? options.Url : options.Url + "/");
 
+    private readonly ResiliencePipeline _resendFailed = ResendFailedObjects(options, clock, logger);
+
     public string Name => "weaviate";
 
     public static Guid ObjectId(string postId) => Uuid5.Create(IdNamespace, postId);
@@ -53,8 +59,15 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
     /// <summary>GET /v1/.well-known/ready, one attempt: true when Weaviate answers 200.</summary>
     public async Task<bool> IsReadyAsync(CancellationToken ct)
     {
-        var outcome = await SendOnceAsync(HttpMethod.Get, "v1/.well-known/ready", null, ct);
-        return outcome.Body is not null;
+        try
+        {
+            await SendAsync("readiness probe", HttpMethod.Get, "v1/.well-known/ready", null, ct, once: true);
+            return true;
+        }
+        catch (TransientVectorStoreException)
+        {
+            return false;
+        }
     }
 
     public async Task EnsureSchemaAsync(CancellationToken ct)
@@ -188,146 +201,138 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
         || message.Contains("validation", StringComparison.OrdinalIgnoreCase)
         || message.Contains("vector lengths don't match", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Exponential backoff with jitter over the upper half of the window, capped at MaxBackoff.</summary>
-    internal TimeSpan Backoff(int attempt) => Hosting.Backoff.ForAttempt(attempt, options.InitialBackoff, options.MaxBackoff);
+    /// <summary>
+    /// The 408, 429 and 5xx answers the resilience handler retries (with connection failures and timeouts).
+    /// </summary>
+    internal static bool IsTransient(HttpStatusCode status) => (int)status is 408 or 429 or >= 500;
 
+    /// <summary>
+    /// Writes a batch. Objects a 200 answer reports as not written for a passing reason are resent alone, with backoff,
+    /// up to MaxAttempts batch requests in all (a Polly retry of its own: the HTTP handler sees a 200).
+    /// </summary>
     private async Task UpsertBatchAsync(IReadOnlyList<BatchObject> batch, CancellationToken ct)
     {
         var pending = batch;
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            var outcome = await SendOnceAsync(HttpMethod.Post, "v1/batch/objects", Serialize(new BatchRequest([.. pending]), WeaviateJson.Default.BatchRequest), ct);
-            string failure;
-            if (outcome.Body is { } body)
-            {
-                var results = Parse(body, WeaviateJson.Default.ListBatchObjectResult);
-                var written = new HashSet<Guid>();
-                var errors = new Dictionary<Guid, string>();
-                foreach (var result in results)
+            await _resendFailed.ExecuteAsync(
+                async token =>
                 {
-                    if (result.Id is not { } id)
+                    try
                     {
-                        continue;
+                        await WriteBatchOnceAsync(pending, token);
                     }
-
-                    if (result.Result?.Errors?.Error is { Count: > 0 } error)
+                    catch (PartialBatchException ex)
                     {
-                        errors[id] = string.Join("; ", error.Select(e => e.Message));
+                        pending = ex.Failed;
+                        throw;
                     }
-                    else
-                    {
-                        written.Add(id);
-                    }
-                }
-
-                // An object the answer does not mention is not known to be written either.
-                var failed = pending.Where(o => errors.ContainsKey(o.Id) || !written.Contains(o.Id)).ToList();
-                if (failed.Count == 0)
-                {
-                    return;
-                }
-
-                // A validation error is about the object itself: sending it again cannot help. The stage splits the batch
-                // down to the refused objects and dead-letters them; the others have been written already.
-                if (failed.All(o => errors.TryGetValue(o.Id, out var e) && IsValidationError(e)))
-                {
-                    throw new Hosting.BatchRejectedException($"Weaviate refused {failed.Count} of {pending.Count} objects: {errors[failed[0].Id]}");
-                }
-
-                var first = errors.Values.FirstOrDefault() ?? "missing from the answer";
-                failure = $"{failed.Count} of {pending.Count} objects not written (first: {first})";
-                pending = failed;
-            }
-            else
-            {
-                failure = outcome.Failure!;
-            }
-
-            if (attempt >= options.MaxAttempts)
-            {
-                throw new TransientVectorStoreException($"Weaviate batch of {pending.Count} objects failed after {attempt} attempts: {failure}");
-            }
-
-            var delay = outcome.RetryAfter ?? Backoff(attempt);
-            logger.LogWarning("Weaviate batch attempt {Attempt} failed ({Failure}); resending {Pending} objects in {Delay:0.000} s", attempt, failure, pending.Count, delay.TotalSeconds);
-            await Task.Delay(delay, clock, ct);
+                },
+                ct);
+        }
+        catch (PartialBatchException ex)
+        {
+            throw new TransientVectorStoreException($"Weaviate batch of {ex.Failed.Count} objects failed after {options.MaxAttempts} attempts: {ex.Message}", ex);
         }
     }
 
-    /// <summary>Sends until a 2xx answer (its body) or a non-retryable error; transient failures are retried with backoff.</summary>
-    private async Task<byte[]> SendAsync(string operation, HttpMethod method, string path, byte[]? json, CancellationToken ct)
+    /// <summary>One batch request (with the HTTP client's retries); throws <see cref="PartialBatchException"/> with the objects still to send.</summary>
+    private async Task WriteBatchOnceAsync(IReadOnlyList<BatchObject> pending, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        var body = await SendAsync($"batch of {pending.Count} objects", HttpMethod.Post, "v1/batch/objects", Serialize(new BatchRequest([.. pending]), WeaviateJson.Default.BatchRequest), ct);
+        var results = Parse(body, WeaviateJson.Default.ListBatchObjectResult);
+        var written = new HashSet<Guid>();
+        var errors = new Dictionary<Guid, string>();
+        foreach (var result in results)
         {
-            var outcome = await SendOnceAsync(method, path, json, ct);
-            if (outcome.Body is { } body)
+            if (result.Id is not { } id)
+            {
+                continue;
+            }
+
+            if (result.Result?.Errors?.Error is { Count: > 0 } error)
+            {
+                errors[id] = string.Join("; ", error.Select(e => e.Message));
+            }
+            else
+            {
+                written.Add(id);
+            }
+        }
+
+        // An object the answer does not mention is not known to be written either.
+        var failed = pending.Where(o => errors.ContainsKey(o.Id) || !written.Contains(o.Id)).ToList();
+        if (failed.Count == 0)
+        {
+            return;
+        }
+
+        // A validation error is about the object itself: sending it again cannot help. The stage splits the batch
+        // down to the refused objects and dead-letters them; the others have been written already.
+        if (failed.All(o => errors.TryGetValue(o.Id, out var e) && IsValidationError(e)))
+        {
+            throw new Hosting.BatchRejectedException($"Weaviate refused {failed.Count} of {pending.Count} objects: {errors[failed[0].Id]}");
+        }
+
+        var first = errors.Values.FirstOrDefault() ?? "missing from the answer";
+        throw new PartialBatchException($"{failed.Count} of {pending.Count} objects not written (first: {first})", failed);
+    }
+
+    /// <summary>
+    /// One request through the resilience handler, which retries transient failures (none when <paramref name="once"/>);
+    /// returns the body of a 2xx answer.
+    /// </summary>
+    private async Task<byte[]> SendAsync(string operation, HttpMethod method, string path, byte[]? json, CancellationToken ct, bool once = false)
+    {
+        var attempts = once ? 1 : options.MaxAttempts;
+        using var request = new HttpRequestMessage(method, new Uri(_base, path));
+        if (once)
+        {
+            request.SendOnce();
+        }
+
+        if (json is not null)
+        {
+            request.Content = new ByteArrayContent(json);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        if (!string.IsNullOrEmpty(options.ApiKey))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
+        }
+
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, ct);
+        }
+        catch (Exception ex) when (HttpClientResilience.IsConnectionFailure(ex))
+        {
+            throw new TransientVectorStoreException($"Weaviate {operation} failed after {attempts} attempts: {ex.Message}", ex);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new TransientVectorStoreException($"Weaviate {operation} failed after {attempts} attempts: no answer within {options.HttpTimeout.TotalSeconds:0.###} s", ex);
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsByteArrayAsync(ct);
+            if (response.IsSuccessStatusCode)
             {
                 return body;
             }
 
-            if (attempt >= options.MaxAttempts)
-            {
-                throw new TransientVectorStoreException($"Weaviate {operation} failed after {attempt} attempts: {outcome.Failure}");
-            }
-
-            var delay = outcome.RetryAfter ?? Backoff(attempt);
-            logger.LogWarning("Weaviate {Operation} attempt {Attempt} failed ({Failure}); retrying in {Delay:0.000} s", operation, attempt, outcome.Failure, delay.TotalSeconds);
-            await Task.Delay(delay, clock, ct);
-        }
-    }
-
-    private async Task<Outcome> SendOnceAsync(HttpMethod method, string path, byte[]? json, CancellationToken ct)
-    {
-        try
-        {
-            using var request = new HttpRequestMessage(method, new Uri(_base, path));
-            if (json is not null)
-            {
-                request.Content = new ByteArrayContent(json);
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            }
-
-            if (!string.IsNullOrEmpty(options.ApiKey))
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
-            }
-
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-
-            // The timeout covers reading the body too: a server that stalls mid-answer is as dead as one that never answers.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.HttpTimeout);
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-            if (response.IsSuccessStatusCode)
-            {
-                return new(body, null, null);
-            }
-
             var status = (int)response.StatusCode;
-            if (status is 408 or 429 or >= 500)
+            if (IsTransient(response.StatusCode))
             {
-                return new(null, $"HTTP {status} {ErrorText(body)}".TrimEnd(), RetryAfter(response));
+                throw new TransientVectorStoreException($"Weaviate {operation} failed after {attempts} attempts: HTTP {status} {ErrorText(body)}".TrimEnd());
             }
 
             throw new WeaviateRequestException($"Weaviate rejected {method} /{path}: HTTP {status} {ErrorText(body)}".TrimEnd(), response.StatusCode);
         }
-        catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException or IOException)
-        {
-            // A reset right after the TCP handshake can surface as a bare SocketException (ENOTCONN), a cut body as an IOException.
-            return new(null, ex.Message, null);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return new(null, $"no answer within {options.HttpTimeout.TotalSeconds:0.###} s", null);
-        }
-    }
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        var delay = header?.Delta ?? (header?.Date is { } date ? date - clock.GetUtcNow() : null);
-        return delay is { } d ? TimeSpan.FromTicks(Math.Clamp(d.Ticks, 0, options.MaxBackoff.Ticks)) : null;
     }
 
     private static string ErrorText(byte[] body)
@@ -379,5 +384,37 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
         }
     }
 
-    private readonly record struct Outcome(byte[]? Body, string? Failure, TimeSpan? RetryAfter);
+    /// <summary>A 200 answer that reported some objects as not written for a passing reason; <see cref="Failed"/> are resent.</summary>
+    private sealed class PartialBatchException(string message, IReadOnlyList<BatchObject> failed) : Exception(message)
+    {
+        public IReadOnlyList<BatchObject> Failed => failed;
+    }
+
+    private static ResiliencePipeline ResendFailedObjects(WeaviateOptions options, TimeProvider clock, ILogger logger)
+    {
+        if (options.MaxAttempts < 2)
+        {
+            return ResiliencePipeline.Empty;
+        }
+
+        var retries = HttpClientResilience.Retries.WithLabels(VectorStoreRegistration.HttpClientName);
+        return new ResiliencePipelineBuilder { TimeProvider = clock }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<PartialBatchException>(),
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.InitialBackoff,
+                MaxDelay = options.MaxBackoff,
+                OnRetry = args =>
+                {
+                    retries.Inc();
+                    logger.LogWarning("Weaviate batch attempt {Attempt} of {MaxAttempts}: {Failure}; resending those objects in {Delay:0.000} s",
+                        args.AttemptNumber + 1, options.MaxAttempts, args.Outcome.Exception!.Message, args.RetryDelay.TotalSeconds);
+                    return default;
+                },
+            })
+            .Build();
+    }
 }

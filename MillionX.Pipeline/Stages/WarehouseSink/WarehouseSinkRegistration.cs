@@ -31,7 +31,10 @@ public static class WarehouseSinkRegistration
         return builder;
     }
 
-    /// <summary>The <c>Warehouse</c> options and the Snowflake SQL API client (built on first use, when the warehouse is Snowflake).</summary>
+    /// <summary>
+    /// The <c>Warehouse</c> options and the Snowflake SQL API client with its resilience handler (built on first use,
+    /// when the warehouse is Snowflake), once per host: the warehouse sink and the dead-letter archive share it.
+    /// </summary>
     public static IHostApplicationBuilder AddSnowflakeClient(this IHostApplicationBuilder builder)
     {
         if (builder.Services.Any(d => d.ServiceType == typeof(SnowflakeSqlApiClient)))
@@ -40,15 +43,7 @@ public static class WarehouseSinkRegistration
         }
 
         builder.Services.AddValidatedOptions<WarehouseOptions>(WarehouseOptions.Section);
-        builder.Services.AddHttpClient("snowflake");
-        builder.Services.AddSingleton(sp =>
-        {
-            var clock = sp.GetRequiredService<TimeProvider>();
-            var s = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Snowflake;
-            return new SnowflakeSqlApiClient(
-                sp.GetRequiredService<IHttpClientFactory>().CreateClient("snowflake"), s, SnowflakeJwt.From(s, clock), clock,
-                sp.GetRequiredService<ILogger<SnowflakeSqlApiClient>>());
-        });
+        builder.Services.AddSnowflakeSqlApi();
         return builder;
     }
 }

@@ -23,10 +23,6 @@ public sealed class WeatherOptions : IValidatableObject
 
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Attempts per city and run, each behind the HTTP client's own retries; a city still failing is counted and skipped.</summary>
-    [Range(1, 20)]
-    public int MaxAttemptsPerCity { get; set; } = 3;
-
     public IReadOnlyList<string> CitiesOrDefault() =>
         Cities.Count == 0 ? DefaultCities : Cities.Select(c => c.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 

@@ -44,7 +44,11 @@ public sealed class SnowflakeOptions : IValidatableObject
     [Range(1, 86_400)]
     public int StatementTimeoutSeconds { get; set; } = 300;
 
-    /// <summary>Attempts per statement for 429, 5xx and timeouts (the same requestId each time, so a retry cannot apply twice).</summary>
+    /// <summary>
+    /// Attempts per request (a statement, or one status poll) for 429, 5xx, failed connections and timeouts, made by
+    /// the HttpClient's resilience handler; a statement is resent with the same requestId and <c>retry=true</c>, so a
+    /// retry cannot apply twice.
+    /// </summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 8;
 
@@ -76,6 +80,17 @@ public sealed class SnowflakeOptions : IValidatableObject
         if (string.IsNullOrWhiteSpace(Account) || string.IsNullOrWhiteSpace(User))
         {
             yield return new("Warehouse:Snowflake:Account and Warehouse:Snowflake:User are required for key-pair authentication.");
+        }
+
+        if (InitialBackoff < TimeSpan.Zero || MaxBackoff < InitialBackoff || MaxBackoff > TimeSpan.FromDays(1))
+        {
+            yield return new("Warehouse:Snowflake: InitialBackoff must not be negative and MaxBackoff at least InitialBackoff (at most 1 day).");
+        }
+
+        // The resilience handler's per-attempt timeout takes 10 ms to a day.
+        if (HttpTimeout < TimeSpan.FromMilliseconds(10) || HttpTimeout > TimeSpan.FromDays(1))
+        {
+            yield return new("Warehouse:Snowflake:HttpTimeout must be from 10 ms to 1 day.");
         }
 
         if (string.IsNullOrWhiteSpace(PrivateKey) && string.IsNullOrWhiteSpace(PrivateKeyPath))

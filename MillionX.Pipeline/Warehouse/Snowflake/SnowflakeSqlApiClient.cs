@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MillionX.Pipeline.Hosting;
+using Polly.Timeout;
 
 namespace MillionX.Pipeline.Warehouse.Snowflake;
 
@@ -20,11 +22,15 @@ public sealed class SnowflakeStatementException(string message, HttpStatusCode s
 
 /// <summary>
 /// Snowflake SQL API v2 on HttpClient (no Snowflake .NET driver is available here). One statement per request with
-/// positional TEXT bindings. Every statement gets a requestId; retries of 429, 5xx and timeouts reuse it with
-/// <c>retry=true</c>, so Snowflake runs it at most once. 202 answers are polled at <c>statementStatusUrl</c>.
+/// positional TEXT bindings. Every statement gets a requestId; the HttpClient's resilience handler
+/// (<see cref="SnowflakeRegistration.AddSnowflakeSqlApi"/>) retries 429, 5xx, timeouts and failed connections and sends
+/// the same requestId again with <c>retry=true</c>, so Snowflake runs it at most once. 202 answers are polled at
+/// <c>statementStatusUrl</c> (polling is not a retry: each poll is a request of its own).
 /// </summary>
 public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions options, SnowflakeJwt jwt, TimeProvider clock, ILogger<SnowflakeSqlApiClient> logger)
 {
+    internal const string StatementsPath = "/api/v2/statements";
+
     public async Task<StatementResponse> ExecuteAsync(string statement, IReadOnlyList<string?> bindings, CancellationToken ct)
     {
         var requestId = Guid.NewGuid();
@@ -40,125 +46,103 @@ public sealed class SnowflakeSqlApiClient(HttpClient http, SnowflakeOptions opti
                 x => (x.i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), x => new StatementBinding("TEXT", x.v)),
         };
 
-        for (var attempt = 1; ; attempt++)
+        var uri = new Uri(new Uri(options.AccountUrl), $"{StatementsPath}?requestId={requestId}");
+        using var request = Request(HttpMethod.Post, uri, JsonContent.Create(body, SnowflakeJson.Default.StatementRequest));
+        using var response = await SendAsync(request, $"Snowflake statement (request {requestId})", ct);
+        switch (response.StatusCode)
         {
-            string? failure;
-            TimeSpan? retryAfter = null;
-            try
-            {
-                var uri = new Uri(new Uri(options.AccountUrl), $"/api/v2/statements?requestId={requestId}{(attempt > 1 ? "&retry=true" : "")}");
-                using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(body, SnowflakeJson.Default.StatementRequest) };
-                Authorize(request);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(options.HttpTimeout);
-                using var response = await http.SendAsync(request, timeout.Token);
-                switch (response.StatusCode)
-                {
-                    case HttpStatusCode.OK:
-                        return await Read(response, ct);
-                    case HttpStatusCode.Accepted:
-                        return await PollAsync(await Read(response, ct), ct);
-                    // 408 is not here: Snowflake answers it when the statement ran past its timeout and was cancelled.
-                    case HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError:
-                        failure = $"HTTP {(int)response.StatusCode}";
-                        retryAfter = response.Headers.RetryAfter?.Delta;
-                        break;
-                    default:
-                        var error = await TryRead(response, ct);
-                        throw new SnowflakeStatementException(
-                            $"Snowflake rejected the statement: HTTP {(int)response.StatusCode} {error?.Code} {error?.Message}".TrimEnd(), response.StatusCode, error?.Code, error?.SqlState);
-                }
-            }
-            catch (Exception ex) when (IsNetworkFailure(ex))
-            {
-                failure = ex.Message;
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                failure = $"no answer within {options.HttpTimeout.TotalSeconds:0} s";
-            }
-
-            if (attempt >= options.MaxAttempts)
-            {
-                throw new TransientWarehouseException($"Snowflake statement failed after {attempt} attempts (request {requestId}): {failure}");
-            }
-
-            var delay = retryAfter ?? Backoff(attempt);
-            logger.LogWarning("Snowflake statement attempt {Attempt} failed ({Failure}); retrying request {RequestId} in {Delay:0.0} s", attempt, failure, requestId, delay.TotalSeconds);
-            await Task.Delay(delay, clock, ct);
+            case HttpStatusCode.OK:
+                return await Read(response, ct);
+            case HttpStatusCode.Accepted:
+                var accepted = await Read(response, ct);
+                logger.LogDebug("Snowflake statement {Handle} (request {RequestId}) is running; polling its status", accepted.StatementHandle, requestId);
+                return await PollAsync(accepted, ct);
+            case var status when IsTransient(status):
+                throw new TransientWarehouseException($"Snowflake statement (request {requestId}) failed after {options.MaxAttempts} attempts: HTTP {(int)status}");
+            default:
+                var error = await TryRead(response, ct);
+                throw new SnowflakeStatementException(
+                    $"Snowflake rejected the statement: HTTP {(int)response.StatusCode} {error?.Code} {error?.Message}".TrimEnd(), response.StatusCode, error?.Code, error?.SqlState);
         }
     }
 
     /// <summary>
-    /// A failure of the connection, retried like an HTTP 5xx. Besides HttpRequestException, a peer that resets right after
-    /// the TCP handshake can surface from HttpClient as a bare SocketException (ENOTCONN from the connect path), and a cut
-    /// answer as an IOException.
+    /// The answers the resilience handler retries: 429 and 5xx. 408 is not one: Snowflake answers it when the statement
+    /// ran past its timeout and was cancelled.
     /// </summary>
-    private static bool IsNetworkFailure(Exception ex) => ex is HttpRequestException or System.Net.Sockets.SocketException or IOException;
+    internal static bool IsTransient(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError;
 
-    /// <summary>Exponential backoff with jitter, capped.</summary>
-    internal TimeSpan Backoff(int attempt) => Hosting.Backoff.ForAttempt(attempt, options.InitialBackoff, options.MaxBackoff);
+    /// <summary>
+    /// Before a statement is sent again: <c>retry=true</c> next to its requestId, Snowflake's documented way to make the
+    /// resubmission run the statement only if the first attempt did not reach it. Status polls carry no requestId and are left alone.
+    /// </summary>
+    private static void MarkResend(HttpRequestMessage request)
+    {
+        if (request.RequestUri is { } uri && uri.AbsolutePath == StatementsPath && uri.Query.Contains("requestId=", StringComparison.Ordinal)
+            && !uri.Query.Contains("retry=true", StringComparison.Ordinal))
+        {
+            request.RequestUri = new Uri(uri + "&retry=true");
+        }
+    }
+
+    /// <summary>One request through the resilience handler; a failure left after its retries is a <see cref="TransientWarehouseException"/>.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string what, CancellationToken ct)
+    {
+        try
+        {
+            return await http.SendAsync(request, ct);
+        }
+        catch (Exception ex) when (HttpClientResilience.IsConnectionFailure(ex))
+        {
+            throw new TransientWarehouseException($"{what} failed after {options.MaxAttempts} attempts: {ex.Message}", ex);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new TransientWarehouseException($"{what} failed after {options.MaxAttempts} attempts: no answer within {options.HttpTimeout.TotalSeconds:0.###} s", ex);
+        }
+    }
 
     private async Task<StatementResponse> PollAsync(StatementResponse accepted, CancellationToken ct)
     {
         var url = accepted.StatementStatusUrl ?? throw new SnowflakeStatementException("202 without statementStatusUrl", HttpStatusCode.Accepted, accepted.Code);
-        var failures = 0;
         while (true)
         {
             await Task.Delay(options.PollInterval, clock, ct);
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(options.AccountUrl), url));
-            Authorize(request);
-            HttpResponseMessage response;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.HttpTimeout);
-            try
+            using var request = Request(HttpMethod.Get, new Uri(new Uri(options.AccountUrl), url));
+            using var response = await SendAsync(request, $"Snowflake status polling of {accepted.StatementHandle}", ct);
+            switch (response.StatusCode)
             {
-                response = await http.SendAsync(request, timeout.Token);
-            }
-            catch (Exception ex) when ((IsNetworkFailure(ex) || (ex is OperationCanceledException && !ct.IsCancellationRequested)) && ++failures < options.MaxAttempts)
-            {
-                continue;
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new TransientWarehouseException($"Snowflake status polling got no answer within {options.HttpTimeout.TotalSeconds:0} s");
-            }
-            catch (Exception ex) when (IsNetworkFailure(ex))
-            {
-                throw new TransientWarehouseException($"Snowflake status polling failed {failures} times: {ex.Message}");
-            }
-
-            using (response)
-            {
-                switch (response.StatusCode)
-                {
-                    case HttpStatusCode.OK:
-                        return await Read(response, ct);
-                    case HttpStatusCode.Accepted:
-                        continue;
-                    case HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError when ++failures < options.MaxAttempts:
-                        await Task.Delay(Backoff(failures), clock, ct);
-                        continue;
-                    default:
-                        var error = await TryRead(response, ct);
-                        if ((int)response.StatusCode is 429 or >= 500)
-                        {
-                            throw new TransientWarehouseException($"Snowflake status polling failed: HTTP {(int)response.StatusCode}");
-                        }
-
-                        throw new SnowflakeStatementException(
-                            $"Snowflake statement {accepted.StatementHandle} failed: HTTP {(int)response.StatusCode} {error?.Code} {error?.Message}".TrimEnd(), response.StatusCode, error?.Code);
-                }
+                case HttpStatusCode.OK:
+                    return await Read(response, ct);
+                case HttpStatusCode.Accepted:
+                    continue;
+                case var status when IsTransient(status):
+                    throw new TransientWarehouseException($"Snowflake status polling of {accepted.StatementHandle} failed after {options.MaxAttempts} attempts: HTTP {(int)status}");
+                default:
+                    var error = await TryRead(response, ct);
+                    throw new SnowflakeStatementException(
+                        $"Snowflake statement {accepted.StatementHandle} failed: HTTP {(int)response.StatusCode} {error?.Code} {error?.Message}".TrimEnd(),
+                        response.StatusCode, error?.Code, error?.SqlState);
             }
         }
     }
 
-    private void Authorize(HttpRequestMessage request)
+    /// <summary>
+    /// A request with the key-pair JWT. Before the resilience handler resends it, it gets a token valid then (a long
+    /// series of retries can outlive the first one) and, for a statement, <c>retry=true</c>.
+    /// </summary>
+    private HttpRequestMessage Request(HttpMethod method, Uri uri, HttpContent? content = null)
     {
+        var request = new HttpRequestMessage(method, uri) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt.Token());
         request.Headers.Add("X-Snowflake-Authorization-Token-Type", "KEYPAIR_JWT");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("MillionX.Pipeline", "1.0"));
+        return request.OnResend(r =>
+        {
+            r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt.Token());
+            MarkResend(r);
+        });
     }
 
     private static async Task<StatementResponse> Read(HttpResponseMessage response, CancellationToken ct) =>
