@@ -66,7 +66,10 @@ public sealed class DuckDbWarehouseWriterTests
         {
             var admitted = gate.Admit(kind, r);
             Assert.True(admitted.Accepted, string.Join("; ", admitted.Errors));
-            var order = JsonSerializer.Deserialize(admitted.Value!, ContractJson.Default.MarketOrder)!;
+            // As the privacy shield does: the gate's canonical record is validated again on the way in.
+            var shield = Unit.RawRecords.Validator().ValidateMarketOrder(admitted.Value!, kind.Name());
+            Assert.True(shield.Errors.Count == 0, string.Join("; ", shield.Errors));
+            var order = shield.Value!;
             var anonymised = JsonSerializer.SerializeToUtf8Bytes(anonymiser.Anonymise(order), ContractJson.Default.AnonymisedOrder);
             return OrderRow.From(AnonymisedParsing.ParseOrder(anonymised), Ingested);
         }).ToList();

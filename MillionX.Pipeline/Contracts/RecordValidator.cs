@@ -106,7 +106,7 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
                 OrderStatus = status!,
                 CustomerPhone = phone,
                 Timestamp = ts!.Value,
-                LineId = lineId ?? "",
+                LineId = lineId,
                 UpdatedAt = updatedAt,
             });
         }

@@ -32,9 +32,9 @@ public sealed record MarketOrder
 
     /// <summary>
     /// The source's line when one product can fill several lines of an order (Shopify's line item id: two variants of
-    /// one product); empty when the source folds a product's lines into one (Daraz). Part of the warehouse key.
+    /// one product); absent when the source folds a product's lines into one (Daraz). Part of the warehouse key.
     /// </summary>
-    public string LineId { get; init; } = "";
+    public string? LineId { get; init; }
 
     /// <summary>
     /// When the source last changed the order (Shopify <c>updatedAt</c>, Daraz <c>updated_at</c>): the warehouse keeps
