@@ -182,4 +182,32 @@ public sealed class DuckDbWarehouseWriterTests
         Assert.Equal(["PLATFORM,ORDER_ID,PRODUCT_ID,LINE_ID"], DuckDbQuery.Column(path,
             "select array_to_string(constraint_column_names, ',') from duckdb_constraints() where table_name = 'ORDERS' and constraint_type = 'PRIMARY KEY'"));
     }
+
+    [Fact]
+    public async Task EnsureSchema_FileWrittenUnderTheSameIdWithAnotherKey_FailsAndTheSameKeyStarts()
+    {
+        var path = TestConfig.TempDuckDb();
+        static DuckDbWarehouseWriter With(string path, byte[] hashKey) => new(
+            Options.Create(new WarehouseOptions { DuckDb = new DuckDbOptions { Path = path } }), NullLogger<DuckDbWarehouseWriter>.Instance,
+            PrivacyKeys.FromBytes(hashKey, TestConfig.DeadLetterKey));
+        await using (var first = With(path, TestConfig.HashKey))
+        {
+            await first.EnsureSchemaAsync(CancellationToken.None);
+        }
+
+        var otherKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await using (var second = With(path, otherKey))
+        {
+            var e = await Assert.ThrowsAsync<MillionX.Pipeline.Hosting.StartupException>(() => second.EnsureSchemaAsync(CancellationToken.None));
+            Assert.Contains("Privacy:HashKeyId 'k1': fingerprint " + KeyFingerprints.Of(TestConfig.HashKey), e.Message, StringComparison.Ordinal);
+            Assert.Contains("(KEY_FINGERPRINTS), this process has " + KeyFingerprints.Of(otherKey), e.Message, StringComparison.Ordinal);
+        }
+
+        await using (var again = With(path, TestConfig.HashKey))
+        {
+            await again.EnsureSchemaAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(["dead-letter:d1", "hash:k1"], DuckDbQuery.Column(path, "select KEY_ID from KEY_FINGERPRINTS order by KEY_ID"));
+    }
 }

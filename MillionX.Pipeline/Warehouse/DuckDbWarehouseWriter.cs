@@ -10,7 +10,8 @@ namespace MillionX.Pipeline.Warehouse;
 /// staging tables, then upserted into the real tables in one transaction: three set-based statements a batch. Order
 /// lines are only replaced by a version the source changed at the same time or later (SOURCE_UPDATED_AT).
 /// </summary>
-public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, ILogger<DuckDbWarehouseWriter> logger) : IWarehouseWriter
+public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, ILogger<DuckDbWarehouseWriter> logger, Privacy.PrivacyKeys? keys = null)
+    : IWarehouseWriter
 {
     private readonly DuckDbSession _session = new(System.IO.Path.GetFullPath(options.Value.DuckDb.Path), c => Initialise(c, logger));
 
@@ -18,7 +19,53 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
 
     public string Path => _session.Path;
 
-    public Task EnsureSchemaAsync(CancellationToken ct) => Run(_ => true, ct);
+    /// <summary>Creates missing tables and checks this process's privacy key ids against the ones the file was written with.</summary>
+    public Task EnsureSchemaAsync(CancellationToken ct) => Run(connection =>
+    {
+        if (keys is { UsesDevelopmentKeys: false })
+        {
+            CheckKeyFingerprints(connection, Privacy.KeyFingerprints.Of(keys));
+        }
+
+        return true;
+    }, ct);
+
+    /// <summary>
+    /// The file remembers the fingerprint of every key id whose hashes it holds (KEY_FINGERPRINTS): a later run with
+    /// another key under the same id stops here instead of writing hashes that never join the earlier ones. This is
+    /// the meeting point of runs on the embedded broker, whose fingerprint topic dies with each process.
+    /// </summary>
+    internal static void CheckKeyFingerprints(DuckDBConnection connection, IReadOnlyDictionary<string, string> mine)
+    {
+        using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO KEY_FINGERPRINTS VALUES ($id, $fingerprint, now()::TIMESTAMP) ON CONFLICT DO NOTHING";
+            foreach (var (id, fingerprint) in mine)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.Add(new DuckDBParameter("id", id));
+                insert.Parameters.Add(new DuckDBParameter("fingerprint", fingerprint));
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        var recorded = new Dictionary<string, string>(StringComparer.Ordinal);
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT KEY_ID, FINGERPRINT FROM KEY_FINGERPRINTS";
+            using var r = read.ExecuteReader();
+            while (r.Read())
+            {
+                recorded[r.GetString(0)] = r.GetString(1);
+            }
+        }
+
+        if (Privacy.KeyFingerprints.Conflicts(mine, recorded) is { Count: > 0 } conflicts)
+        {
+            throw new StartupException(Privacy.KeyFingerprints.Describe(conflicts).Replace(
+                $"recorded on {Privacy.KeyFingerprints.Topic}", $"recorded in {connection.DataSource} (KEY_FINGERPRINTS)", StringComparison.Ordinal));
+        }
+    }
 
     public Task<WriteResult> WriteAsync(WarehouseBatch batch, CancellationToken ct) => Run(connection =>
     {

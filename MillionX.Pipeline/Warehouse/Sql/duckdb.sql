@@ -44,3 +44,11 @@ CREATE TABLE IF NOT EXISTS WEATHER_LOGS (
     INGESTION_TIME     TIMESTAMP NOT NULL,
     PRIMARY KEY (CITY, OBSERVED_AT)
 );
+
+-- The fingerprint of every privacy key id whose hashes this file holds (HMAC-SHA256(key, label), never the key):
+-- a run with another key under a recorded id stops at start (DuckDbWarehouseWriter.CheckKeyFingerprints).
+CREATE TABLE IF NOT EXISTS KEY_FINGERPRINTS (
+    KEY_ID      VARCHAR   NOT NULL PRIMARY KEY,
+    FINGERPRINT VARCHAR   NOT NULL,
+    RECORDED_AT TIMESTAMP NOT NULL
+);
