@@ -1,3 +1,4 @@
+using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using MillionX.Pipeline.VectorStore;
 
@@ -48,5 +49,52 @@ public sealed class DuckDbVectorStoreTests
         await using var store = new DuckDbVectorStore(TestConfig.TempDuckDb(), 384, NullLogger<DuckDbVectorStore>.Instance);
         var bad = Record(1) with { Vector = new float[10] };
         await Assert.ThrowsAsync<ArgumentException>(() => store.UpsertAsync([bad], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Upsert_SamePostIdOnTwoPlatforms_BothKept()
+    {
+        var path = TestConfig.TempDuckDb();
+        await using (var store = new DuckDbVectorStore(path, 384, NullLogger<DuckDbVectorStore>.Instance))
+        {
+            await store.UpsertAsync([Record(7, "tiktok"), Record(7, "facebook") with { Content = "facebook 7" }], CancellationToken.None);
+            Assert.Equal(2, await store.CountAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(["facebook:post-7|facebook 7", "tiktok:post-7|content 7"], DuckDbQuery.Column(path, "select ID || '|' || CONTENT from POST_VECTORS order by ID"));
+    }
+
+    [Fact]
+    public async Task Start_FileKeyedByPostIdAlone_RowsRewrittenToPlatformIdsAndSearchable()
+    {
+        var path = TestConfig.TempDuckDb();
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using (var c = new DuckDBConnection($"Data Source={path}"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE POST_VECTORS (
+                    POST_ID VARCHAR PRIMARY KEY, PLATFORM VARCHAR NOT NULL, CONTENT VARCHAR NOT NULL, ENRICHED_CONTENT VARCHAR NOT NULL,
+                    TIMESTAMP TIMESTAMP NOT NULL, ENGAGEMENT BIGINT NOT NULL, HASHTAGS VARCHAR[] NOT NULL, MATCHED_PRODUCT_IDS VARCHAR[] NOT NULL,
+                    VECTOR FLOAT[384] NOT NULL, WRITTEN_AT TIMESTAMP NOT NULL);
+                INSERT INTO POST_VECTORS VALUES ('post-7', 'tiktok', 'old tiktok 7', 'old tiktok 7', TIMESTAMP '2026-11-20 10:07:00', 70,
+                    ['#eid'], [], $v::FLOAT[384], TIMESTAMP '2026-11-20 11:00:00');
+                """;
+            cmd.Parameters.Add(new DuckDBParameter("v", Unit(7)));
+            cmd.ExecuteNonQuery();
+        }
+
+        await using (var store = new DuckDbVectorStore(path, 384, NullLogger<DuckDbVectorStore>.Instance))
+        {
+            // The migrated row is found under its new id; the same post id on Facebook is another row.
+            await store.UpsertAsync([Record(7, "facebook")], CancellationToken.None);
+            var hits = await store.SearchAsync(Unit(7), 2, "tiktok", CancellationToken.None);
+            Assert.Equal(("post-7", "old tiktok 7"), (hits[0].PostId, hits[0].Content));
+            await store.UpsertAsync([Record(7, "tiktok")], CancellationToken.None);
+            Assert.Equal(2, await store.CountAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(["facebook:post-7|content 7", "tiktok:post-7|content 7"], DuckDbQuery.Column(path, "select ID || '|' || CONTENT from POST_VECTORS order by ID"));
     }
 }

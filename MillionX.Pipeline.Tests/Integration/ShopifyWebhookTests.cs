@@ -45,10 +45,12 @@ public sealed class ShopifyWebhookTests : BrokerTest, IAsyncLifetime
         _http = new HttpClient { BaseAddress = new Uri(Assert.Single(_host.Services.GetRequiredService<HttpEndpoint>().Addresses)) };
     }
 
-    private static FakeShopifyOrder Order(long id, int index = 3) =>
-        FakeShopify.Generate(index, id - index + 1, ShopifyQueries.TruncateToSeconds(DateTimeOffset.UtcNow.AddHours(-1)), TimeSpan.FromMinutes(1))[index - 1];
+    /// <summary>An order as a webhook carries it: last updated a minute ago (the webhook fires on the update).</summary>
+    private static FakeShopifyOrder Order(long id, int index = 3, TimeSpan? updatedAgo = null) =>
+        FakeShopify.Generate(index, id - index + 1, ShopifyQueries.TruncateToSeconds(DateTimeOffset.UtcNow - (updatedAgo ?? TimeSpan.FromMinutes(1)) - TimeSpan.FromMinutes(index - 1)), TimeSpan.FromMinutes(1))[index - 1];
 
-    private async Task<HttpResponseMessage> PostAsync(byte[] body, string? signature, string? webhookId = null, string topic = "orders/create", string? shop = null)
+    private async Task<HttpResponseMessage> PostAsync(
+        byte[] body, string? signature, string? webhookId = null, string? topic = "orders/create", string? shop = "", string? triggeredAt = "")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, ShopifyWebhookEndpoint.Route) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json");
@@ -57,8 +59,23 @@ public sealed class ShopifyWebhookTests : BrokerTest, IAsyncLifetime
             request.Headers.Add("X-Shopify-Hmac-Sha256", signature);
         }
 
-        request.Headers.Add("X-Shopify-Topic", topic);
-        request.Headers.Add("X-Shopify-Shop-Domain", shop ?? _shop.Host);
+        // Empty: what Shopify sends; null: the header left out.
+        if (topic is not null)
+        {
+            request.Headers.Add("X-Shopify-Topic", topic);
+        }
+
+        if (shop is not null)
+        {
+            request.Headers.Add("X-Shopify-Shop-Domain", shop.Length > 0 ? shop : _shop.Host);
+        }
+
+        if (triggeredAt is not null)
+        {
+            // Shopify's form: nanoseconds, UTC.
+            request.Headers.Add("X-Shopify-Triggered-At", triggeredAt.Length > 0 ? triggeredAt : DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", CultureInfo.InvariantCulture) + "43Z");
+        }
+
         request.Headers.Add("X-Shopify-API-Version", FakeShopify.ApiVersion);
         request.Headers.Add("X-Shopify-Webhook-Id", webhookId ?? Guid.NewGuid().ToString());
         return await _http.SendAsync(request);
@@ -173,5 +190,44 @@ public sealed class ShopifyWebhookTests : BrokerTest, IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(0, Broker.Count(Topics.MarketShopify));
+    }
+
+    [Fact]
+    public async Task Webhook_WithoutShopTopicOrTriggeredAtHeader_400AndNothingProduced()
+    {
+        await StartAsync();
+        var body = FakeShopify.RestPayload(Order(3001));
+
+        using var noShop = await PostAsync(body, Sign(body), shop: null);
+        using var noTopic = await PostAsync(body, Sign(body), topic: null);
+        using var noTime = await PostAsync(body, Sign(body), triggeredAt: null);
+        using var badTime = await PostAsync(body, Sign(body), triggeredAt: "yesterday");
+
+        Assert.All([noShop, noTopic, noTime, badTime], r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.Equal(0, Broker.Count(Topics.MarketShopify));
+        Assert.Equal(0, Broker.Count(Topics.DeadLettersMarket));
+    }
+
+    [Fact]
+    public async Task Webhook_StaleDeliveryOrReplayedOldBody_AcknowledgedAndNothingProduced()
+    {
+        await StartAsync(("Stages:shopify-sync:WebhookMaxAge", "00:05:00"));
+        var body = FakeShopify.RestPayload(Order(3001));
+        var old = FakeShopify.RestPayload(Order(3002, updatedAgo: TimeSpan.FromHours(2)));
+        var lateRetry = DateTime.UtcNow.AddMinutes(-10).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", CultureInfo.InvariantCulture) + "00Z";
+
+        // A retry Shopify fired ten minutes ago; an old signed body replayed under a fresh header.
+        using var retried = await PostAsync(body, Sign(body), triggeredAt: lateRetry);
+        using var replayed = await PostAsync(old, Sign(old));
+
+        Assert.All([retried, replayed], r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.StartsWith("stale", await retried.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("stale", await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, Broker.Count(Topics.MarketShopify));
+
+        // The same body fired now is taken.
+        using var fresh = await PostAsync(body, Sign(body));
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        Assert.Equal(Order(3001).Lines.Count, Broker.Count(Topics.MarketShopify));
     }
 }

@@ -23,7 +23,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     private const string QualifiedUser = "XY12345.LOADER";
 
     private static readonly string[] OrderColumns =
-        ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "MERCHANT_ID", "PRODUCT_NAME", "QUANTITY", "PRICE", "CURRENCY", "ORDER_STATUS", "CUSTOMER_PHONE_HASH", "ORDER_TIMESTAMP", "INGESTION_TIME", "HASH_KEY_ID"];
+        ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "MERCHANT_ID", "PRODUCT_NAME", "QUANTITY", "PRICE", "CURRENCY", "ORDER_STATUS", "CUSTOMER_PHONE_HASH", "ORDER_TIMESTAMP", "INGESTION_TIME", "HASH_KEY_ID", "LINE_ID", "SOURCE_UPDATED_AT"];
 
     private static readonly string[] PriceColumns = ["PLATFORM", "PRODUCT_ID", "ORDER_ID", "PRICE", "CURRENCY", "OBSERVED_AT", "INGESTION_TIME"];
 
@@ -349,24 +349,30 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EnsureSchemaAsync_DdlFile_SendsEachCreateTableAsItsOwnStatement()
+    public async Task EnsureSchemaAsync_DdlFile_SendsEachCreateTableAndMigrationAsItsOwnStatement()
     {
         await using var writer = Writer(Options());
 
         await writer.EnsureSchemaAsync(CancellationToken.None);
 
         var posts = _server.Posts;
-        Assert.Equal(["ORDERS", "PRICE_HISTORY", "WEATHER_LOGS"], posts.Select(p => CreateTableName().Match(p.Statement!).Groups[1].Value));
+        var creates = posts.Where(p => p.Statement!.StartsWith("CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["ORDERS", "PRICE_HISTORY", "WEATHER_LOGS"], creates.Select(p => CreateTableName().Match(p.Statement!).Groups[1].Value));
         Assert.All(posts, p =>
         {
-            Assert.StartsWith("CREATE TABLE IF NOT EXISTS ", p.Statement, StringComparison.Ordinal);
             Assert.Empty(p.Bindings);
             Assert.DoesNotContain(";", p.Statement, StringComparison.Ordinal);
             Assert.DoesNotContain("--", p.Statement, StringComparison.Ordinal);
         });
-        Assert.Contains("PRIMARY KEY (PLATFORM, ORDER_ID, PRODUCT_ID)", posts[0].Statement, StringComparison.Ordinal);
-        Assert.Contains("PRIMARY KEY (PLATFORM, PRODUCT_ID, ORDER_ID)", posts[1].Statement, StringComparison.Ordinal);
-        Assert.Contains("PRIMARY KEY (CITY, OBSERVED_AT)", posts[2].Statement, StringComparison.Ordinal);
+        Assert.Contains("PRIMARY KEY (PLATFORM, ORDER_ID, PRODUCT_ID, LINE_ID)", creates[0].Statement, StringComparison.Ordinal);
+        Assert.Contains("PRIMARY KEY (PLATFORM, PRODUCT_ID, ORDER_ID)", creates[1].Statement, StringComparison.Ordinal);
+        Assert.Contains("PRIMARY KEY (CITY, OBSERVED_AT)", creates[2].Statement, StringComparison.Ordinal);
+
+        // A table created before order lines had a line id and a version gets the columns, filled for its old rows.
+        Assert.Equal(
+            ["ALTER TABLE ORDERS ADD COLUMN IF NOT EXISTS LINE_ID VARCHAR DEFAULT ''", "ALTER TABLE ORDERS ADD COLUMN IF NOT EXISTS SOURCE_UPDATED_AT TIMESTAMP_NTZ"],
+            posts.Select(p => p.Statement!).Where(s => s.StartsWith("ALTER TABLE", StringComparison.Ordinal)));
+        Assert.Single(posts, p => p.Statement!.StartsWith("UPDATE ORDERS SET LINE_ID = COALESCE(LINE_ID, ''), SOURCE_UPDATED_AT = COALESCE(SOURCE_UPDATED_AT, ORDER_TIMESTAMP)", StringComparison.Ordinal));
         Assert.Empty(_server.Violations);
     }
 
@@ -407,7 +413,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         Assert.True(byTable["ORDERS"].Count >= 3_000 / (maxBindings / OrderColumns.Length), $"{byTable["ORDERS"].Count} ORDERS chunks");
         Assert.True(byTable["PRICE_HISTORY"].Count >= 3_000 / maxRows, $"{byTable["PRICE_HISTORY"].Count} PRICE_HISTORY chunks");
 
-        var boundOrders = BoundRows(byTable["ORDERS"], OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID"], maxBindings, maxRows);
+        var boundOrders = BoundRows(byTable["ORDERS"], OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "LINE_ID"], maxBindings, maxRows);
         var boundPrices = BoundRows(byTable["PRICE_HISTORY"], PriceColumns, ["PLATFORM", "PRODUCT_ID", "ORDER_ID"], maxBindings, maxRows);
         var boundWeather = BoundRows(byTable["WEATHER_LOGS"], WeatherColumns, ["CITY", "OBSERVED_AT"], maxBindings, maxRows);
 
@@ -473,7 +479,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         Assert.Empty(_server.Violations);
         Assert.All(posts, p => Assert.True(p.BodyBytes <= maxBytes, $"request body of {p.BodyBytes} bytes is over MaxStatementBytes {maxBytes}"));
         var names = BoundRows(posts.Where(p => p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal)).ToList(),
-            OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID"], int.MaxValue, int.MaxValue).Select(r => r["PRODUCT_NAME"]);
+            OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "LINE_ID"], int.MaxValue, int.MaxValue).Select(r => r["PRODUCT_NAME"]);
         Assert.Equal(orders.Select(o => o.ProductName).Order(StringComparer.Ordinal), names.Order(StringComparer.Ordinal));
     }
 
@@ -494,7 +500,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         Assert.Equal(5, batch.RecordCount);
         Assert.Equal(3, result.Statements);
         var byTable = _server.Posts.ToDictionary(p => MergeTableName().Match(p.Statement!).Groups[1].Value);
-        var orders = BoundRows([byTable["ORDERS"]], OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID"], int.MaxValue, int.MaxValue);
+        var orders = BoundRows([byTable["ORDERS"]], OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "LINE_ID"], int.MaxValue, int.MaxValue);
         Assert.Equal([first.OrderId, Order(2).OrderId], orders.Select(r => r["ORDER_ID"]).Order());
         var kept = Assert.Single(orders, r => r["ORDER_ID"] == first.OrderId);
         Assert.Equal("delivered", kept["ORDER_STATUS"]);
@@ -531,7 +537,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         Assert.Equal(6, requestIds.Count);
         Assert.All(requestIds, id => Assert.Equal(1, _server.Executions(id)));
         Assert.Equal(25, BoundRows(posts.Where(p => p.Answer == 200 && p.Statement!.StartsWith("MERGE INTO ORDERS ", StringComparison.Ordinal)).ToList(),
-            OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID"], int.MaxValue, 10).Select(r => r["ORDER_ID"]).Distinct().Count());
+            OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "LINE_ID"], int.MaxValue, 10).Select(r => r["ORDER_ID"]).Distinct().Count());
         Assert.Empty(_server.Violations);
     }
 
@@ -587,7 +593,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
                 {
                     Assert.StartsWith("::NUMBER(", cast, StringComparison.Ordinal);
                 }
-                else if (name is "ORDER_TIMESTAMP" or "OBSERVED_AT" or "INGESTION_TIME")
+                else if (name is "ORDER_TIMESTAMP" or "OBSERVED_AT" or "INGESTION_TIME" or "SOURCE_UPDATED_AT")
                 {
                     Assert.Equal("::TIMESTAMP_NTZ", cast);
                 }
@@ -604,7 +610,10 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
             var on = OnClause().Match(sql);
             Assert.True(on.Success, sql);
             Assert.Equal(key.Select(k => $"t.{k} = s.{k}").Order(), on.Groups[1].Value.Split(" AND ").Order());
-            Assert.Contains(" WHEN MATCHED THEN UPDATE SET ", sql, StringComparison.Ordinal);
+            Assert.Contains(
+                columns.Contains("SOURCE_UPDATED_AT")
+                    ? " WHEN MATCHED AND (t.SOURCE_UPDATED_AT IS NULL OR s.SOURCE_UPDATED_AT >= t.SOURCE_UPDATED_AT) THEN UPDATE SET "
+                    : " WHEN MATCHED THEN UPDATE SET ", sql, StringComparison.Ordinal);
             Assert.Contains(" WHEN NOT MATCHED THEN INSERT (", sql, StringComparison.Ordinal);
 
             Assert.True(post.Bindings.Count > 0, "a chunk without rows");
@@ -634,7 +643,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         return new OrderRow(
             i % 2 == 0 ? "shopify" : "daraz", $"ORD-{i:D6}", $"P-{1000 + (i % 50)}", $"M-{i % 7}", name, 1 + (i % 4),
             new[] { 4500m, 1850.50m, 21999.99m, 0.0001m, 650m }[i % 5] + i, "BDT", i % 4 == 0 ? "pending" : "delivered",
-            i % 10 == 0 ? null : "k1_" + Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)))[..32], at, at.AddSeconds(5), "k1");
+            i % 10 == 0 ? null : "k1_" + Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)))[..32], at, at.AddSeconds(5), "k1", "", at);
     }
 
     private static WeatherRow Weather(int i) => new(

@@ -83,8 +83,8 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
         var batches = fake.BatchRequests;
         Assert.Equal([100, 100, 50], batches.Select(b => JsonNode.Parse(b.Body)!["objects"]!.AsArray().Count));
         Assert.Equal(250, await store.CountAsync(CancellationToken.None));
-        Assert.All(records, r => Assert.True(fake.Objects.ContainsKey(("SocialPost", WeaviateVectorStore.ObjectId(r.PostId)))));
-        var stored = fake.Objects[("SocialPost", WeaviateVectorStore.ObjectId("post-0007"))];
+        Assert.All(records, r => Assert.True(fake.Objects.ContainsKey(("SocialPost", WeaviateVectorStore.ObjectId(r.Platform, r.PostId)))));
+        var stored = fake.Objects[("SocialPost", WeaviateVectorStore.ObjectId(records[7].Platform, "post-0007"))];
         Assert.Equal(records[7].Vector, stored.Vector);
         Assert.Equal(records[7].EngagementCount, stored.Properties["engagement"]!.GetValue<long>());
         Assert.Equal(["#dhaka", "#sale7"], stored.Properties["hashtags"]!.AsArray().Select(h => h!.GetValue<string>()));
@@ -104,7 +104,7 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
 
         Assert.Equal(250, await store.CountAsync(CancellationToken.None));
         Assert.Equal(250, fake.Count("SocialPost"));
-        Assert.EndsWith("(edited)", fake.Objects[("SocialPost", WeaviateVectorStore.ObjectId("post-0100"))].Properties["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith("(edited)", fake.Objects[("SocialPost", WeaviateVectorStore.ObjectId(records[100].Platform, "post-0100"))].Properties["content"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Empty(fake.Violations);
     }
 
@@ -118,7 +118,21 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
         await store.UpsertAsync([records[0], records[1], records[0] with { Content = "newer" }, records[2]], CancellationToken.None);
 
         Assert.Equal(3, JsonNode.Parse(Assert.Single(fake.BatchRequests).Body)!["objects"]!.AsArray().Count);
-        Assert.Equal("newer", fake.Objects[("SocialPost", WeaviateVectorStore.ObjectId("post-0000"))].Properties["content"]!.GetValue<string>());
+        Assert.Equal("newer", fake.Objects[("SocialPost", WeaviateVectorStore.ObjectId(records[0].Platform, "post-0000"))].Properties["content"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Upsert_SamePostIdOnTwoPlatforms_TwoObjects()
+    {
+        await using var fake = await FakeWeaviate.StartAsync();
+        await using var store = await ReadyStore(fake);
+        var post = Records(1)[0];
+
+        await store.UpsertAsync([post with { Platform = "tiktok", Content = "tiktok post" }, post with { Platform = "facebook", Content = "facebook post" }], CancellationToken.None);
+
+        Assert.Equal(2, fake.Count("SocialPost"));
+        Assert.Equal("tiktok post", fake.Objects[("SocialPost", WeaviateVectorStore.ObjectId("tiktok", post.PostId))].Properties["content"]!.GetValue<string>());
+        Assert.Equal("facebook post", fake.Objects[("SocialPost", WeaviateVectorStore.ObjectId("facebook", post.PostId))].Properties["content"]!.GetValue<string>());
     }
 
     [Fact]

@@ -211,7 +211,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         }
 
         Assert.Equal(50, weaviate.Count("SocialPost"));
-        Assert.All(Enumerable.Range(0, 50), i => Assert.Contains(("SocialPost", FakeWeaviate.ExpectedId($"OUT-{i}")), weaviate.Objects.Keys));
+        Assert.All(Enumerable.Range(0, 50), i => Assert.Contains(("SocialPost", FakeWeaviate.ExpectedId("tiktok", $"OUT-{i}")), weaviate.Objects.Keys));
         Assert.Empty(weaviate.Violations);
         await host.StopAsync();
     }

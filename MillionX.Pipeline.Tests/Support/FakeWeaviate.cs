@@ -120,12 +120,17 @@ public sealed partial class FakeWeaviate : FakeApiServer<FakeWeaviate.Received>
 
     public long Count(string className) => Objects.Keys.Count(k => k.Class == className);
 
-    /// <summary>RFC 4122 v5, written independently of the product code: hex of the namespace, then SHA-1, then version and variant bits.</summary>
-    public static Guid ExpectedId(string postId)
+    /// <summary>
+    /// RFC 4122 v5 over <c>platform:post_id</c>, written independently of the product code: hex of the namespace, then
+    /// SHA-1, then version and variant bits.
+    /// </summary>
+    public static Guid ExpectedId(string platform, string postId) => ExpectedId(platform + ":" + postId);
+
+    private static Guid ExpectedId(string name)
     {
         var ns = Convert.FromHexString(WeaviateVectorStore.IdNamespace.ToString("N"));
 #pragma warning disable CA5350 // UUIDv5 is defined over SHA-1.
-        var hash = SHA1.HashData([.. ns, .. Encoding.UTF8.GetBytes(postId)]);
+        var hash = SHA1.HashData([.. ns, .. Encoding.UTF8.GetBytes(name)]);
 #pragma warning restore CA5350
         hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
@@ -324,9 +329,10 @@ public sealed partial class FakeWeaviate : FakeApiServer<FakeWeaviate.Received>
         }
 
         postId = props["post_id"]!.GetValue<string>();
-        if (!Guid.TryParseExact(o["id"]?.GetValue<string>(), "D", out id) || id != ExpectedId(postId))
+        var platform = props["platform"]!.GetValue<string>();
+        if (!Guid.TryParseExact(o["id"]?.GetValue<string>(), "D", out id) || id != ExpectedId(platform, postId))
         {
-            return $"id '{o["id"]}' is not UUIDv5 of post_id '{postId}' ({ExpectedId(postId)})";
+            return $"id '{o["id"]}' is not UUIDv5 of '{platform}:{postId}' ({ExpectedId(platform, postId)})";
         }
 
         if (o["vector"] is not JsonArray v || v.Count != Dimensions || v.Any(x => x?.GetValueKind() != JsonValueKind.Number))

@@ -77,7 +77,7 @@ public static partial class QualityData
     public static void InsertOrder(DuckDBConnection c, string orderId, string productId, DateTime ingested, decimal price, int quantity)
     {
         var p = price.ToString(CultureInfo.InvariantCulture);
-        c.Execute($"INSERT INTO ORDERS VALUES ('shopify', '{orderId}', '{productId}', 'M-7', 'Jamdani Shari', {quantity}, {p}, 'BDT', 'paid', NULL, {Ts(ingested.AddMinutes(-5))}, {Ts(ingested)}, 'k1')");
+        c.Execute($"INSERT INTO ORDERS VALUES ('shopify', '{orderId}', '{productId}', 'M-7', 'Jamdani Shari', {quantity}, {p}, 'BDT', 'paid', NULL, {Ts(ingested.AddMinutes(-5))}, {Ts(ingested)}, 'k1', '', {Ts(ingested.AddMinutes(-5))})");
         c.Execute($"INSERT INTO PRICE_HISTORY VALUES ('shopify', '{productId}', '{orderId}', {p}, 'BDT', {Ts(ingested.AddMinutes(-5))}, {Ts(ingested)})");
     }
 

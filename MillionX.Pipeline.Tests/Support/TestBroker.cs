@@ -36,13 +36,14 @@ public sealed class TestBroker : IDisposable
             .Sum(p => c.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
     }
 
-    public static List<ConsumeResult<byte[]?, byte[]>> ReadAll(string bootstrap, string topic)
+    /// <summary>Every message in <paramref name="topic"/>; <paramref name="partitions"/> for a topic outside the catalog.</summary>
+    public static List<ConsumeResult<byte[]?, byte[]>> ReadAll(string bootstrap, string topic, int? partitions = null)
     {
         var config = new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "reader-" + Guid.NewGuid(), EnableAutoCommit = false };
         using var c = new ConsumerBuilder<byte[]?, byte[]>(config).Build();
-        var partitions = Enumerable.Range(0, TestConfig.CatalogPartitions()[topic]).Select(p => new TopicPartition(topic, p)).ToList();
-        var ends = partitions.ToDictionary(tp => tp, tp => c.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
-        c.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        var assigned = Enumerable.Range(0, partitions ?? TestConfig.CatalogPartitions()[topic]).Select(p => new TopicPartition(topic, p)).ToList();
+        var ends = assigned.ToDictionary(tp => tp, tp => c.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+        c.Assign(assigned.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
         var results = new List<ConsumeResult<byte[]?, byte[]>>();
         var total = ends.Values.Sum();
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -267,4 +267,30 @@ public sealed class MarketOrderValidationTests
         Assert.Equal(8, result.Errors.Count);
         Assert.Equal(ReasonCodes.PlatformMismatch, result.Reason);
     }
+
+    [Fact]
+    public void ValidateMarketOrder_LineIdAndUpdatedAt_Mapped()
+    {
+        var order = Accepted(Order(("line_id", "\"466157049\""), ("updated_at", "\"2026-11-24T15:30:00+06:00\"")), "shopify");
+
+        Assert.Equal("466157049", order.LineId);
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 9, 30, 0, TimeSpan.Zero), order.UpdatedAt);
+    }
+
+    [Fact]
+    public void ValidateMarketOrder_NoLineIdOrUpdatedAt_AcceptedWithout()
+    {
+        var order = Accepted(Order());
+
+        Assert.Null(order.LineId);
+        Assert.Null(order.UpdatedAt);
+        Assert.DoesNotContain("line_id", Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(order, ContractJson.Default.MarketOrder)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("updated_at", "\"yesterday\"", ReasonCodes.InvalidTimestamp)]
+    [InlineData("line_id", "42", ReasonCodes.WrongType)]
+    [InlineData("line_id", "\"\"", ReasonCodes.MissingField)]
+    public void ValidateMarketOrder_BadLineIdOrUpdatedAt_Rejected(string field, string value, string code) =>
+        Assert.Equal(("$." + field, code), SingleProblem(Order((field, value))));
 }

@@ -8,14 +8,14 @@ public sealed class SnowflakeMergeTests
     private const int NoByteLimit = 16_000_000;
 
     [Fact]
-    public void Chunk_16384BindingsWith13Columns_1260RowsPerChunk()
+    public void Chunk_16384BindingsWith15Columns_1092RowsPerChunk()
     {
-        var rows = Rows(3_000, 13, _ => "v");
+        var rows = Rows(3_000, 15, _ => "v");
 
         var chunks = SnowflakeMerge.Chunk(rows, MergeTable.Orders, 16_384, 16_384, NoByteLimit);
 
-        Assert.Equal([1_260, 1_260, 480], chunks.Select(c => c.Count));
-        Assert.True(1_260 * 13 <= 16_384 && 1_261 * 13 > 16_384);
+        Assert.Equal([1_092, 1_092, 816], chunks.Select(c => c.Count));
+        Assert.True(1_092 * 15 <= 16_384 && 1_093 * 15 > 16_384);
     }
 
     [Theory]
@@ -34,7 +34,7 @@ public sealed class SnowflakeMergeTests
     [Fact]
     public void Chunk_MoreColumnsThanBindings_StillOneRowPerChunk()
     {
-        var chunks = SnowflakeMerge.Chunk(Rows(3, 13, _ => "v"), MergeTable.Orders, 100, 5, NoByteLimit);
+        var chunks = SnowflakeMerge.Chunk(Rows(3, 15, _ => "v"), MergeTable.Orders, 100, 5, NoByteLimit);
 
         Assert.Equal([1, 1, 1], chunks.Select(c => c.Count));
     }
@@ -133,24 +133,28 @@ public sealed class SnowflakeMergeTests
         var sql = SnowflakeMerge.Statement(MergeTable.Orders, 3);
 
         Assert.StartsWith("MERGE INTO ORDERS t USING (SELECT ", sql, StringComparison.Ordinal);
-        Assert.Equal(3 * 13, sql.Count(c => c == '?'));
-        var tuple = "(" + string.Join(",", Enumerable.Repeat("?", 13)) + ")";
+        Assert.Equal(3 * 15, sql.Count(c => c == '?'));
+        var tuple = "(" + string.Join(",", Enumerable.Repeat("?", 15)) + ")";
         Assert.Contains($"FROM VALUES {tuple},{tuple},{tuple}) s ON ", sql, StringComparison.Ordinal);
         Assert.Contains("column1 AS PLATFORM, column2 AS ORDER_ID, column3 AS PRODUCT_ID,", sql, StringComparison.Ordinal);
         Assert.Contains("column6::NUMBER(38,0) AS QUANTITY", sql, StringComparison.Ordinal);
         Assert.Contains("column7::NUMBER(18,4) AS PRICE", sql, StringComparison.Ordinal);
         Assert.Contains("column11::TIMESTAMP_NTZ AS ORDER_TIMESTAMP", sql, StringComparison.Ordinal);
         Assert.Contains("column12::TIMESTAMP_NTZ AS INGESTION_TIME", sql, StringComparison.Ordinal);
-        Assert.Contains(") s ON t.PLATFORM = s.PLATFORM AND t.ORDER_ID = s.ORDER_ID AND t.PRODUCT_ID = s.PRODUCT_ID WHEN MATCHED THEN UPDATE SET ", sql, StringComparison.Ordinal);
+        Assert.Contains("column15::TIMESTAMP_NTZ AS SOURCE_UPDATED_AT", sql, StringComparison.Ordinal);
+        Assert.Contains(
+            ") s ON t.PLATFORM = s.PLATFORM AND t.ORDER_ID = s.ORDER_ID AND t.PRODUCT_ID = s.PRODUCT_ID AND t.LINE_ID = s.LINE_ID "
+            + "WHEN MATCHED AND (t.SOURCE_UPDATED_AT IS NULL OR s.SOURCE_UPDATED_AT >= t.SOURCE_UPDATED_AT) THEN UPDATE SET ", sql, StringComparison.Ordinal);
 
         var update = sql[sql.IndexOf("UPDATE SET ", StringComparison.Ordinal)..sql.IndexOf(" WHEN NOT MATCHED", StringComparison.Ordinal)];
         Assert.DoesNotContain("t.PLATFORM", update, StringComparison.Ordinal);
         Assert.DoesNotContain("t.ORDER_ID", update, StringComparison.Ordinal);
         Assert.Contains("t.ORDER_STATUS = s.ORDER_STATUS", update, StringComparison.Ordinal);
-        Assert.Equal(10, update.Split(", ").Length);
+        Assert.Equal(11, update.Split(", ").Length);
+        Assert.Contains("t.SOURCE_UPDATED_AT = s.SOURCE_UPDATED_AT", update, StringComparison.Ordinal);
         Assert.EndsWith(
-            "WHEN NOT MATCHED THEN INSERT (PLATFORM, ORDER_ID, PRODUCT_ID, MERCHANT_ID, PRODUCT_NAME, QUANTITY, PRICE, CURRENCY, ORDER_STATUS, CUSTOMER_PHONE_HASH, ORDER_TIMESTAMP, INGESTION_TIME, HASH_KEY_ID) " +
-            "VALUES (s.PLATFORM, s.ORDER_ID, s.PRODUCT_ID, s.MERCHANT_ID, s.PRODUCT_NAME, s.QUANTITY, s.PRICE, s.CURRENCY, s.ORDER_STATUS, s.CUSTOMER_PHONE_HASH, s.ORDER_TIMESTAMP, s.INGESTION_TIME, s.HASH_KEY_ID)",
+            "WHEN NOT MATCHED THEN INSERT (PLATFORM, ORDER_ID, PRODUCT_ID, MERCHANT_ID, PRODUCT_NAME, QUANTITY, PRICE, CURRENCY, ORDER_STATUS, CUSTOMER_PHONE_HASH, ORDER_TIMESTAMP, INGESTION_TIME, HASH_KEY_ID, LINE_ID, SOURCE_UPDATED_AT) " +
+            "VALUES (s.PLATFORM, s.ORDER_ID, s.PRODUCT_ID, s.MERCHANT_ID, s.PRODUCT_NAME, s.QUANTITY, s.PRICE, s.CURRENCY, s.ORDER_STATUS, s.CUSTOMER_PHONE_HASH, s.ORDER_TIMESTAMP, s.INGESTION_TIME, s.HASH_KEY_ID, s.LINE_ID, s.SOURCE_UPDATED_AT)",
             sql, StringComparison.Ordinal);
     }
 
@@ -173,11 +177,13 @@ public sealed class SnowflakeMergeTests
     public void Values_OrderRow_InvariantNumbersFullPrecisionTimestampsAndNullHash()
     {
         var at = new DateTime(2025, 3, 1, 10, 5, 9, DateTimeKind.Utc).AddTicks(1_234_567);
-        var row = new OrderRow("daraz", "ORD-1", "P-1", "M-1", "Panjabi", 3, 1234.5600m, "BDT", "paid", null, at, at.AddMinutes(1), "k1");
+        var row = new OrderRow("daraz", "ORD-1", "P-1", "M-1", "Panjabi", 3, 1234.5600m, "BDT", "paid", null, at, at.AddMinutes(1), "k1", "", at.AddSeconds(30));
 
         var values = SnowflakeMerge.Values(row);
 
-        Assert.Equal(13, values.Length);
+        Assert.Equal(15, values.Length);
+        Assert.Equal("", values[13]);
+        Assert.Equal("2025-03-01 10:05:39.1234567", values[14]);
         Assert.Equal("3", values[5]);
         Assert.Equal("1234.5600", values[6]);
         Assert.Null(values[9]);
@@ -207,7 +213,7 @@ public sealed class SnowflakeMergeTests
     private static OrderRow Order(int i, string name)
     {
         var at = new DateTime(2025, 3, 1, 10, 0, 0, DateTimeKind.Utc).AddSeconds(i);
-        return new OrderRow("daraz", $"ORD-{i:D6}", "P-1001", "M-1", name, 1, 4500.25m, "BDT", "paid", "k1_" + new string('a', 32), at, at, "k1");
+        return new OrderRow("daraz", $"ORD-{i:D6}", "P-1001", "M-1", name, 1, 4500.25m, "BDT", "paid", "k1_" + new string('a', 32), at, at, "k1", "", at);
     }
 
     /// <summary>The size of the POST body the client sends for this chunk (same request shape and JSON context).</summary>

@@ -17,8 +17,17 @@ public sealed class Uuid5Tests
     [InlineData("tiktok-0001", "c712c549-9f2b-52a0-84bb-42c604c1024a")]
     [InlineData("ফেসবুক-42", "adc8adae-b44e-5803-bd99-1207a1e721bf")]
     [InlineData("", "a27a0a03-4b7f-5839-b843-274403dc2033")]
-    public void ObjectId_PostId_MatchesPythonUuid5OverTheProjectNamespace(string postId, string expected) =>
-        Assert.Equal(new Guid(expected), WeaviateVectorStore.ObjectId(postId));
+    public void Create_ProjectNamespace_MatchesPythonUuid5(string name, string expected) =>
+        Assert.Equal(new Guid(expected), Uuid5.Create(WeaviateVectorStore.IdNamespace, name));
+
+    [Theory]
+    // Python: uuid.uuid5(uuid.UUID("c2670e8a-0cb1-4aa2-9c57-41f6637d0aad"), f"{platform}:{post_id}").
+    [InlineData("tiktok", "tiktok-0001", "3ab13626-eb65-55dd-ba11-edc386f1d0b9")]
+    [InlineData("facebook", "ফেসবুক-42", "34d3331a-4713-5195-af46-d284bf9aee8f")]
+    [InlineData("tiktok", "7300", "04111c55-9699-5496-bf85-04d5910b0f5d")]
+    [InlineData("facebook", "7300", "5ca39a40-c272-5938-95e3-64eb2c5bb8f1")]
+    public void ObjectId_PlatformAndPostId_Uuid5OfPlatformColonPostId(string platform, string postId, string expected) =>
+        Assert.Equal(new Guid(expected), WeaviateVectorStore.ObjectId(platform, postId));
 
     [Fact]
     public void Create_UrlNamespace_MatchesPythonUuid5() =>
@@ -38,8 +47,9 @@ public sealed class Uuid5Tests
     [Fact]
     public void Create_SameName_IsStableAndDifferentNamesDiffer()
     {
-        Assert.Equal(WeaviateVectorStore.ObjectId("fb-7"), WeaviateVectorStore.ObjectId("fb-7"));
-        Assert.NotEqual(WeaviateVectorStore.ObjectId("fb-7"), WeaviateVectorStore.ObjectId("fb-8"));
-        Assert.NotEqual(Uuid5.Create(NamespaceDns, "fb-7"), WeaviateVectorStore.ObjectId("fb-7"));
+        Assert.Equal(WeaviateVectorStore.ObjectId("facebook", "fb-7"), WeaviateVectorStore.ObjectId("facebook", "fb-7"));
+        Assert.NotEqual(WeaviateVectorStore.ObjectId("facebook", "fb-7"), WeaviateVectorStore.ObjectId("facebook", "fb-8"));
+        Assert.NotEqual(WeaviateVectorStore.ObjectId("facebook", "7"), WeaviateVectorStore.ObjectId("tiktok", "7"));
+        Assert.NotEqual(Uuid5.Create(NamespaceDns, "facebook:fb-7"), WeaviateVectorStore.ObjectId("facebook", "fb-7"));
     }
 }

@@ -42,7 +42,9 @@ public static class BenchPreload
                 CASE WHEN i % 3 = 0 THEN NULL ELSE 'k1_' || left(md5(i::VARCHAR), 24) END,
                 TIMESTAMP '2026-01-01 00:00:00' + to_seconds(i),
                 TIMESTAMP '2026-01-01 00:00:00' + to_seconds(i),
-                'k1'
+                'k1',
+                '',
+                TIMESTAMP '2026-01-01 00:00:00' + to_seconds(i)
             FROM (SELECT range AS i FROM range({rows.ToString(CultureInfo.InvariantCulture)})) AS generated
             """);
         connection.Execute($"""

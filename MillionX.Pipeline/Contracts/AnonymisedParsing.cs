@@ -34,7 +34,7 @@ public static class AnonymisedParsing
                 errors.Add(new("$.price", ReasonCodes.OutOfRange, $"'price' must be > 0 and at most {limits.MaxPrice}"));
             }
 
-            foreach (var (name, v, max) in new[] { ("order_id", order.OrderId, limits.MaxIdLength), ("product_id", order.ProductId, limits.MaxIdLength), ("product_name", order.ProductName, limits.MaxNameLength) })
+            foreach (var (name, v, max) in new[] { ("order_id", order.OrderId, limits.MaxIdLength), ("product_id", order.ProductId, limits.MaxIdLength), ("product_name", order.ProductName, limits.MaxNameLength), ("line_id", order.LineId, limits.MaxIdLength) })
             {
                 if (v is { } text && text.Length > max)
                 {

@@ -31,4 +31,10 @@ public sealed record AnonymisedOrder
     public string? CustomerPhoneHash { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
     public required string HashKeyId { get; init; }
+
+    /// <summary>The source's line id (see <see cref="MarketOrder.LineId"/>); empty when the source folds lines.</summary>
+    public string LineId { get; init; } = "";
+
+    /// <summary>The source's last change of the order; absent on records written before it existed (then <see cref="Timestamp"/>).</summary>
+    public DateTimeOffset? UpdatedAt { get; init; }
 }

@@ -201,9 +201,9 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
     }
 
     /// <summary>An RFC 3339 string with a UTC offset, or Unix epoch seconds; within sane bounds.</summary>
-    public DateTimeOffset? Timestamp(string name)
+    public DateTimeOffset? Timestamp(string name, bool required = true)
     {
-        if (!TryGet(name, true, out var el))
+        if (!TryGet(name, required, out var el))
         {
             return null;
         }

@@ -86,6 +86,8 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
             var status = r.Enum("order_status", OrderStatuses);
             var phone = r.String("customer_phone", 1, 40, required: false);
             var ts = r.Timestamp("timestamp");
+            var lineId = r.String("line_id", 1, limits.MaxIdLength, required: false);
+            var updatedAt = r.Timestamp("updated_at", required: false);
             if (r.Errors.Count > 0)
             {
                 return ValidationResult<MarketOrder>.Fail(r.Errors);
@@ -104,6 +106,8 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
                 OrderStatus = status!,
                 CustomerPhone = phone,
                 Timestamp = ts!.Value,
+                LineId = lineId,
+                UpdatedAt = updatedAt,
             });
         }
     }

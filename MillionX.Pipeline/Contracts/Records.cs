@@ -29,6 +29,18 @@ public sealed record MarketOrder
     public required string OrderStatus { get; init; }
     public string? CustomerPhone { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>
+    /// The source's line when one product can fill several lines of an order (Shopify's line item id: two variants of
+    /// one product); absent when the source folds a product's lines into one (Daraz). Part of the warehouse key.
+    /// </summary>
+    public string? LineId { get; init; }
+
+    /// <summary>
+    /// When the source last changed the order (Shopify <c>updatedAt</c>, Daraz <c>updated_at</c>): the warehouse keeps
+    /// the newest version of a line, so an older one (a late poll, a replayed dead letter) never replaces it.
+    /// </summary>
+    public DateTimeOffset? UpdatedAt { get; init; }
 }
 
 /// <summary>Current weather for one city.</summary>

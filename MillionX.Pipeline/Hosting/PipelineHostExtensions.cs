@@ -44,6 +44,7 @@ public static class PipelineHostExtensions
         // Before every stage: the broker is up and the topics exist when the first stage starts.
         s.AddHostedService<PrivacyKeyCheck>();
         s.AddHostedService<KafkaStartup>();
+        s.AddHostedService<KeyFingerprintCheck>();
         s.AddSingleton<RetentionWatch>();
         s.AddHostedService(sp => sp.GetRequiredService<RetentionWatch>());
         return builder;

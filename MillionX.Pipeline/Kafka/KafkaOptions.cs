@@ -55,6 +55,10 @@ public sealed class TopicSpec
     public short ReplicationFactor { get; set; } = -1;
 
     public long? RetentionMs => RetentionDays is { } d ? (long)TimeSpan.FromDays(d).TotalMilliseconds : null;
+
+    /// <summary><c>cleanup.policy</c> at creation (<c>compact</c> keeps each key's last record forever); empty keeps the broker's default.</summary>
+    [RegularExpression("^(delete|compact|compact,delete)?$", ErrorMessage = "Kafka:Topics:<topic>:CleanupPolicy must be delete, compact or compact,delete.")]
+    public string? CleanupPolicy { get; set; }
 }
 
 public sealed class EmbeddedBrokerOptions

@@ -101,6 +101,11 @@ public sealed class TopicProvisioner(KafkaClientFactory factory, IOptions<KafkaO
                 configs["retention.ms"] = ms.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
 
+            if (spec.CleanupPolicy is { Length: > 0 } policy)
+            {
+                configs["cleanup.policy"] = policy;
+            }
+
             return new TopicSpecification { Name = t, NumPartitions = spec.Partitions, ReplicationFactor = spec.ReplicationFactor, Configs = configs };
         }).ToList();
         try

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -54,26 +55,81 @@ public sealed class PiiHasher(byte[] key, string keyId)
     public string HashUser(string username) => Hash(PiiKind.User, NormaliseUsername(username));
 
     /// <summary>
-    /// One spelling per account before hashing: full-width forms (what some phone keyboards type: <c>＠Ｒａｈｉｍ</c>) become
-    /// ASCII, leading @ signs and surrounding white space go, and letters are lower-cased (invariant culture), so
-    /// "@Rahim_Uddin", "rahim_uddin" and "＠Ｒａｈｉｍ＿Ｕｄｄｉｎ" hash alike. (Full NFKC is not available: the process runs with
-    /// invariant globalization, where string.Normalize leaves non-ASCII text unchanged.)
+    /// One spelling per account before hashing, so "@Rahim_01", "＠ＲＡＨＩＭ＿01", "𝐫𝐚𝐡𝐢𝐦_𝟎𝟏" and "rahim_01" hash alike. The
+    /// compatibility forms people type or paste for a Latin handle become ASCII: full-width forms (＠, ＿ and letters),
+    /// mathematical alphanumerics (𝐑, 𝑹, 𝓡, 𝕽, 𝚁 ... and their Letterlike stand-ins ℛ, ℝ), circled letters (Ⓡ),
+    /// ligatures (ﬁ) and low-line variants; decimal digits of every script become ASCII (beyond NFKC, which keeps ০১);
+    /// format characters (zero-width joiners, soft hyphens, bidi marks) and variation selectors are dropped; the result
+    /// is in canonical decomposition (NFD: a precomposed é or Bengali ো equals its two-code-point spelling); white
+    /// space and leading @ signs are trimmed; letters are lower-cased (invariant culture). Full NFKC is not available:
+    /// the process runs with invariant globalization, where string.Normalize leaves non-ASCII text unchanged.
     /// </summary>
     public static string NormaliseUsername(string username)
     {
-        var chars = username.Trim().ToCharArray();
-        for (int i = 0; i < chars.Length; i++)
+        if (!username.AsSpan().ContainsAnyExceptInRange('\0', '\u007F'))
         {
-            if (chars[i] is >= '\uFF01' and <= '\uFF5E')
+            return username.Trim().TrimStart('@').Trim().ToLowerInvariant();
+        }
+
+        var sb = new StringBuilder(username.Length);
+        foreach (var rune in username.EnumerateRunes())
+        {
+            var v = rune.Value;
+            if (Compatibility(v) is { } folded)
             {
-                chars[i] = (char)(chars[i] - 0xFEE0);
+                sb.Append(folded);
+                continue;
             }
-            else if (chars[i] == '\u3000')
+
+            var category = Rune.GetUnicodeCategory(rune);
+            if (category == System.Globalization.UnicodeCategory.DecimalDigitNumber)
             {
-                chars[i] = ' ';
+                sb.Append((char)('0' + (int)Rune.GetNumericValue(rune)));
+            }
+            else if (category == System.Globalization.UnicodeCategory.Format || v is >= 0xFE00 and <= 0xFE0F or >= 0xE0100 and <= 0xE01EF)
+            {
+                // Invisible: zero-width joiners, soft hyphens, bidi marks, variation selectors.
+            }
+            else if (Rune.IsWhiteSpace(rune))
+            {
+                sb.Append(' ');
+            }
+            else
+            {
+                sb.Append(rune.ToString());
             }
         }
 
-        return new string(chars).Trim().TrimStart('@').ToLowerInvariant();
+        return Embedding.UnicodeNfd.Normalize(sb.ToString()).Trim().TrimStart('@').Trim().ToLowerInvariant();
     }
+
+    // The Letterlike Symbols that fill the holes of the mathematical alphabets (script, fraktur, double-struck, italic h).
+    private static readonly FrozenDictionary<int, string> Letterlike = new Dictionary<int, string>
+    {
+        [0x210E] = "h", [0x212C] = "B", [0x2130] = "E", [0x2131] = "F", [0x210B] = "H", [0x2110] = "I", [0x2112] = "L", [0x2133] = "M",
+        [0x211B] = "R", [0x212F] = "e", [0x210A] = "g", [0x2134] = "o", [0x212D] = "C", [0x210C] = "H", [0x2111] = "I", [0x211C] = "R",
+        [0x2128] = "Z", [0x2102] = "C", [0x210D] = "H", [0x2115] = "N", [0x2119] = "P", [0x211A] = "Q", [0x211D] = "R", [0x2124] = "Z",
+    }.ToFrozenDictionary();
+
+    /// <summary>The NFKC result of the compatibility characters that matter for handles, or null.</summary>
+    private static string? Compatibility(int v) => v switch
+    {
+        >= 0xFF01 and <= 0xFF5E => ((char)(v - 0xFEE0)).ToString(),
+        0x3000 => " ",
+        0xFE6B => "@",
+        0xFE33 or 0xFE34 or >= 0xFE4D and <= 0xFE4F => "_",
+        >= 0x1D400 and <= 0x1D6A3 => Letter((v - 0x1D400) % 52),
+        0x1D6A4 => "\u0131",
+        0x1D6A5 => "\u0237",
+        >= 0x24B6 and <= 0x24E9 => Letter(v - 0x24B6),
+        0xFB00 => "ff",
+        0xFB01 => "fi",
+        0xFB02 => "fl",
+        0xFB03 => "ffi",
+        0xFB04 => "ffl",
+        0xFB05 or 0xFB06 => "st",
+        _ => Letterlike.GetValueOrDefault(v),
+    };
+
+    private static string Letter(int i) => ((char)(i < 26 ? 'A' + i : 'a' + i - 26)).ToString();
 }

@@ -70,7 +70,7 @@ public static class QualityPlan
         var rows = q.Rows();
         var nulls = q.Nulls([c.Platform, c.OrderId, c.ProductId, c.MerchantId, c.ProductName, c.Currency, c.OrderStatus, c.HashKeyId],
             [c.Quantity, c.Price, c.OrderTimestamp, c.IngestionTime]);
-        var duplicates = q.Duplicates([c.Platform, c.OrderId, c.ProductId]);
+        var duplicates = q.Duplicates([c.Platform, c.OrderId, c.ProductId, c.LineId]);
         var price = q.Where($"{c.Price} IS NOT NULL AND ({c.Price} <= 0 OR {c.Price} > {Number(limits.MaxPrice)})");
         var quantity = q.Where($"{c.Quantity} IS NOT NULL AND ({c.Quantity} <= 0 OR {c.Quantity} > {Number((decimal)limits.MaxQuantity)})");
         return q.Build([Volume, Freshness, NullRate, DuplicateRate, PriceRange, QuantityRange], v =>
@@ -78,7 +78,7 @@ public static class QualityPlan
             volume.Evaluate(v, o),
             Age(c.Table, v[latest].Time, now, o.MaxOrderSilence, "the last order arrived"),
             nulls.Evaluate(v, o, q.Window),
-            Rate(DuplicateRate, c.Table, v[duplicates], v[rows], o.MaxDuplicateRate, $"rows repeat a ({c.Platform}, {c.OrderId}, {c.ProductId}) key", q.Window),
+            Rate(DuplicateRate, c.Table, v[duplicates], v[rows], o.MaxDuplicateRate, $"rows repeat a ({c.Platform}, {c.OrderId}, {c.ProductId}, {c.LineId}) key", q.Window),
             Rate(PriceRange, c.Table, v[price], v[rows], o.MaxOutOfRangeRate, $"rows have {c.Price} <= 0 or > {Number(limits.MaxPrice)} (Validation:MaxPrice)", q.Window),
             Rate(QuantityRange, c.Table, v[quantity], v[rows], o.MaxOutOfRangeRate, $"rows have {c.Quantity} <= 0 or > {Number((decimal)limits.MaxQuantity)} (Validation:MaxQuantity)", q.Window),
         ]);

@@ -14,7 +14,7 @@ public sealed record OrdersColumns(
     string Table = "ORDERS", string Platform = "PLATFORM", string OrderId = "ORDER_ID", string ProductId = "PRODUCT_ID",
     string MerchantId = "MERCHANT_ID", string ProductName = "PRODUCT_NAME", string Quantity = "QUANTITY", string Price = "PRICE",
     string Currency = "CURRENCY", string OrderStatus = "ORDER_STATUS", string OrderTimestamp = "ORDER_TIMESTAMP",
-    string IngestionTime = "INGESTION_TIME", string HashKeyId = "HASH_KEY_ID");
+    string IngestionTime = "INGESTION_TIME", string HashKeyId = "HASH_KEY_ID", string LineId = "LINE_ID");
 
 public sealed record PriceHistoryColumns(
     string Table = "PRICE_HISTORY", string Platform = "PLATFORM", string ProductId = "PRODUCT_ID", string OrderId = "ORDER_ID",

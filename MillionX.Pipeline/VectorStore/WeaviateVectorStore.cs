@@ -19,7 +19,7 @@ public sealed class WeaviateRequestException(string message, HttpStatusCode? sta
 
 /// <summary>
 /// Weaviate over its REST and GraphQL API on HttpClient (no Weaviate .NET client is available here).
-/// Object ids are UUIDv5(<see cref="IdNamespace"/>, post_id), so writing a post again replaces it: every retry is an upsert.
+/// Object ids are UUIDv5(<see cref="IdNamespace"/>, platform:post_id), so writing a post again replaces it: every retry is an upsert.
 /// Batches go to <c>POST /v1/batch/objects</c>; a 200 answer can still report failed objects, and only those are resent.
 /// The HttpClient's resilience handler (<see cref="VectorStoreRegistration.AddVectorStore"/>) retries 429, 408, 5xx,
 /// timeouts and refused connections up to <see cref="WeaviateOptions.MaxAttempts"/>; what fails after that surfaces as
@@ -54,7 +54,7 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
 
     public string Name => "weaviate";
 
-    public static Guid ObjectId(string postId) => Uuid5.Create(IdNamespace, postId);
+    public static Guid ObjectId(string platform, string postId) => Uuid5.Create(IdNamespace, $"{platform}:{postId}");
 
     /// <summary>GET /v1/.well-known/ready, one attempt: true when Weaviate answers 200.</summary>
     public async Task<bool> IsReadyAsync(CancellationToken ct)
@@ -116,7 +116,7 @@ public sealed class WeaviateVectorStore(HttpClient http, WeaviateOptions options
         {
             ArgumentException.ThrowIfNullOrEmpty(r.PostId, nameof(records));
             CheckVector(r.Vector, $"post {r.PostId}");
-            var id = ObjectId(r.PostId);
+            var id = ObjectId(r.Platform, r.PostId);
             objects.Remove(id);
             objects[id] = new BatchObject(options.ClassName, id,
                 new SocialPostProperties(r.PostId, r.Platform, r.Content, r.EnrichedContent, r.Timestamp, r.EngagementCount, r.Hashtags ?? [], r.MatchedProductIds ?? []),

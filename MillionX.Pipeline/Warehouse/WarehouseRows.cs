@@ -12,16 +12,20 @@ public static class WarehouseTables
     public static readonly IReadOnlyList<string> All = [Orders, PriceHistory, WeatherLogs];
 }
 
-/// <summary>One order line; natural key (platform, order_id, product_id).</summary>
+/// <summary>
+/// One order line; natural key (platform, order_id, product_id, line_id). <see cref="SourceUpdatedAtUtc"/> is when the
+/// source last changed the order: an upsert never replaces a row with an older version.
+/// </summary>
 public sealed record OrderRow(
     string Platform, string OrderId, string ProductId, string MerchantId, string ProductName, int Quantity, decimal Price,
-    string Currency, string OrderStatus, string? CustomerPhoneHash, DateTime OrderTimestampUtc, DateTime IngestionTimeUtc, string HashKeyId)
+    string Currency, string OrderStatus, string? CustomerPhoneHash, DateTime OrderTimestampUtc, DateTime IngestionTimeUtc, string HashKeyId,
+    string LineId, DateTime SourceUpdatedAtUtc)
 {
-    public (string, string, string) Key => (Platform, OrderId, ProductId);
+    public (string, string, string, string) Key => (Platform, OrderId, ProductId, LineId);
 
     public static OrderRow From(AnonymisedOrder o, DateTime ingestionUtc) => new(
         o.Platform, o.OrderId, o.ProductId, o.MerchantId, o.ProductName, o.Quantity, o.Price, o.Currency, o.OrderStatus,
-        o.CustomerPhoneHash, o.Timestamp.UtcDateTime, ingestionUtc, o.HashKeyId);
+        o.CustomerPhoneHash, o.Timestamp.UtcDateTime, ingestionUtc, o.HashKeyId, o.LineId ?? "", (o.UpdatedAt ?? o.Timestamp).UtcDateTime);
 }
 
 /// <summary>A price observed on an order line; natural key (platform, product_id, order_id).</summary>
@@ -43,12 +47,12 @@ public sealed record WeatherRow(
 }
 
 /// <summary>
-/// A batch ready to write: one row per natural key (the last one read wins), so a set-based upsert never sees the
-/// same key twice and a replay of the same records changes nothing.
+/// A batch ready to write: one row per natural key (the newest source version wins, then the last one read), so a
+/// set-based upsert never sees the same key twice and a replay of the same records changes nothing.
 /// </summary>
 public sealed class WarehouseBatch
 {
-    private readonly Dictionary<(string, string, string), OrderRow> _orders = [];
+    private readonly Dictionary<(string, string, string, string), OrderRow> _orders = [];
     private readonly Dictionary<(string, DateTime), WeatherRow> _weather = [];
 
     /// <summary>Records that made up the batch, duplicates included.</summary>
@@ -56,13 +60,18 @@ public sealed class WarehouseBatch
 
     public IReadOnlyCollection<OrderRow> Orders => _orders.Values;
 
-    public IReadOnlyList<PriceRow> Prices => _orders.Values.Select(PriceRow.From).ToList();
+    /// <summary>One price per (platform, product, order): two lines of one product in one order keep the last line's price here.</summary>
+    public IReadOnlyList<PriceRow> Prices => _orders.Values.Select(PriceRow.From).GroupBy(p => p.Key).Select(g => g.Last()).ToList();
 
     public IReadOnlyCollection<WeatherRow> Weather => _weather.Values;
 
     public void Add(OrderRow row)
     {
-        _orders[row.Key] = row;
+        if (!_orders.TryGetValue(row.Key, out var held) || row.SourceUpdatedAtUtc >= held.SourceUpdatedAtUtc)
+        {
+            _orders[row.Key] = row;
+        }
+
         RecordCount++;
     }
 
@@ -76,7 +85,7 @@ public sealed class WarehouseBatch
     public IReadOnlyDictionary<string, long> RowCounts => new Dictionary<string, long>
     {
         [WarehouseTables.Orders] = _orders.Count,
-        [WarehouseTables.PriceHistory] = _orders.Count,
+        [WarehouseTables.PriceHistory] = Prices.Count,
         [WarehouseTables.WeatherLogs] = _weather.Count,
     };
 }

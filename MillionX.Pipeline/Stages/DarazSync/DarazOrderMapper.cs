@@ -9,8 +9,9 @@ namespace MillionX.Pipeline.Stages.DarazSync;
 /// <summary>
 /// Turns one Daraz order and its item rows into raw <c>MarketOrder</c> JSON records, one per product line. Daraz returns
 /// one item row per unit, so rows of the same SKU are folded into one line with a quantity; the natural key downstream
-/// is (platform, order_id, product_id). Pure. What cannot be mapped is passed on as received (or left out), so the
-/// validation gate dead-letters it with a reason instead of the mapper guessing.
+/// is (platform, order_id, product_id) with an empty line id. Each record carries the order's <c>updated_at</c>, so the
+/// warehouse never lets an older version of the order replace a newer one. Pure. What cannot be mapped is passed on as
+/// received (or left out), so the validation gate dead-letters it with a reason instead of the mapper guessing.
 /// </summary>
 public static partial class DarazOrderMapper
 {
@@ -97,6 +98,7 @@ public static partial class DarazOrderMapper
         var orderId = DarazClient.ScalarText(order, "order_id");
         var created = Text(order, "created_at");
         var timestamp = NormaliseTimestamp(created) ?? created;
+        var updated = NormaliseTimestamp(Text(order, "updated_at"));
         var phone = Phone(order, "address_billing") ?? Phone(order, "address_shipping");
         var orderStatus = order.TryGetProperty("statuses", out var st) && st.ValueKind == JsonValueKind.Array && st.GetArrayLength() > 0
             ? st[0].ValueKind == JsonValueKind.String ? st[0].GetString() : null
@@ -118,6 +120,7 @@ public static partial class DarazOrderMapper
             o["order_status"] = LineStatus(rows, orderStatus);
             Put(o, "customer_phone", phone);
             Put(o, "timestamp", timestamp);
+            Put(o, "updated_at", updated);
             records.Add(Encoding.UTF8.GetBytes(o.ToJsonString()));
         }
 

@@ -33,5 +33,7 @@ public sealed class Anonymiser(PiiScrubber scrubber)
         CustomerPhoneHash = string.IsNullOrWhiteSpace(order.CustomerPhone) ? null : scrubber.HashContact(order.CustomerPhone),
         Timestamp = order.Timestamp,
         HashKeyId = scrubber.Hasher.KeyId,
+        LineId = order.LineId ?? "",
+        UpdatedAt = order.UpdatedAt ?? order.Timestamp,
     };
 }

@@ -160,6 +160,13 @@ public sealed class ShopifyOptions : IValidatableObject
                 [nameof(PageSize), nameof(LineItemsPerOrder)]);
         }
     }
+
+    /// <summary>
+    /// A webhook fired longer ago than this (X-Shopify-Triggered-At), or carrying an order last updated longer ago, is
+    /// acknowledged and ignored: Shopify's late retries and replays of old signed bodies; the poll syncs those orders.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00", ErrorMessage = "Stages:shopify-sync:WebhookMaxAge must be between 10 seconds and 1 day.")]
+    public TimeSpan WebhookMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary><c>Stages:shopify-sync:Webhook</c>: whether the stage creates its orders/create subscription through the Admin API.</summary>

@@ -26,7 +26,8 @@ public sealed record ShopifyOrder(
 }
 
 /// <summary>
-/// Pure: Shopify orders (GraphQL nodes or webhook REST payloads) to raw MarketOrder records, one per line item.
+/// Pure: Shopify orders (GraphQL nodes or webhook REST payloads) to raw MarketOrder records, one per line item, each
+/// with its line id (variants of one product share the product id) and the order's <c>updatedAt</c>.
 /// The records still go through the shared validation gate; nothing here decides what is valid.
 /// </summary>
 public static class ShopifyOrderMapper
@@ -128,7 +129,7 @@ public static class ShopifyOrderMapper
             LineItems: lines);
     }
 
-    /// <summary>One raw MarketOrder JSON record per line item.</summary>
+    /// <summary>One raw MarketOrder JSON record per line item (not per product: "Panjabi M x1 + Panjabi L x2" is two records).</summary>
     public static IReadOnlyList<byte[]> ToRecords(ShopifyOrder order, string merchantId)
     {
         var status = MapStatus(order.FinancialStatus, order.FulfillmentStatus, order.Cancelled);
@@ -160,7 +161,14 @@ public static class ShopifyOrderMapper
                 WriteIfPresent(w, "customer_phone", order.Phone);
                 if (timestamp is { } ts)
                 {
-                    w.WriteString("timestamp", ts.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
+                    w.WriteString("timestamp", Utc(ts));
+                }
+
+                // Two variants of one product are two lines with one product id: the line id keeps both rows apart.
+                WriteIfPresent(w, "line_id", line.Id);
+                if (order.UpdatedAt is { } updated)
+                {
+                    w.WriteString("updated_at", Utc(updated));
                 }
 
                 w.WriteEndObject();
@@ -239,6 +247,8 @@ public static class ShopifyOrderMapper
 
     private static string Normalise(string? status) =>
         (status ?? "").Trim().ToUpperInvariant().Replace(' ', '_');
+
+    private static string Utc(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     private static void WriteIfPresent(Utf8JsonWriter w, string name, string? value)
     {

@@ -7,10 +7,11 @@ namespace MillionX.Pipeline.Stages.ShopifySync;
 
 /// <summary>
 /// <c>POST /webhooks/shopify/orders-create</c> on the host's HTTP port: verifies Shopify's HMAC over the raw body,
+/// requires the shop-domain (this shop), topic (an order topic) and triggered-at headers, ignores stale deliveries,
 /// drops duplicate deliveries by X-Shopify-Webhook-Id, publishes one record per line item through the shared gate and
 /// answers 200 only once Kafka acknowledged them all (Shopify retries anything else).
 /// </summary>
-public sealed class ShopifyWebhookEndpoint(IOptions<ShopifyOptions> options, SourcePublisher publisher, ILogger<ShopifyWebhookEndpoint> logger)
+public sealed class ShopifyWebhookEndpoint(IOptions<ShopifyOptions> options, SourcePublisher publisher, ILogger<ShopifyWebhookEndpoint> logger, TimeProvider? clock = null)
     : IEndpointContributor
 {
     public const string Route = "/webhooks/shopify/orders-create";
@@ -21,6 +22,9 @@ public sealed class ShopifyWebhookEndpoint(IOptions<ShopifyOptions> options, Sou
     public const string WebhookIdHeader = "X-Shopify-Webhook-Id";
     public const string TopicHeader = "X-Shopify-Topic";
     public const string ShopDomainHeader = "X-Shopify-Shop-Domain";
+
+    /// <summary>When Shopify fired the event (ISO 8601, up to nanoseconds); retries carry the original time.</summary>
+    public const string TriggeredAtHeader = "X-Shopify-Triggered-At";
 
     // Topics whose payload is the full REST order.
     private static readonly HashSet<string> OrderTopics = new(StringComparer.OrdinalIgnoreCase)
@@ -63,18 +67,41 @@ public sealed class ShopifyWebhookEndpoint(IOptions<ShopifyOptions> options, Sou
             return;
         }
 
+        // Shopify sends all three with every delivery; a request without them did not come from Shopify's webhook service.
         var shop = ctx.Request.Headers[ShopDomainHeader].ToString();
-        if (shop.Length > 0 && !string.Equals(shop, o.ShopHost(), StringComparison.OrdinalIgnoreCase))
+        var topic = ctx.Request.Headers[TopicHeader].ToString();
+        var triggered = ctx.Request.Headers[TriggeredAtHeader].ToString();
+        if (shop.Length == 0 || topic.Length == 0 || triggered.Length == 0)
+        {
+            await AnswerAsync(ctx, StatusCodes.Status400BadRequest, $"{ShopDomainHeader}, {TopicHeader} and {TriggeredAtHeader} are required");
+            return;
+        }
+
+        if (!string.Equals(shop, o.ShopHost(), StringComparison.OrdinalIgnoreCase))
         {
             logger.LogWarning("Shopify webhook for shop {Shop} refused: this source syncs {Expected}", shop, o.ShopHost());
             await AnswerAsync(ctx, StatusCodes.Status403Forbidden, "not this shop");
             return;
         }
 
-        var topic = ctx.Request.Headers[TopicHeader].ToString();
-        if (topic.Length > 0 && !OrderTopics.Contains(topic))
+        if (!OrderTopics.Contains(topic))
         {
             await AnswerAsync(ctx, StatusCodes.Status400BadRequest, $"topic {topic} does not carry an order");
+            return;
+        }
+
+        if (ParseTriggeredAt(triggered) is not { } triggeredAt)
+        {
+            await AnswerAsync(ctx, StatusCodes.Status400BadRequest, $"{TriggeredAtHeader} is not an ISO 8601 time");
+            return;
+        }
+
+        if (Staleness(body, triggeredAt, (clock ?? TimeProvider.System).GetUtcNow(), o.WebhookMaxAge) is { } stale)
+        {
+            // Acknowledged so Shopify stops retrying, and dropped: the poll reads every order updated since its last run,
+            // so a late delivery loses nothing, and a replayed old body (the signature does not expire) changes nothing.
+            logger.LogWarning("Shopify webhook ignored as stale: {Reason} (window {Window})", stale, o.WebhookMaxAge);
+            await AnswerAsync(ctx, StatusCodes.Status200OK, "stale, ignored: " + stale);
             return;
         }
 
@@ -146,6 +173,62 @@ public sealed class ShopifyWebhookEndpoint(IOptions<ShopifyOptions> options, Sou
             logger.LogError("Shopify webhook {Id}: Kafka did not acknowledge within {Timeout}; answering 503 so Shopify retries", webhookId, o.WebhookAckTimeout);
             return false;
         }
+    }
+
+    /// <summary>
+    /// Why a delivery is stale, or null: fired more than <paramref name="window"/> away from now, or carrying an order
+    /// last updated before that. The triggered-at header is not signed; the body's <c>updated_at</c> is, so a replay of
+    /// an old signed body is caught even with a fresh header.
+    /// </summary>
+    public static string? Staleness(ReadOnlySpan<byte> body, DateTimeOffset triggeredAt, DateTimeOffset now, TimeSpan window)
+    {
+        if ((now - triggeredAt).Duration() > window)
+        {
+            return $"triggered at {triggeredAt:O}, now {now:O}";
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object
+                && ShopifyOrderMapper.FromRest(doc.RootElement).UpdatedAt is { } updated
+                && now - updated > window)
+            {
+                return $"order updated at {updated:O}, now {now:O}";
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: not stale, the gate dead-letters it with its reason.
+        }
+
+        return null;
+    }
+
+    /// <summary>Shopify's <c>2026-11-24T10:00:27.877041743Z</c>: ISO 8601 with up to nine fraction digits (.NET reads seven).</summary>
+    public static DateTimeOffset? ParseTriggeredAt(string value)
+    {
+        var s = value.Trim();
+        var dot = s.IndexOf('.', StringComparison.Ordinal);
+        if (dot > 0)
+        {
+            var end = dot + 1;
+            while (end < s.Length && char.IsAsciiDigit(s[end]))
+            {
+                end++;
+            }
+
+            if (end - dot - 1 > 7)
+            {
+                s = s[..(dot + 8)] + s[end..];
+            }
+        }
+
+        return DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var t)
+            && (s.EndsWith('Z') || s.EndsWith('z') || s.LastIndexOfAny(['+', '-']) > s.IndexOf('T', StringComparison.Ordinal))
+            ? t
+            : null;
     }
 
     private static async Task<bool> WaitQuietlyAsync(Task<bool> outcome, TimeSpan timeout, CancellationToken ct)

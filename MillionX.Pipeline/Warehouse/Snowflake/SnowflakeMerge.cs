@@ -6,15 +6,18 @@ namespace MillionX.Pipeline.Warehouse.Snowflake;
 /// <summary>A column of a MERGE: its name and the cast applied to the bound TEXT value.</summary>
 public sealed record MergeColumn(string Name, string Cast = "");
 
-/// <summary>A table's columns and natural key, for building MERGE statements.</summary>
-public sealed record MergeTable(string Name, IReadOnlyList<MergeColumn> Columns, IReadOnlyList<string> Key)
+/// <summary>
+/// A table's columns and natural key, for building MERGE statements. With a <paramref name="Version"/> column a
+/// matched row is only updated by a source version at least as new (a row from before the column existed has none).
+/// </summary>
+public sealed record MergeTable(string Name, IReadOnlyList<MergeColumn> Columns, IReadOnlyList<string> Key, string? Version = null)
 {
     public static readonly MergeTable Orders = new(WarehouseTables.Orders,
     [
         new("PLATFORM"), new("ORDER_ID"), new("PRODUCT_ID"), new("MERCHANT_ID"), new("PRODUCT_NAME"), new("QUANTITY", "::NUMBER(38,0)"),
         new("PRICE", "::NUMBER(18,4)"), new("CURRENCY"), new("ORDER_STATUS"), new("CUSTOMER_PHONE_HASH"), new("ORDER_TIMESTAMP", "::TIMESTAMP_NTZ"),
-        new("INGESTION_TIME", "::TIMESTAMP_NTZ"), new("HASH_KEY_ID"),
-    ], ["PLATFORM", "ORDER_ID", "PRODUCT_ID"]);
+        new("INGESTION_TIME", "::TIMESTAMP_NTZ"), new("HASH_KEY_ID"), new("LINE_ID"), new("SOURCE_UPDATED_AT", "::TIMESTAMP_NTZ"),
+    ], ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "LINE_ID"], Version: "SOURCE_UPDATED_AT");
 
     public static readonly MergeTable PriceHistory = new(WarehouseTables.PriceHistory,
     [
@@ -56,7 +59,13 @@ public static class SnowflakeMerge
 
         sb.Append(") s ON ").AppendJoin(" AND ", table.Key.Select(k => $"t.{k} = s.{k}"));
         var nonKey = cols.Where(c => !table.Key.Contains(c.Name)).ToList();
-        sb.Append(" WHEN MATCHED THEN UPDATE SET ").AppendJoin(", ", nonKey.Select(c => $"t.{c.Name} = s.{c.Name}"));
+        sb.Append(" WHEN MATCHED");
+        if (table.Version is { } v)
+        {
+            sb.Append(" AND (t.").Append(v).Append(" IS NULL OR s.").Append(v).Append(" >= t.").Append(v).Append(')');
+        }
+
+        sb.Append(" THEN UPDATE SET ").AppendJoin(", ", nonKey.Select(c => $"t.{c.Name} = s.{c.Name}"));
         sb.Append(" WHEN NOT MATCHED THEN INSERT (").AppendJoin(", ", cols.Select(c => c.Name)).Append(") VALUES (")
             .AppendJoin(", ", cols.Select(c => "s." + c.Name)).Append(')');
         return sb.ToString();
@@ -113,7 +122,7 @@ public static class SnowflakeMerge
     public static string?[] Values(OrderRow o) =>
     [
         o.Platform, o.OrderId, o.ProductId, o.MerchantId, o.ProductName, Num(o.Quantity), Num(o.Price), o.Currency, o.OrderStatus,
-        o.CustomerPhoneHash, Time(o.OrderTimestampUtc), Time(o.IngestionTimeUtc), o.HashKeyId,
+        o.CustomerPhoneHash, Time(o.OrderTimestampUtc), Time(o.IngestionTimeUtc), o.HashKeyId, o.LineId, Time(o.SourceUpdatedAtUtc),
     ];
 
     public static string?[] Values(PriceRow p) =>

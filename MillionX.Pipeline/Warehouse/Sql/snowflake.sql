@@ -1,5 +1,6 @@
 -- Warehouse tables for Snowflake (run one statement at a time through the SQL API). Times are UTC.
--- Snowflake does not enforce primary keys; the loader's MERGE on these keys is what keeps loads idempotent.
+-- Snowflake does not enforce primary keys; the loader's MERGE on these keys is what keeps loads idempotent, and
+-- its condition on ORDERS.SOURCE_UPDATED_AT keeps an older version of an order line from replacing a newer one.
 CREATE TABLE IF NOT EXISTS ORDERS (
     PLATFORM            VARCHAR       NOT NULL,
     ORDER_ID            VARCHAR       NOT NULL,
@@ -14,8 +15,19 @@ CREATE TABLE IF NOT EXISTS ORDERS (
     ORDER_TIMESTAMP     TIMESTAMP_NTZ NOT NULL,
     INGESTION_TIME      TIMESTAMP_NTZ NOT NULL,
     HASH_KEY_ID         VARCHAR       NOT NULL,
-    PRIMARY KEY (PLATFORM, ORDER_ID, PRODUCT_ID)
+    LINE_ID             VARCHAR       DEFAULT '',
+    SOURCE_UPDATED_AT   TIMESTAMP_NTZ,
+    PRIMARY KEY (PLATFORM, ORDER_ID, PRODUCT_ID, LINE_ID)
 );
+
+-- Tables created before order lines had a line id and a source version: add the columns; old rows get an empty line
+-- id and their order time as their version, so any later version of the order replaces them.
+ALTER TABLE ORDERS ADD COLUMN IF NOT EXISTS LINE_ID VARCHAR DEFAULT '';
+
+ALTER TABLE ORDERS ADD COLUMN IF NOT EXISTS SOURCE_UPDATED_AT TIMESTAMP_NTZ;
+
+UPDATE ORDERS SET LINE_ID = COALESCE(LINE_ID, ''), SOURCE_UPDATED_AT = COALESCE(SOURCE_UPDATED_AT, ORDER_TIMESTAMP)
+    WHERE LINE_ID IS NULL OR SOURCE_UPDATED_AT IS NULL;
 
 CREATE TABLE IF NOT EXISTS PRICE_HISTORY (
     PLATFORM       VARCHAR       NOT NULL,
