@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Warehouse.Snowflake;
@@ -357,7 +358,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
 
         var posts = _server.Posts;
         var creates = posts.Where(p => p.Statement!.StartsWith("CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["ORDERS", "PRICE_HISTORY", "WEATHER_LOGS"], creates.Select(p => CreateTableName().Match(p.Statement!).Groups[1].Value));
+        Assert.Equal(["ORDERS", "PRICE_HISTORY", "WEATHER_LOGS", "KEY_FINGERPRINTS"], creates.Select(p => CreateTableName().Match(p.Statement!).Groups[1].Value));
         Assert.All(posts, p =>
         {
             Assert.Empty(p.Bindings);
@@ -373,6 +374,45 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
             ["ALTER TABLE ORDERS ADD COLUMN IF NOT EXISTS LINE_ID VARCHAR DEFAULT ''", "ALTER TABLE ORDERS ADD COLUMN IF NOT EXISTS SOURCE_UPDATED_AT TIMESTAMP_NTZ"],
             posts.Select(p => p.Statement!).Where(s => s.StartsWith("ALTER TABLE", StringComparison.Ordinal)));
         Assert.Single(posts, p => p.Statement!.StartsWith("UPDATE ORDERS SET LINE_ID = COALESCE(LINE_ID, ''), SOURCE_UPDATED_AT = COALESCE(SOURCE_UPDATED_AT, ORDER_TIMESTAMP)", StringComparison.Ordinal));
+        Assert.Empty(_server.Violations);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EnsureSchemaAsync_KeyIdRecordedWithAnotherKey_StopsAtStartAndTheSameKeyStarts(bool sameKey)
+    {
+        // The account's KEY_FINGERPRINTS as another loader (its own embedded broker, so no shared topic) left it.
+        using var tables = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+        tables.Open();
+        var mine = Privacy.PrivacyKeys.FromBytes(TestConfig.HashKey, TestConfig.DeadLetterKey);
+        var other = Privacy.PrivacyKeys.FromBytes([.. TestConfig.HashKey.Reverse()], TestConfig.DeadLetterKey);
+        tables.Execute("CREATE TABLE KEY_FINGERPRINTS (KEY_ID VARCHAR, FINGERPRINT VARCHAR, RECORDED_AT TIMESTAMP)");
+        foreach (var (id, fingerprint) in Privacy.KeyFingerprints.Of(sameKey ? mine : other))
+        {
+            tables.Execute($"INSERT INTO KEY_FINGERPRINTS VALUES ('{id}', '{fingerprint}', now()::TIMESTAMP)");
+        }
+
+        _server.Tables = tables;
+        var options = Options();
+        var clients = Clients(options);
+        await using var writer = new SnowflakeWarehouseWriter(clients.SnowflakeClient, options, new SnowflakeCostMeter(1, 3, TimeSpan.FromSeconds(60), TimeProvider.System),
+            NullLogger<SnowflakeWarehouseWriter>.Instance, mine);
+
+        if (sameKey)
+        {
+            await writer.EnsureSchemaAsync(CancellationToken.None);
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<StartupException>(() => writer.EnsureSchemaAsync(CancellationToken.None));
+            Assert.Contains("KEY_FINGERPRINTS", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToBase64String(TestConfig.HashKey), error.Message, StringComparison.Ordinal);
+        }
+
+        // Its own fingerprints were offered for recording (kept only where the id was new), bound, never inlined.
+        var merges = _server.Posts.Where(p => p.Statement!.StartsWith("MERGE INTO KEY_FINGERPRINTS", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Privacy.KeyFingerprints.Of(mine).Select(kv => new string?[] { kv.Key, kv.Value }), merges.Select(m => m.Bindings.ToArray()));
         Assert.Empty(_server.Violations);
     }
 

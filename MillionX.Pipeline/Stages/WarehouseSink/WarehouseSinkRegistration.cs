@@ -22,7 +22,7 @@ public static class WarehouseSinkRegistration
             var s = o.Snowflake;
             return new SnowflakeWarehouseWriter(sp.GetRequiredService<SnowflakeSqlApiClient>(), s,
                 new SnowflakeCostMeter(s.CreditsPerHour, s.UsdPerCredit, s.AutoSuspend, sp.GetRequiredService<TimeProvider>()),
-                sp.GetRequiredService<ILogger<SnowflakeWarehouseWriter>>());
+                sp.GetRequiredService<ILogger<SnowflakeWarehouseWriter>>(), sp.GetService<Privacy.PrivacyKeys>());
         });
 
         // Snowflake's own metering (ACCOUNT_USAGE), the real cost behind the writer's estimate; idle unless the writer is snowflake.

@@ -7,7 +7,8 @@ namespace MillionX.Pipeline.Warehouse.Snowflake;
 /// Snowflake through the SQL API: each table's rows of a batch become a few MERGE statements (chunked under the
 /// statement limits), never one statement per row. MERGE on the natural keys makes a replayed batch change nothing.
 /// </summary>
-public sealed class SnowflakeWarehouseWriter(SnowflakeSqlApiClient client, SnowflakeOptions options, SnowflakeCostMeter cost, ILogger<SnowflakeWarehouseWriter> logger)
+public sealed class SnowflakeWarehouseWriter(
+    SnowflakeSqlApiClient client, SnowflakeOptions options, SnowflakeCostMeter cost, ILogger<SnowflakeWarehouseWriter> logger, Privacy.PrivacyKeys? keys = null)
     : IWarehouseWriter
 {
     private static readonly Gauge CostPerDay = Metrics.CreateGauge(
@@ -25,7 +26,37 @@ public sealed class SnowflakeWarehouseWriter(SnowflakeSqlApiClient client, Snowf
             await Run(ddl, [], ct);
         }
 
+        if (keys is { UsesDevelopmentKeys: false })
+        {
+            await CheckKeyFingerprintsAsync(Privacy.KeyFingerprints.Of(keys), ct);
+        }
+
         logger.LogInformation("Warehouse: Snowflake {Url} {Database}.{Schema}", options.AccountUrl, options.Database, options.Schema);
+    }
+
+    /// <summary>
+    /// The tables remember the fingerprint of every key id whose hashes they hold (KEY_FINGERPRINTS; the first loader
+    /// to record an id owns it): a loader with another key under that id stops here instead of writing hashes that
+    /// never join. Loaders that share a broker also meet on its fingerprint topic; these may share only the warehouse.
+    /// </summary>
+    internal async Task CheckKeyFingerprintsAsync(IReadOnlyDictionary<string, string> mine, CancellationToken ct)
+    {
+        foreach (var (id, fingerprint) in mine)
+        {
+            await Run(
+                "MERGE INTO KEY_FINGERPRINTS t USING (SELECT ? AS KEY_ID, ? AS FINGERPRINT) s ON t.KEY_ID = s.KEY_ID "
+                + "WHEN NOT MATCHED THEN INSERT (KEY_ID, FINGERPRINT, RECORDED_AT) VALUES (s.KEY_ID, s.FINGERPRINT, SYSDATE())",
+                [id, fingerprint], ct);
+        }
+
+        var answer = await client.ExecuteAsync("SELECT KEY_ID, FINGERPRINT FROM KEY_FINGERPRINTS", [], ct);
+        var recorded = (answer.Data ?? []).Where(r => r.Count >= 2 && r[0] is not null && r[1] is not null)
+            .ToDictionary(r => r[0]!, r => r[1]!, StringComparer.Ordinal);
+        if (Privacy.KeyFingerprints.Conflicts(mine, recorded) is { Count: > 0 } conflicts)
+        {
+            throw new Hosting.StartupException(Privacy.KeyFingerprints.Describe(conflicts).Replace(
+                $"recorded on {Privacy.KeyFingerprints.Topic}", $"recorded in Snowflake {options.Database}.{options.Schema}.KEY_FINGERPRINTS", StringComparison.Ordinal));
+        }
     }
 
     public async Task<WriteResult> WriteAsync(WarehouseBatch batch, CancellationToken ct)

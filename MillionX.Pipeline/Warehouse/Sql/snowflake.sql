@@ -51,3 +51,13 @@ CREATE TABLE IF NOT EXISTS WEATHER_LOGS (
     INGESTION_TIME     TIMESTAMP_NTZ NOT NULL,
     PRIMARY KEY (CITY, OBSERVED_AT)
 );
+
+-- The fingerprint of every privacy key id whose hashes these tables hold (HMAC-SHA256(key, label), never the key): a
+-- loader with another key under a recorded id stops at start (SnowflakeWarehouseWriter.CheckKeyFingerprintsAsync).
+-- The meeting point of loaders that share no broker (each on its own embedded one).
+CREATE TABLE IF NOT EXISTS KEY_FINGERPRINTS (
+    KEY_ID      VARCHAR       NOT NULL,
+    FINGERPRINT VARCHAR       NOT NULL,
+    RECORDED_AT TIMESTAMP_NTZ NOT NULL,
+    PRIMARY KEY (KEY_ID)
+);
