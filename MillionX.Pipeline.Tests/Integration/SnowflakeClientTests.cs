@@ -557,7 +557,9 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         var options = Options(o =>
         {
             o.MaxRowsPerStatement = 10;
-            o.HttpTimeout = TimeSpan.FromMilliseconds(300);
+            // Long enough that the hung request reaches the fake before the attempt times out even on a loaded machine
+            // (at 300 ms a busy CI run once timed the attempt out first, so the resend looked like a first submission).
+            o.HttpTimeout = TimeSpan.FromMilliseconds(1500);
         });
         await using var writer = Writer(options);
         var batch = new WarehouseBatch();
