@@ -79,8 +79,9 @@ public sealed class HttpEndpoint(
             catch (IOException e)
             {
                 await DisposeAsync();
+                var setting = urls == http.Urls ? "Observability:Http:Urls" : "The webhook's own listener";
                 throw new StartupException(
-                    $"The HTTP listener '{urls}' cannot be bound: {e.Message.TrimEnd('.')}. Choose a free port (0 picks one), or set Observability:Http:Enabled=false.", e);
+                    $"{setting} '{urls}' cannot be bound: {e.Message.TrimEnd('.')}. Choose a free port (0 picks one), or set Observability:Http:Enabled=false.", e);
             }
         }
 
