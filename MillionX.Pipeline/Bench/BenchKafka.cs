@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.Bench;
 

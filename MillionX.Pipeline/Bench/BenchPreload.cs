@@ -1,7 +1,5 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using MillionX.Pipeline.Stages.ContextEnricher;
-using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.Bench;
 

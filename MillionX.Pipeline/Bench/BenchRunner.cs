@@ -1,20 +1,13 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Confluent.Kafka;
 using MillionX.Pipeline.Commands;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Embedding;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 using MillionX.Pipeline.Stages.EmbeddingService;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.VectorSink;
 using MillionX.Pipeline.Stages.WarehouseSink;
-using MillionX.Pipeline.Warehouse;
-using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Bench;
 

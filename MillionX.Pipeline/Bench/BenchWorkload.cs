@@ -1,9 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Privacy;
-using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.PrivacyShield;
 using MillionX.Pipeline.Stages.SampleSource;

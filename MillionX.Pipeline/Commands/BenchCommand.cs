@@ -1,9 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Console;
 using MillionX.Pipeline.Bench;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Embedding;
 
 namespace MillionX.Pipeline.Commands;
 

@@ -1,7 +1,3 @@
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Observability;
-
 namespace MillionX.Pipeline.Commands;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Sources;
 
 namespace MillionX.Pipeline.Commands;
 

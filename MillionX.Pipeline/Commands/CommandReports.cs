@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.Commands;
 

@@ -1,13 +1,5 @@
-using System.Globalization;
 using System.Reflection;
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Observability;
 
 namespace MillionX.Pipeline.Commands;
 

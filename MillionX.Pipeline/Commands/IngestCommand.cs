@@ -1,11 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Sources;
 
 namespace MillionX.Pipeline.Commands;
 

@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Embedding;
-
 namespace MillionX.Pipeline.Commands;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Hosting;
-
 namespace MillionX.Pipeline.Commands;
 
 /// <summary>Dispatches the command line; turns configuration mistakes into a clear message and exit code 2.</summary>

@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Hosting;
-
 namespace MillionX.Pipeline.Commands;
 
 /// <summary>Builds the host's configuration the same way for every command.</summary>

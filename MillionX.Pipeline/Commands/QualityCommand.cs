@@ -1,11 +1,6 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Quality;
 using MillionX.Pipeline.Stages.DataQuality;
-using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.Commands;
 

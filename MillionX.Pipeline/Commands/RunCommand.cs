@@ -1,6 +1,3 @@
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Observability;
-
 namespace MillionX.Pipeline.Commands;
 
 /// <summary>The default command: runs the stages the profile, role and overrides select, until Ctrl+C.</summary>

@@ -1,10 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using MillionX.Pipeline.Embedding;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.VectorStore;
-
 namespace MillionX.Pipeline.Commands;
 
 /// <summary><c>search "text" [--top 5] [--platform tiktok] [--json]</c>: embeds the text and prints the nearest posts.</summary>

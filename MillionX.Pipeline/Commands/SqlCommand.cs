@@ -1,9 +1,5 @@
 using System.Data.Common;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using DuckDB.NET.Data;
-using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.Commands;
 

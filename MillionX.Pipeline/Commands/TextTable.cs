@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace MillionX.Pipeline.Commands;
 
 /// <summary>

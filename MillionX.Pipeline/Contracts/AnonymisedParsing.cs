@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace MillionX.Pipeline.Contracts;
 
 /// <summary>Reads the privacy shield's output back; a record that is not one is rejected (dead-lettered), never guessed at.</summary>

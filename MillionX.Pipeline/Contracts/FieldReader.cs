@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-
 namespace MillionX.Pipeline.Contracts;
 
 /// <summary>Reads typed fields out of a JSON object, recording every violated rule instead of stopping at the first.</summary>

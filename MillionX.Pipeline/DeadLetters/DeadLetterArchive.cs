@@ -1,9 +1,6 @@
 using System.Security.Cryptography;
-using System.Text;
 using Confluent.Kafka;
 using DuckDB.NET.Data;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.DeadLetters;
 

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Stages.WarehouseSink;
-using MillionX.Pipeline.Warehouse;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
 namespace MillionX.Pipeline.DeadLetters;

@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Contracts;
-
 namespace MillionX.Pipeline.DeadLetters;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Privacy;
 
 namespace MillionX.Pipeline.DeadLetters;
 

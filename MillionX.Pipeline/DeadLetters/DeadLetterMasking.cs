@@ -1,9 +1,5 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Privacy;
 
 namespace MillionX.Pipeline.DeadLetters;
 

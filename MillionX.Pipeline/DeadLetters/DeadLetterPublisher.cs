@@ -1,12 +1,5 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Unicode;
 using Confluent.Kafka;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Privacy;
 
 namespace MillionX.Pipeline.DeadLetters;
 

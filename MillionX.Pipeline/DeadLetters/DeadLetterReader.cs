@@ -1,7 +1,4 @@
-using System.Text.Json;
 using Confluent.Kafka;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.DeadLetters;
 

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using Confluent.Kafka;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.DeadLetters;
 

@@ -1,9 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Privacy;
-using MillionX.Pipeline.Sources;
 
 namespace MillionX.Pipeline.DeadLetters;
 

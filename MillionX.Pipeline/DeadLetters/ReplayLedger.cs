@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
 
 namespace MillionX.Pipeline.DeadLetters;

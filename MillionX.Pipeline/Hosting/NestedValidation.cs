@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Hosting;
 
 /// <summary>Data annotations do not recurse into nested option objects; this does, prefixing the config path.</summary>

@@ -1,11 +1,3 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Privacy;
-using MillionX.Pipeline.Sources;
-
 namespace MillionX.Pipeline.Hosting;
 
 /// <summary>Composition of the host: shared plumbing once, then only the selected stages.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace MillionX.Pipeline.Hosting;
 
 /// <summary>The two lines every stage registration would otherwise repeat.</summary>

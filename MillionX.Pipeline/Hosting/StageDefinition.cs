@@ -1,6 +1,3 @@
-using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Sources;
 using MillionX.Pipeline.Stages.ContextEnricher;
 using MillionX.Pipeline.Stages.DataQuality;
 using MillionX.Pipeline.Stages.DarazSync;
@@ -13,7 +10,6 @@ using MillionX.Pipeline.Stages.ShopifySync;
 using MillionX.Pipeline.Stages.VectorSink;
 using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.Stages.WeatherSource;
-using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Hosting;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace MillionX.Pipeline.Hosting;
 
 /// <summary>The process cannot start as configured; the message names the setting to change (printed as one line, exit 2).</summary>

@@ -1,7 +1,5 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Hosting;
 using Polly;
 using Polly.Retry;
 using Prometheus;

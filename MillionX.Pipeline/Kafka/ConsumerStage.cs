@@ -1,9 +1,4 @@
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Observability;
 
 namespace MillionX.Pipeline.Kafka;
 

@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using MillionX.Pipeline.Hosting;
-
 namespace MillionX.Pipeline.Kafka;
 
 /// <summary>

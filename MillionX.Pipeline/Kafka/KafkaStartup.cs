@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace MillionX.Pipeline.Kafka;
 
 /// <summary>Registered before every stage: the broker (embedded or real) is reachable and the topics exist before any stage starts.</summary>

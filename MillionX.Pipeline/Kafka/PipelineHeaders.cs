@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Text;
 using Confluent.Kafka;
 
 namespace MillionX.Pipeline.Kafka;

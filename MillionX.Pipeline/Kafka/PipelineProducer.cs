@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using MillionX.Pipeline.Observability;
 
 namespace MillionX.Pipeline.Kafka;
 

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace MillionX.Pipeline.Kafka;

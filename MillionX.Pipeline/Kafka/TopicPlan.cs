@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MillionX.Pipeline.Kafka;
 
 /// <summary>What provisioning will do with one catalog topic.</summary>

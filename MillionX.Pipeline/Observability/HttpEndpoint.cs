@@ -1,9 +1,6 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.HostFiltering;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
 using Prometheus;
 
 namespace MillionX.Pipeline.Observability;

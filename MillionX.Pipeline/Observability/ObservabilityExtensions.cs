@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Privacy;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
-using MillionX.Pipeline.VectorStore;
 using Serilog;
 using Serilog.Formatting.Compact;
 

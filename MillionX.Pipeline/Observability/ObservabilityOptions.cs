@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using MillionX.Pipeline.Hosting;
-
 namespace MillionX.Pipeline.Observability;
 
 /// <summary>The <c>Observability</c> section.</summary>

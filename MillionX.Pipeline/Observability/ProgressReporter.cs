@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Microsoft.Extensions.Options;
-
 namespace MillionX.Pipeline.Observability;
 
 /// <summary>Logs one line every few seconds: per stage, records in/out (with rates), dead letters and lag.</summary>

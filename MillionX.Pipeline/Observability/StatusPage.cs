@@ -1,9 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Embedding;
-using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Observability;
 

@@ -1,7 +1,4 @@
 using System.Text.Json.Serialization;
-using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Privacy;
 using MillionX.Pipeline.Stages.DeadLetterMonitor;
 
 namespace MillionX.Pipeline.Observability;

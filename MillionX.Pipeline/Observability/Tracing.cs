@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.Observability;
 

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Observability;
 
 /// <summary>The <c>Tracing</c> section: OpenTelemetry spans across stages, exported over OTLP.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MillionX.Pipeline.Hosting;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;

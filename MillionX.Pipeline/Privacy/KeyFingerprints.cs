@@ -1,9 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
 using Confluent.Kafka;
-using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.Privacy;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MillionX.Pipeline.Privacy;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace MillionX.Pipeline.Privacy;
 

@@ -3,7 +3,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace MillionX.Pipeline.Privacy;

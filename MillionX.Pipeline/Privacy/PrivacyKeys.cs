@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.Privacy;
 

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
-using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.Quality;
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using MillionX.Pipeline.Contracts;
-
 namespace MillionX.Pipeline.Quality;
 
 public enum ProbeKind

@@ -1,6 +1,4 @@
 using DuckDB.NET.Data;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
 namespace MillionX.Pipeline.Quality;

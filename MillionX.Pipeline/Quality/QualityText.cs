@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using MillionX.Pipeline.Commands;
 
 namespace MillionX.Pipeline.Quality;

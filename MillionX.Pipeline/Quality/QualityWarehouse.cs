@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Numerics;
 using DuckDB.NET.Data;
-using MillionX.Pipeline.Warehouse;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
 namespace MillionX.Pipeline.Quality;

@@ -1,6 +1,3 @@
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Observability;
-
 namespace MillionX.Pipeline.Quality;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Contracts;
-
 namespace MillionX.Pipeline.Sources;
 
 /// <summary>A raw source record after validation: the canonical bytes for its topic, or the rules it broke.</summary>

@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Kafka;
-
 namespace MillionX.Pipeline.Sources;
 
 /// <summary>Where raw records come from, and where their validated form goes.</summary>

@@ -1,7 +1,4 @@
 using Confluent.Kafka;
-using MillionX.Pipeline.DeadLetters;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Observability;
 
 namespace MillionX.Pipeline.Sources;
 

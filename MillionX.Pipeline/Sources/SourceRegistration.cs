@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Http.Resilience;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
 using Polly;
 using Polly.CircuitBreaker;
 using Prometheus;

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Observability;
 using Prometheus;
 
 namespace MillionX.Pipeline.Sources;

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Sources;
 
 /// <summary>The <c>Sources</c> section: what every external source shares (run mode, checkpoints, resilience).</summary>

@@ -1,6 +1,4 @@
-using System.Globalization;
 using DuckDB.NET.Data;
-using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.VectorStore;
 

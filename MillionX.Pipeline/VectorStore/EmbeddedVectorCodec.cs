@@ -1,8 +1,5 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
-using System.Text.Json;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.VectorStore;
 

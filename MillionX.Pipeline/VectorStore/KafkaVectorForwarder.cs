@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text;
 using Confluent.Kafka;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.VectorStore;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.Warehouse;
 

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
 namespace MillionX.Pipeline.Warehouse;

@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Contracts;
-
 namespace MillionX.Pipeline.Warehouse;
 
 /// <summary>The warehouse tables, as the writers see them.</summary>

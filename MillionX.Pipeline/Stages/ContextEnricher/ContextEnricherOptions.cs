@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Stages.ContextEnricher;
 
 /// <summary><c>Stages:context-enricher</c>.</summary>

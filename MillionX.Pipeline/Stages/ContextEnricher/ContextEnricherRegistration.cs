@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Embedding;
-using MillionX.Pipeline.Hosting;
-
 namespace MillionX.Pipeline.Stages.ContextEnricher;
 
 public static class ContextEnricherRegistration

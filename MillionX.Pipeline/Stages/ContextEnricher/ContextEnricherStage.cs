@@ -1,10 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
 using Prometheus;
 
 namespace MillionX.Pipeline.Stages.ContextEnricher;

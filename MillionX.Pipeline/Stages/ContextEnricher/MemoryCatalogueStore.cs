@@ -1,6 +1,4 @@
 using DuckDB.NET.Data;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Warehouse;
 
 namespace MillionX.Pipeline.Stages.ContextEnricher;
 

@@ -1,5 +1,3 @@
-using MillionX.Pipeline.Contracts;
-
 namespace MillionX.Pipeline.Stages.ContextEnricher;
 
 /// <summary>What the order stream taught us about one product.</summary>

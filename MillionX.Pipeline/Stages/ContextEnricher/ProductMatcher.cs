@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
-using MillionX.Pipeline.Contracts;
 
 namespace MillionX.Pipeline.Stages.ContextEnricher;
 

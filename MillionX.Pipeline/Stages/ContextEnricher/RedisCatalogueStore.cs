@@ -1,5 +1,3 @@
-using System.Globalization;
-using MillionX.Pipeline.Contracts;
 using StackExchange.Redis;
 
 namespace MillionX.Pipeline.Stages.ContextEnricher;

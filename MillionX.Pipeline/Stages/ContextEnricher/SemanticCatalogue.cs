@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Threading.Channels;
-using MillionX.Pipeline.Embedding;
 using Prometheus;
 
 namespace MillionX.Pipeline.Stages.ContextEnricher;

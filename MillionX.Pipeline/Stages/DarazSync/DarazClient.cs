@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text;
-using System.Text.Json;
-using MillionX.Pipeline.Hosting;
 
 namespace MillionX.Pipeline.Stages.DarazSync;
 

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Sources;
-
 namespace MillionX.Pipeline.Stages.DarazSync;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Quality;
-using MillionX.Pipeline.Warehouse;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
 namespace MillionX.Pipeline.Stages.DataQuality;

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.Quality;
 using Prometheus;
 

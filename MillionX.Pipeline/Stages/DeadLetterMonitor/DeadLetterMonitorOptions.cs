@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Stages.DeadLetterMonitor;
 
 /// <summary><c>Stages:dlq-monitor</c>: archiving dead letters in the warehouse's DEAD_LETTERS table.</summary>

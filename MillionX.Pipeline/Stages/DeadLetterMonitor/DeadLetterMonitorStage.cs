@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Confluent.Kafka;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.DeadLetters;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Kafka;
 using Prometheus;
 
 namespace MillionX.Pipeline.Stages.DeadLetterMonitor;

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Stages.EmbeddingService;
 
 /// <summary><c>Stages:embedding-service</c>: where the stage puts its vectors (model and batching live in <c>Embedding</c>).</summary>

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Embedding;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.VectorStore;
-
 namespace MillionX.Pipeline.Stages.EmbeddingService;
 
 public static class EmbeddingServiceRegistration

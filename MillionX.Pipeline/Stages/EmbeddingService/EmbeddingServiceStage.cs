@@ -1,11 +1,5 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Embedding;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.VectorStore;
 using Prometheus;
 
 namespace MillionX.Pipeline.Stages.EmbeddingService;

@@ -1,6 +1,3 @@
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Privacy;
-
 namespace MillionX.Pipeline.Stages.PrivacyShield;
 
 /// <summary>Pure: canonical records in, records with no personal data out.</summary>

@@ -1,8 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Kafka;
 
 namespace MillionX.Pipeline.Stages.PrivacyShield;
 

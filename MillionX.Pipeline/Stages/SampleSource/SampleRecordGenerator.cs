@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using MillionX.Pipeline.Sources;
-
 namespace MillionX.Pipeline.Stages.SampleSource;
 
 /// <summary>A raw record as a source would deliver it, and whether it was generated to be invalid.</summary>

@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using MillionX.Pipeline.Sources;
-
 namespace MillionX.Pipeline.Stages.SampleSource;
 
 /// <summary><c>Stages:sample-source</c>: synthetic records for local runs and demos.</summary>

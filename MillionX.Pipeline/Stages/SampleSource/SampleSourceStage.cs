@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Sources;
-
 namespace MillionX.Pipeline.Stages.SampleSource;
 
 /// <summary>Produces synthetic records at a steady rate through the same validation as live sources.</summary>

@@ -1,9 +1,6 @@
 using System.Buffers;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
-using Microsoft.Extensions.Options;
 
 namespace MillionX.Pipeline.Stages.ShopifySync;
 

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Stages.ShopifySync;
 
 /// <summary><c>Stages:shopify-sync</c>: one shop's GraphQL Admin API access and the orders/create webhook.</summary>

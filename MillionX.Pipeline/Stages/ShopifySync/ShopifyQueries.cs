@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MillionX.Pipeline.Stages.ShopifySync;
 
 /// <summary>The GraphQL documents the sync sends, their worst-case cost, and the cost-bucket arithmetic. Pure.</summary>

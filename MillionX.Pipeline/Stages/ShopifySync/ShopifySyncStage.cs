@@ -1,7 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Sources;
-
 namespace MillionX.Pipeline.Stages.ShopifySync;
 
 /// <summary>

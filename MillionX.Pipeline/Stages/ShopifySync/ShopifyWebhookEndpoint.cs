@@ -1,8 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Sources;
-
 namespace MillionX.Pipeline.Stages.ShopifySync;
 
 /// <summary>

@@ -1,10 +1,6 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Sources;
 using Prometheus;
 
 namespace MillionX.Pipeline.Stages.SocialScrapers;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace MillionX.Pipeline.Stages.SocialScrapers;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 
 namespace MillionX.Pipeline.Stages.SocialScrapers;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Stages.ContextEnricher;
 
 namespace MillionX.Pipeline.Stages.SocialScrapers;

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using MillionX.Pipeline.Sources;
-
 namespace MillionX.Pipeline.Stages.SocialScrapers;
 
 public enum SocialPlatform

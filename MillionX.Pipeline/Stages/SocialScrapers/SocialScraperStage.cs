@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Sources;
-
 namespace MillionX.Pipeline.Stages.SocialScrapers;
 
 /// <summary><c>Stages:tiktok-scraper</c> / <c>Stages:facebook-scraper</c>: what differs per platform.</summary>

@@ -1,7 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Sources;
 
 namespace MillionX.Pipeline.Stages.SocialScrapers;
 

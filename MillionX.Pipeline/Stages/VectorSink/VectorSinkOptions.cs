@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Stages.VectorSink;
 
 /// <summary><c>Stages:vector-sink</c>: batching of vector-store writes. A batch is written when full or old enough.</summary>

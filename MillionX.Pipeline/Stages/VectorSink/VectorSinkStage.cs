@@ -1,8 +1,4 @@
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.VectorStore;
 
 namespace MillionX.Pipeline.Stages.VectorSink;
 

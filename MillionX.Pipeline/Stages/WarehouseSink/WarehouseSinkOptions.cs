@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Stages.WarehouseSink;
 
 /// <summary><c>Stages:warehouse-sink</c>: batching. A batch is written when it is full or old enough, whichever comes first.</summary>

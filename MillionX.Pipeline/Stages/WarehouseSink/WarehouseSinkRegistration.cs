@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Warehouse;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
 namespace MillionX.Pipeline.Stages.WarehouseSink;

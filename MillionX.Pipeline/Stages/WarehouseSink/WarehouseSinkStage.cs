@@ -1,12 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Contracts;
-using MillionX.Pipeline.Hosting;
-using MillionX.Pipeline.Kafka;
-using MillionX.Pipeline.Observability;
-using MillionX.Pipeline.Warehouse;
 using Prometheus;
 
 namespace MillionX.Pipeline.Stages.WarehouseSink;

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Stages.WeatherSource;
 
 /// <summary><c>Stages:weather</c>: current weather per city from OpenWeatherMap. The API key comes from env <c>Stages__weather__ApiKey</c>.</summary>

@@ -1,7 +1,4 @@
 using System.Net;
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Sources;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Prometheus;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace MillionX.Pipeline.Warehouse.Snowflake;
 
 /// <summary>A column of a MERGE: its name and the cast applied to the bound TEXT value.</summary>

@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace MillionX.Pipeline.Warehouse.Snowflake;

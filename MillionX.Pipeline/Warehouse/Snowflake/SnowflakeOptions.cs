@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace MillionX.Pipeline.Warehouse.Snowflake;
 
 /// <summary><c>Warehouse:Snowflake</c>: the SQL API v2 endpoint and key-pair credentials (the private key from a file or the environment).</summary>

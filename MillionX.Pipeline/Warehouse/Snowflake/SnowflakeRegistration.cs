@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using MillionX.Pipeline.Hosting;
-
 namespace MillionX.Pipeline.Warehouse.Snowflake;
 
 public static class SnowflakeRegistration

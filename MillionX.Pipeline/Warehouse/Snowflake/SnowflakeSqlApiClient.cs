@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
-using MillionX.Pipeline.Hosting;
 using Polly.Timeout;
 
 namespace MillionX.Pipeline.Warehouse.Snowflake;
