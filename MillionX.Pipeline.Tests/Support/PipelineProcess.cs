@@ -10,13 +10,18 @@ public sealed class PipelineProcess : IDisposable
 
     public PipelineProcess(IEnumerable<string> args, IDictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        // Through coreutils' `env --default-signal=INT`, which resets SIGINT to its default and execs dotnet (same pid):
+        // a suite started from a script's background job (`( .ci/run & )`) inherits SIGINT ignored (SigIgn 0x6 measured
+        // here), every child would too, and the Ctrl+C tests waited for a stop that never came (six failed that way).
+        var psi = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MillionX.Pipeline.dll"));
         foreach (var a in args)
         {
