@@ -17,7 +17,7 @@ public static partial class MetricsScrape
 
     public static IReadOnlyList<QualityCheckResult> PassRates(string page, DataQualityOptions options)
     {
-        var sources = StageCatalog.All.Where(s => s.Kind == StageKind.Source).Select(s => s.Name).Append("ingest").ToHashSet(StringComparer.Ordinal);
+        var sources = SourcePassRates.JudgedSources();
         var read = new Dictionary<string, double>(StringComparer.Ordinal);
         var dead = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var line in page.Split('\n'))

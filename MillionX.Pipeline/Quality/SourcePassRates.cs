@@ -16,10 +16,18 @@ public sealed class SourcePassRates
     {
         _metrics = metrics;
         _clock = clock;
-        _sources = new HashSet<string>(StageCatalog.All.Where(s => s.Kind == StageKind.Source).Select(s => s.Name).Append("ingest"), StringComparer.Ordinal);
+        _sources = JudgedSources();
         // The counters start at zero with the process: the first window reaches back to here.
         _snapshots.Enqueue(new Snapshot(clock.GetUtcNow(), new Dictionary<string, (long, long)>()));
     }
+
+    /// <summary>
+    /// The stages whose schema pass rate is judged: every source and <c>ingest</c>, but not <c>sample-source</c>, whose
+    /// invalid share is a setting (3 % by default, to exercise the dead-letter path), not a sign of bad data.
+    /// </summary>
+    internal static HashSet<string> JudgedSources() =>
+        new(StageCatalog.All.Where(s => s.Kind == StageKind.Source && s.Name != Stages.SampleSource.SampleSourceStage.StageName).Select(s => s.Name).Append("ingest"),
+            StringComparer.Ordinal);
 
     public IReadOnlyList<QualityCheckResult> Measure(DataQualityOptions options)
     {
