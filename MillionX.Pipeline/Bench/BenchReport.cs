@@ -34,6 +34,12 @@ public sealed record BenchReport
     public long WarehouseRows { get; init; }
     public double LatencyWindowS { get; init; }
     public double? OfferedLoadPerS { get; set; }
+
+    /// <summary>
+    /// The end-to-end windows' rate: half the whole pipeline's posts capacity (two inferences a post: semantic matching
+    /// and the embedding), or the embedding stage's half when that is lower.
+    /// </summary>
+    public double? EndToEndOfferedLoadPerS { get; set; }
     public long? EmbedLatencySamples { get; set; }
     public long? E2eLatencySamples { get; set; }
     public required IReadOnlyDictionary<string, int> Partitions { get; init; }
@@ -144,7 +150,7 @@ public sealed record BenchReport
         sb.AppendLine(CultureInfo.InvariantCulture, $"model: {Model}, enriched texts {EmbedAvgTokens:0.#} tokens on average");
         sb.AppendLine(CultureInfo.InvariantCulture, $"embed_model_precision: {EmbedModelPrecision}, embed_model_sha256: {EmbedModelSha256}");
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"records: passthrough/privacy {PassthroughRecords:N0}, embeddings {EmbeddingRecords:N0}, warehouse rows {WarehouseRows:N0}, latency windows {LatencyWindowS:0.#} s at {OfferedLoadPerS?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-"}/s");
+            $"records: passthrough/privacy {PassthroughRecords:N0}, embeddings {EmbeddingRecords:N0}, warehouse rows {WarehouseRows:N0}, latency windows {LatencyWindowS:0.#} s at {OfferedLoadPerS?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-"}/s (end to end {EndToEndOfferedLoadPerS?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-"}/s)");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"preloaded: warehouse {WarehousePreloadRows:N0} rows (+{WarehouseGrowthRows:N0}), catalogue {EnricherCatalogueProducts:N0} products; vector-sink {VectorSinkRecords:N0} vectors, dlq-monitor {DlqMonitorRecords:N0} dead letters, whole pipeline {PipelinePosts:N0} posts");
         sb.AppendLine();
