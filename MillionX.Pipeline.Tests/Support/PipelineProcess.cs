@@ -12,7 +12,7 @@ public sealed class PipelineProcess : IDisposable
     {
         // Through coreutils' `env --default-signal=INT`, which resets SIGINT to its default and execs dotnet (same pid):
         // a suite started from a script's background job (`( .ci/run & )`) inherits SIGINT ignored (SigIgn 0x6 measured
-        // here), every child would too, and the Ctrl+C tests waited for a stop that never came (six failed that way).
+        // here) and every child would too; the likely reason six Ctrl+C tests waited for stops in such runs.
         var psi = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
