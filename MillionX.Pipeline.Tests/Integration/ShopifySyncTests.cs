@@ -24,7 +24,7 @@ public sealed class ShopifySyncTests : BrokerTest
         .With("Sources:Resilience:AttemptTimeout", "00:00:10");
 
     /// <summary>One --once run in its own host; returns the exit code it set and the stage's final status.</summary>
-    private static async Task<(int ExitCode, StageStatus Status)> RunOnceAsync(Dictionary<string, string?> config)
+    internal static async Task<(int ExitCode, StageStatus Status)> RunOnceAsync(Dictionary<string, string?> config)
     {
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "shopify-sync"]), config);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));

@@ -24,17 +24,6 @@ public sealed class ShopifyWebhookSubscriptionTests : BrokerTest
         .With("Sources:Checkpoints:Directory", Path.Combine(TempDir, "checkpoints"))
         .With("Sources:Resilience:RetryDelay", "00:00:00.010");
 
-    private static async Task<(int ExitCode, StageStatus Status)> RunOnceAsync(Dictionary<string, string?> config)
-    {
-        using var host = RunCommand.Build(CommandLine.Parse(["--role", "shopify-sync"]), config);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
-        await host.StartAsync(timeout.Token);
-        await host.WaitForShutdownAsync(timeout.Token);
-        Assert.False(timeout.IsCancellationRequested, "the --once run did not finish");
-        var registry = host.Services.GetRequiredService<StageRegistry>();
-        return (registry.ExitCode, registry.Get(ShopifySyncStage.StageName));
-    }
-
     private static int Count(FakeShopify shop, string operation) => shop.Requests.Count(r => r.Operation == operation);
 
     [Fact]
@@ -44,9 +33,9 @@ public sealed class ShopifyWebhookSubscriptionTests : BrokerTest
         shop.AddWebhookSubscription("ORDERS_CREATE", "https://old-pipeline.example.com/webhooks/shopify/orders-create");
         shop.Upsert(FakeShopify.Generate(3, 1001, Base, TimeSpan.FromMinutes(1)));
 
-        Assert.Equal(0, (await RunOnceAsync(Config(shop))).ExitCode);
+        Assert.Equal(0, (await ShopifySyncTests.RunOnceAsync(Config(shop))).ExitCode);
         // A second process (a restart, or another replica) finds it and creates nothing.
-        Assert.Equal(0, (await RunOnceAsync(Config(shop))).ExitCode);
+        Assert.Equal(0, (await ShopifySyncTests.RunOnceAsync(Config(shop))).ExitCode);
 
         Assert.Empty(shop.Violations);
         Assert.Equal(2, shop.WebhookSubscriptions.Count);
@@ -64,7 +53,7 @@ public sealed class ShopifyWebhookSubscriptionTests : BrokerTest
         await using var shop = await FakeShopify.StartAsync();
         shop.AddWebhookSubscription("ORDERS_CREATE", "https://PIPELINE.example.com:443/webhooks/shopify/orders-create");
 
-        Assert.Equal(0, (await RunOnceAsync(Config(shop))).ExitCode);
+        Assert.Equal(0, (await ShopifySyncTests.RunOnceAsync(Config(shop))).ExitCode);
 
         Assert.Empty(shop.Violations);
         Assert.Single(shop.WebhookSubscriptions);
@@ -77,7 +66,7 @@ public sealed class ShopifyWebhookSubscriptionTests : BrokerTest
         await using var shop = await FakeShopify.StartAsync();
         shop.Upsert(FakeShopify.Generate(3, 1001, Base, TimeSpan.FromMinutes(1)));
 
-        var (exit, status) = await RunOnceAsync(Config(shop, "https://mystore.myshopify.com/webhooks/shopify/orders-create"));
+        var (exit, status) = await ShopifySyncTests.RunOnceAsync(Config(shop, "https://mystore.myshopify.com/webhooks/shopify/orders-create"));
 
         Assert.Equal(1, exit);
         Assert.Equal(StageState.Failed, status.State);

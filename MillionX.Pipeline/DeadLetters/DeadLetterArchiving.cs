@@ -76,10 +76,7 @@ public sealed class SnowflakeDeadLetterArchive(SnowflakeSqlApiClient client, Sno
     internal static string?[] Values(ArchivedDeadLetter l) =>
     [
         l.ArchiveId, l.Topic, l.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture), l.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        l.Key is null ? null : Convert.ToBase64String(l.Key), l.Stage, l.Reason, l.SourceTopic, SnowflakeTime(l.FailedAt), Convert.ToBase64String(l.Value),
-        SnowflakeTime(l.ArchivedAt),
+        l.Key is null ? null : Convert.ToBase64String(l.Key), l.Stage, l.Reason, l.SourceTopic,
+        l.FailedAt is { } failed ? SnowflakeMerge.Time(failed.UtcDateTime) : null, Convert.ToBase64String(l.Value), SnowflakeMerge.Time(l.ArchivedAt.UtcDateTime),
     ];
-
-    private static string? SnowflakeTime(DateTimeOffset? at) =>
-        at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff", System.Globalization.CultureInfo.InvariantCulture);
 }

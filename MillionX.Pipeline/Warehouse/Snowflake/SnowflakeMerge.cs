@@ -134,5 +134,6 @@ public static class SnowflakeMerge
 
     private static string Num(decimal d) => d.ToString(CultureInfo.InvariantCulture);
 
-    private static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture);
+    /// <summary>A UTC time as the TIMESTAMP_NTZ text the MERGE casts.</summary>
+    internal static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture);
 }
