@@ -26,6 +26,28 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
         return true;
     }
 
+    /// <summary>
+    /// A present JSON number; anything else is recorded as a wrong type, or as non-finite when
+    /// <paramref name="nonFiniteText"/> and it is a "NaN"/"Infinity" string (fields that take fractions).
+    /// </summary>
+    private bool TryGetNumber(string name, bool required, bool nonFiniteText, out JsonElement el)
+    {
+        if (!TryGet(name, required, out el))
+        {
+            return false;
+        }
+
+        if (el.ValueKind == JsonValueKind.Number)
+        {
+            return true;
+        }
+
+        var nanText = nonFiniteText && el.ValueKind == JsonValueKind.String && IsNonFiniteText(TextOrNull(el));
+        Add(name, nanText ? ReasonCodes.NonFinite : ReasonCodes.WrongType,
+            nanText ? $"'{name}' must be a finite number" : $"'{name}' must be a number, got {Describe(el.ValueKind)}");
+        return false;
+    }
+
     public string? String(string name, int minLength, int maxLength, bool required = true, bool singleLine = true)
     {
         if (!TryGet(name, required, out var el))
@@ -93,14 +115,8 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
 
     public long? Integer(string name, long min, long max, bool required = true)
     {
-        if (!TryGet(name, required, out var el))
+        if (!TryGetNumber(name, required, nonFiniteText: false, out var el))
         {
-            return null;
-        }
-
-        if (el.ValueKind != JsonValueKind.Number)
-        {
-            Add(name, ReasonCodes.WrongType, $"'{name}' must be a number, got {Describe(el.ValueKind)}");
             return null;
         }
 
@@ -123,16 +139,8 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
 
     public double? Number(string name, double min, double max, bool required = true)
     {
-        if (!TryGet(name, required, out var el))
+        if (!TryGetNumber(name, required, nonFiniteText: true, out var el))
         {
-            return null;
-        }
-
-        if (el.ValueKind != JsonValueKind.Number)
-        {
-            var nanText = el.ValueKind == JsonValueKind.String && IsNonFiniteText(TextOrNull(el));
-            Add(name, nanText ? ReasonCodes.NonFinite : ReasonCodes.WrongType,
-                nanText ? $"'{name}' must be a finite number" : $"'{name}' must be a number, got {Describe(el.ValueKind)}");
             return null;
         }
 
@@ -153,16 +161,8 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
 
     public decimal? Decimal(string name, decimal exclusiveMin, decimal max)
     {
-        if (!TryGet(name, true, out var el))
+        if (!TryGetNumber(name, true, nonFiniteText: true, out var el))
         {
-            return null;
-        }
-
-        if (el.ValueKind != JsonValueKind.Number)
-        {
-            var nanText = el.ValueKind == JsonValueKind.String && IsNonFiniteText(TextOrNull(el));
-            Add(name, nanText ? ReasonCodes.NonFinite : ReasonCodes.WrongType,
-                nanText ? $"'{name}' must be a finite number" : $"'{name}' must be a number, got {Describe(el.ValueKind)}");
             return null;
         }
 

@@ -15,135 +15,116 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
 
     public ValidationLimits Limits => limits;
 
-    public ValidationResult<SocialPost> ValidateSocialPost(ReadOnlySpan<byte> raw, string? expectedPlatform = null)
+    public ValidationResult<SocialPost> ValidateSocialPost(ReadOnlySpan<byte> raw, string? expectedPlatform = null) =>
+        Validate(raw, expectedPlatform, ReadSocialPost);
+
+    public ValidationResult<MarketOrder> ValidateMarketOrder(ReadOnlySpan<byte> raw, string? expectedPlatform = null) =>
+        Validate(raw, expectedPlatform, ReadMarketOrder);
+
+    public ValidationResult<WeatherData> ValidateWeather(ReadOnlySpan<byte> raw) =>
+        Validate(raw, null, static (r, _) => ReadWeather(r));
+
+    /// <summary>Parses the record, then <paramref name="read"/> reads its fields: the record, or null when a rule broke.</summary>
+    private ValidationResult<T> Validate<T>(ReadOnlySpan<byte> raw, string? expectedPlatform, Func<FieldReader, string?, T?> read)
+        where T : class
     {
         if (Parse(raw, out var doc) is { } parseErrors)
         {
-            return ValidationResult<SocialPost>.Fail(parseErrors);
+            return ValidationResult<T>.Fail(parseErrors);
         }
 
         using (doc)
         {
             var r = new FieldReader(doc!.RootElement, limits, clock.GetUtcNow());
-            var platform = r.Enum("platform", SocialPlatforms);
-            CheckPlatform(r, platform, expectedPlatform);
-            var postId = r.String("post_id", 1, limits.MaxIdLength);
-            var author = r.String("author_username", 1, limits.MaxUsernameLength);
-            var content = r.String("content", 1, limits.MaxContentLength, singleLine: false);
-            if (content is not null && CountNonBlank(content) < limits.MinContentChars)
-            {
-                r.Errors.Add(new("$.content", ReasonCodes.TooShort, $"'content' must have at least {limits.MinContentChars} non-blank characters"));
-            }
-
-            var engagement = r.Integer("engagement_count", 0, limits.MaxEngagement);
-            var ts = r.Timestamp("timestamp");
-            var hashtags = r.StringList("hashtags");
-            var mentions = r.StringList("product_mentions");
-            if (r.Errors.Count > 0)
-            {
-                return ValidationResult<SocialPost>.Fail(r.Errors);
-            }
-
-            return ValidationResult<SocialPost>.Ok(new SocialPost
-            {
-                Platform = platform!,
-                PostId = postId!,
-                AuthorUsername = author!,
-                Content = content!,
-                EngagementCount = engagement!.Value,
-                Timestamp = ts!.Value,
-                Hashtags = hashtags,
-                ProductMentions = mentions,
-            });
+            return read(r, expectedPlatform) is { } record ? ValidationResult<T>.Ok(record) : ValidationResult<T>.Fail(r.Errors);
         }
     }
 
-    public ValidationResult<MarketOrder> ValidateMarketOrder(ReadOnlySpan<byte> raw, string? expectedPlatform = null)
+    private SocialPost? ReadSocialPost(FieldReader r, string? expectedPlatform)
     {
-        if (Parse(raw, out var doc) is { } parseErrors)
+        var platform = Platform(r, SocialPlatforms, expectedPlatform);
+        var postId = r.String("post_id", 1, limits.MaxIdLength);
+        var author = r.String("author_username", 1, limits.MaxUsernameLength);
+        var content = r.String("content", 1, limits.MaxContentLength, singleLine: false);
+        if (content is not null && CountNonBlank(content) < limits.MinContentChars)
         {
-            return ValidationResult<MarketOrder>.Fail(parseErrors);
+            r.Errors.Add(new("$.content", ReasonCodes.TooShort, $"'content' must have at least {limits.MinContentChars} non-blank characters"));
         }
 
-        using (doc)
+        var engagement = r.Integer("engagement_count", 0, limits.MaxEngagement);
+        var ts = r.Timestamp("timestamp");
+        var hashtags = r.StringList("hashtags");
+        var mentions = r.StringList("product_mentions");
+        return r.Errors.Count > 0 ? null : new SocialPost
         {
-            var r = new FieldReader(doc!.RootElement, limits, clock.GetUtcNow());
-            var platform = r.Enum("platform", MarketPlatforms);
-            CheckPlatform(r, platform, expectedPlatform);
-            var orderId = r.String("order_id", 1, limits.MaxIdLength);
-            var merchantId = r.String("merchant_id", 1, limits.MaxIdLength);
-            var productId = r.String("product_id", 1, limits.MaxIdLength);
-            var productName = r.String("product_name", 1, limits.MaxNameLength);
-            var quantity = r.Integer("quantity", 1, limits.MaxQuantity);
-            var price = r.Decimal("price", 0m, limits.MaxPrice);
-            var currency = r.String("currency", 3, 3, required: false);
-            if (currency is not null && !IsCurrencyCode(currency))
-            {
-                r.Errors.Add(new("$.currency", ReasonCodes.InvalidValue, "'currency' must be a 3-letter ISO 4217 code such as BDT"));
-            }
-
-            var status = r.Enum("order_status", OrderStatuses);
-            var phone = r.String("customer_phone", 1, 40, required: false);
-            var ts = r.Timestamp("timestamp");
-            var lineId = r.String("line_id", 1, limits.MaxIdLength, required: false);
-            var updatedAt = r.Timestamp("updated_at", required: false);
-            if (r.Errors.Count > 0)
-            {
-                return ValidationResult<MarketOrder>.Fail(r.Errors);
-            }
-
-            return ValidationResult<MarketOrder>.Ok(new MarketOrder
-            {
-                Platform = platform!,
-                OrderId = orderId!,
-                MerchantId = merchantId!,
-                ProductId = productId!,
-                ProductName = productName!,
-                Quantity = (int)quantity!.Value,
-                Price = price!.Value,
-                Currency = currency?.ToUpperInvariant() ?? "BDT",
-                OrderStatus = status!,
-                CustomerPhone = phone,
-                Timestamp = ts!.Value,
-                LineId = lineId,
-                UpdatedAt = updatedAt,
-            });
-        }
+            Platform = platform!,
+            PostId = postId!,
+            AuthorUsername = author!,
+            Content = content!,
+            EngagementCount = engagement!.Value,
+            Timestamp = ts!.Value,
+            Hashtags = hashtags,
+            ProductMentions = mentions,
+        };
     }
 
-    public ValidationResult<WeatherData> ValidateWeather(ReadOnlySpan<byte> raw)
+    private MarketOrder? ReadMarketOrder(FieldReader r, string? expectedPlatform)
     {
-        if (Parse(raw, out var doc) is { } parseErrors)
+        var platform = Platform(r, MarketPlatforms, expectedPlatform);
+        var orderId = r.String("order_id", 1, limits.MaxIdLength);
+        var merchantId = r.String("merchant_id", 1, limits.MaxIdLength);
+        var productId = r.String("product_id", 1, limits.MaxIdLength);
+        var productName = r.String("product_name", 1, limits.MaxNameLength);
+        var quantity = r.Integer("quantity", 1, limits.MaxQuantity);
+        var price = r.Decimal("price", 0m, limits.MaxPrice);
+        var currency = r.String("currency", 3, 3, required: false);
+        if (currency is not null && !IsCurrencyCode(currency))
         {
-            return ValidationResult<WeatherData>.Fail(parseErrors);
+            r.Errors.Add(new("$.currency", ReasonCodes.InvalidValue, "'currency' must be a 3-letter ISO 4217 code such as BDT"));
         }
 
-        using (doc)
+        var status = r.Enum("order_status", OrderStatuses);
+        var phone = r.String("customer_phone", 1, 40, required: false);
+        var ts = r.Timestamp("timestamp");
+        var lineId = r.String("line_id", 1, limits.MaxIdLength, required: false);
+        var updatedAt = r.Timestamp("updated_at", required: false);
+        return r.Errors.Count > 0 ? null : new MarketOrder
         {
-            var r = new FieldReader(doc!.RootElement, limits, clock.GetUtcNow());
-            var city = r.String("city", 1, 100);
-            var temperature = r.Number("temperature", -50, 60);
-            var condition = r.String("condition", 1, 100);
-            var humidity = r.Number("humidity", 0, 100);
-            var wind = r.Number("wind_speed", 0, 120);
-            var ts = r.Timestamp("timestamp");
-            var extreme = r.Boolean("is_extreme_weather", required: false);
-            if (r.Errors.Count > 0)
-            {
-                return ValidationResult<WeatherData>.Fail(r.Errors);
-            }
+            Platform = platform!,
+            OrderId = orderId!,
+            MerchantId = merchantId!,
+            ProductId = productId!,
+            ProductName = productName!,
+            Quantity = (int)quantity!.Value,
+            Price = price!.Value,
+            Currency = currency?.ToUpperInvariant() ?? "BDT",
+            OrderStatus = status!,
+            CustomerPhone = phone,
+            Timestamp = ts!.Value,
+            LineId = lineId,
+            UpdatedAt = updatedAt,
+        };
+    }
 
-            return ValidationResult<WeatherData>.Ok(new WeatherData
-            {
-                City = city!,
-                Temperature = temperature!.Value,
-                Condition = condition!,
-                Humidity = humidity!.Value,
-                WindSpeed = wind!.Value,
-                Timestamp = ts!.Value,
-                IsExtremeWeather = extreme ?? WeatherRules.IsExtreme(temperature.Value, wind.Value, condition!),
-            });
-        }
+    private static WeatherData? ReadWeather(FieldReader r)
+    {
+        var city = r.String("city", 1, 100);
+        var temperature = r.Number("temperature", -50, 60);
+        var condition = r.String("condition", 1, 100);
+        var humidity = r.Number("humidity", 0, 100);
+        var wind = r.Number("wind_speed", 0, 120);
+        var ts = r.Timestamp("timestamp");
+        var extreme = r.Boolean("is_extreme_weather", required: false);
+        return r.Errors.Count > 0 ? null : new WeatherData
+        {
+            City = city!,
+            Temperature = temperature!.Value,
+            Condition = condition!,
+            Humidity = humidity!.Value,
+            WindSpeed = wind!.Value,
+            Timestamp = ts!.Value,
+            IsExtremeWeather = extreme ?? WeatherRules.IsExtreme(temperature.Value, wind.Value, condition!),
+        };
     }
 
     /// <summary>Checks size, UTF-8, JSON syntax, duplicate keys and depth; returns errors or a document.</summary>
@@ -205,12 +186,16 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         return null;
     }
 
-    private static void CheckPlatform(FieldReader r, string? platform, string? expected)
+    /// <summary>The record's platform, one of <paramref name="allowed"/> and, when the source is known, that source's.</summary>
+    private static string? Platform(FieldReader r, string[] allowed, string? expected)
     {
+        var platform = r.Enum("platform", allowed);
         if (platform is not null && expected is not null && platform != expected)
         {
             r.Errors.Add(new("$.platform", ReasonCodes.PlatformMismatch, $"record says '{platform}' but came from the {expected} source"));
         }
+
+        return platform;
     }
 
     private static int CountNonBlank(string s)
