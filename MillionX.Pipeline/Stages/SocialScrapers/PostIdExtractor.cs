@@ -20,41 +20,29 @@ public static partial class PostIdExtractor
     [GeneratedRegex(@"[?&](?:story_fbid|fbid|v)=(pfbid[0-9A-Za-z]{10,}|\d{5,25})(?:&|#|$)", RegexOptions.CultureInvariant)]
     private static partial Regex FacebookQuery();
 
-    public static string? TikTok(string? url)
-    {
-        var path = PathAndQuery(url);
-        if (path is null)
-        {
-            return null;
-        }
+    public static string? TikTok(string? url) => FirstMatch(url, TikTokVideo(), TikTokShort());
 
-        var m = TikTokVideo().Match(path);
-        if (!m.Success)
-        {
-            m = TikTokShort().Match(path);
-        }
-
-        return m.Success ? m.Groups[1].Value : null;
-    }
-
-    public static string? Facebook(string? url)
-    {
-        var path = PathAndQuery(url);
-        if (path is null)
-        {
-            return null;
-        }
-
-        var m = FacebookPath().Match(path);
-        if (!m.Success)
-        {
-            m = FacebookQuery().Match(path);
-        }
-
-        return m.Success ? m.Groups[1].Value : null;
-    }
+    public static string? Facebook(string? url) => FirstMatch(url, FacebookPath(), FacebookQuery());
 
     public static string? For(SocialPlatform platform, string? url) => platform == SocialPlatform.TikTok ? TikTok(url) : Facebook(url);
+
+    /// <summary>The id the first pattern finds in the URL's path and query, else the one the fallback finds.</summary>
+    private static string? FirstMatch(string? url, Regex pattern, Regex fallback)
+    {
+        var path = PathAndQuery(url);
+        if (path is null)
+        {
+            return null;
+        }
+
+        var m = pattern.Match(path);
+        if (!m.Success)
+        {
+            m = fallback.Match(path);
+        }
+
+        return m.Success ? m.Groups[1].Value : null;
+    }
 
     private static string? PathAndQuery(string? url)
     {
