@@ -35,82 +35,76 @@ internal static class CommandLineSyntax
         AddRunOptions(run);
         AddConfig(run);
 
-        var broker = new Command("broker", "Runs only the embedded broker with the topic catalog and prints its bootstrap address.");
-        broker.Options.Add(FilePath("--address-file", "path", "Also write the address to this file."));
-        AddConfig(broker);
+        var broker = WithOptions(new Command("broker", "Runs only the embedded broker with the topic catalog and prints its bootstrap address."),
+            FilePath("--address-file", "path", "Also write the address to this file."));
 
         var ingest = new Command("ingest", "Sends a JSON-lines file through the validation gate, runs the selected processors until they caught up, prints a summary.");
         // --source and --file are required, but IngestCommand says so (as before): a parse of "ingest --file -" alone stands.
-        ingest.Options.Add(new Option<SourceKind>("--source")
-        {
-            HelpName = string.Join("|", SourceKinds.Names),
-            Description = "The kind of records in the file (required).",
-            CustomParser = r =>
+        WithOptions(ingest,
+            new Option<SourceKind>("--source")
             {
-                var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-                if (!SourceKinds.TryParse(text, out var kind))
+                HelpName = string.Join("|", SourceKinds.Names),
+                Description = "The kind of records in the file (required).",
+                CustomParser = r =>
                 {
-                    r.AddError($"Unknown source '{text}'. Valid sources: {string.Join(", ", SourceKinds.Names)}.");
-                }
+                    var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                    if (!SourceKinds.TryParse(text, out var kind))
+                    {
+                        r.AddError($"Unknown source '{text}'. Valid sources: {string.Join(", ", SourceKinds.Names)}.");
+                    }
 
-                return kind;
+                    return kind;
+                },
             },
-        });
-        ingest.Options.Add(FilePath("--file", "records.jsonl", "The JSON-lines file to send (required)."));
-        ingest.Options.Add(FilePath("--summary-json", "out.json", "Also write the summary as JSON to this file."));
-        ingest.Options.Add(Profile());
-        ingest.Options.Add(Role());
-        AddConfig(ingest);
+            FilePath("--file", "records.jsonl", "The JSON-lines file to send (required)."),
+            FilePath("--summary-json", "out.json", "Also write the summary as JSON to this file."),
+            Profile(),
+            Role());
+
         var sql = new Command("sql", "Queries the DuckDB warehouse read-only and prints a table or JSON lines.");
         Positional(sql, "query", "The SQL query, e.g. \"select * from ORDERS limit 5\".",
             () => "sql needs a query: sql \"select * from ORDERS limit 5\" [--json]");
-        sql.Options.Add(Switch("--json", "Print JSON lines instead of a table."));
-        AddConfig(sql);
+        WithOptions(sql, Switch("--json", "Print JSON lines instead of a table."));
 
         var search = new Command("search", "Embeds the text and prints the nearest posts from the vector store.");
         Positional(search, "query", "The text to search for, e.g. \"eid shari offer\".",
             () => "search needs a text: search \"eid shari offer\" [--top 5] [--platform tiktok] [--json]");
-        search.Options.Add(WholeNumber("--top", 1, 1000, "How many posts to print (1-1000, default 5).",
-            v => $"--top must be a whole number from 1 to 1000, not '{v}'."));
-        search.Options.Add(OneOf("--platform", ["tiktok", "facebook"], "Only posts from this platform.",
-            v => $"--platform must be tiktok or facebook, not '{v.Trim().ToLowerInvariant()}'.", StringComparer.OrdinalIgnoreCase));
-        search.Options.Add(Switch("--json", "Print JSON lines instead of a table."));
-        AddConfig(search);
+        WithOptions(search,
+            WholeNumber("--top", 1, 1000, "How many posts to print (1-1000, default 5).",
+                v => $"--top must be a whole number from 1 to 1000, not '{v}'."),
+            OneOf("--platform", ["tiktok", "facebook"], "Only posts from this platform.",
+                v => $"--platform must be tiktok or facebook, not '{v.Trim().ToLowerInvariant()}'.", StringComparer.OrdinalIgnoreCase),
+            Switch("--json", "Print JSON lines instead of a table."));
 
-        var bench = new Command("bench", "Measures the broker and the stages on a broker of its own and prints a table (run it with -c Release).");
-        bench.Options.Add(Switch("--quick", "Smaller sizes: a quick check, not a measurement."));
         // bench writes its figures to a file: here --json takes a path, where sql, search, topics and dlq switch to JSON output.
-        bench.Options.Add(FilePath("--json", "out.json", "Also write the figures as JSON to this file."));
-        AddConfig(bench);
+        var bench = WithOptions(new Command("bench", "Measures the broker and the stages on a broker of its own and prints a table (run it with -c Release)."),
+            Switch("--quick", "Smaller sizes: a quick check, not a measurement."),
+            FilePath("--json", "out.json", "Also write the figures as JSON to this file."));
 
         var topics = new Command("topics", "On a running broker: creates the catalog's missing topics (create), then verifies partitions and retention.ms.");
         Action(topics, TopicsCommand.Actions);
-        topics.Options.Add(Switch("--json", "Print JSON instead of a table."));
-        topics.Options.Add(Switch("--skip-retention", "Check partitions only, not retention.ms."));
-        AddConfig(topics);
+        WithOptions(topics, Switch("--json", "Print JSON instead of a table."), Switch("--skip-retention", "Check partitions only, not retention.ms."));
 
         var dlq = new Command("dlq", "On a running broker: inspects the dead-letter topics (masked samples), or replays the letters that now pass validation.");
         Action(dlq, DlqCommand.Actions);
-        dlq.Options.Add(OneOf("--topic", Topics.DeadLetters, "Only this dead-letter topic.",
-            v => $"Unknown dead-letter topic '{v}'. Valid topics: {string.Join(", ", Topics.DeadLetters)}.", StringComparer.Ordinal));
-        dlq.Options.Add(OneOf("--reason", DlqCommand.Reasons, "Only letters with this reason code, e.g. out_of_range.",
-            v => $"Unknown reason '{v}'. Valid reasons: {string.Join(", ", DlqCommand.Reasons)}.", StringComparer.Ordinal, helpName: "reason"));
-        dlq.Options.Add(WholeNumber("--samples", 0, 1000, "inspect: masked samples per topic and reason (0-1000, default 3).",
-            v => $"--samples is '{v}'; valid values: a whole number 0..1000."));
-        dlq.Options.Add(Switch("--dry-run", "replay: show what would be re-published; publish nothing."));
-        dlq.Options.Add(Switch("--publish-only", "replay: publish, without running the downstream stages until they caught up."));
-        dlq.Options.Add(Switch("--json", "Print JSON instead of text."));
-        dlq.Options.Add(Profile());
-        dlq.Options.Add(Role());
-        AddConfig(dlq);
+        WithOptions(dlq,
+            OneOf("--topic", Topics.DeadLetters, "Only this dead-letter topic.",
+                v => $"Unknown dead-letter topic '{v}'. Valid topics: {string.Join(", ", Topics.DeadLetters)}.", StringComparer.Ordinal),
+            OneOf("--reason", DlqCommand.Reasons, "Only letters with this reason code, e.g. out_of_range.",
+                v => $"Unknown reason '{v}'. Valid reasons: {string.Join(", ", DlqCommand.Reasons)}.", StringComparer.Ordinal, helpName: "reason"),
+            WholeNumber("--samples", 0, 1000, "inspect: masked samples per topic and reason (0-1000, default 3).",
+                v => $"--samples is '{v}'; valid values: a whole number 0..1000."),
+            Switch("--dry-run", "replay: show what would be re-published; publish nothing."),
+            Switch("--publish-only", "replay: publish, without running the downstream stages until they caught up."),
+            Switch("--json", "Print JSON instead of text."),
+            Profile(),
+            Role());
 
-        var model = new Command("model", "Prepares the embedding model now and prints which file, hash and precision the pipeline runs.");
-        AddConfig(model);
+        var model = WithOptions(new Command("model", "Prepares the embedding model now and prints which file, hash and precision the pipeline runs."));
 
-        var quality = new Command("quality", "Runs the data-quality checks once against the warehouse (DuckDB or Snowflake); exit 1 on a breach.");
-        quality.Options.Add(Switch("--json", "Print JSON instead of a table."));
-        quality.Options.Add(Value("--metrics-url", "url", "A running pipeline's /metrics, for the sources' schema pass rates."));
-        AddConfig(quality);
+        var quality = WithOptions(new Command("quality", "Runs the data-quality checks once against the warehouse (DuckDB or Snowflake); exit 1 on a breach."),
+            Switch("--json", "Print JSON instead of a table."),
+            Value("--metrics-url", "url", "A running pipeline's /metrics, for the sources' schema pass rates."));
 
         var help = new Command("help", "Prints this help; '<command> --help' prints a command's options.");
 
@@ -192,6 +186,18 @@ internal static class CommandLineSyntax
         command.Options.Add(Profile());
         command.Options.Add(Role());
         command.Options.Add(Switch("--once", "Run every source once, then exit (Sources:Once=true)."));
+    }
+
+    /// <summary>The command with these options, then <c>--config</c> (every command takes it), in this order in its help.</summary>
+    private static Command WithOptions(Command command, params Option[] options)
+    {
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+
+        AddConfig(command);
+        return command;
     }
 
     private static void AddConfig(Command command) =>
