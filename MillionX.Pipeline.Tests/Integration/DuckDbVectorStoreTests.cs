@@ -68,22 +68,14 @@ public sealed class DuckDbVectorStoreTests
     public async Task Start_FileKeyedByPostIdAlone_RowsRewrittenToPlatformIdsAndSearchable()
     {
         var path = TestConfig.TempDuckDb();
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using (var c = new DuckDBConnection($"Data Source={path}"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = """
-                CREATE TABLE POST_VECTORS (
-                    POST_ID VARCHAR PRIMARY KEY, PLATFORM VARCHAR NOT NULL, CONTENT VARCHAR NOT NULL, ENRICHED_CONTENT VARCHAR NOT NULL,
-                    TIMESTAMP TIMESTAMP NOT NULL, ENGAGEMENT BIGINT NOT NULL, HASHTAGS VARCHAR[] NOT NULL, MATCHED_PRODUCT_IDS VARCHAR[] NOT NULL,
-                    VECTOR FLOAT[384] NOT NULL, WRITTEN_AT TIMESTAMP NOT NULL);
-                INSERT INTO POST_VECTORS VALUES ('post-7', 'tiktok', 'old tiktok 7', 'old tiktok 7', TIMESTAMP '2026-11-20 10:07:00', 70,
-                    ['#eid'], [], $v::FLOAT[384], TIMESTAMP '2026-11-20 11:00:00');
-                """;
-            cmd.Parameters.Add(new DuckDBParameter("v", Unit(7)));
-            cmd.ExecuteNonQuery();
-        }
+        DuckDbQuery.Execute(path, """
+            CREATE TABLE POST_VECTORS (
+                POST_ID VARCHAR PRIMARY KEY, PLATFORM VARCHAR NOT NULL, CONTENT VARCHAR NOT NULL, ENRICHED_CONTENT VARCHAR NOT NULL,
+                TIMESTAMP TIMESTAMP NOT NULL, ENGAGEMENT BIGINT NOT NULL, HASHTAGS VARCHAR[] NOT NULL, MATCHED_PRODUCT_IDS VARCHAR[] NOT NULL,
+                VECTOR FLOAT[384] NOT NULL, WRITTEN_AT TIMESTAMP NOT NULL);
+            INSERT INTO POST_VECTORS VALUES ('post-7', 'tiktok', 'old tiktok 7', 'old tiktok 7', TIMESTAMP '2026-11-20 10:07:00', 70,
+                ['#eid'], [], $v::FLOAT[384], TIMESTAMP '2026-11-20 11:00:00');
+            """, new DuckDBParameter("v", Unit(7)));
 
         await using (var store = new DuckDbVectorStore(path, 384, NullLogger<DuckDbVectorStore>.Instance))
         {

@@ -1,4 +1,3 @@
-using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MillionX.Pipeline.Privacy;
@@ -159,21 +158,14 @@ public sealed class DuckDbWarehouseWriterTests
     public async Task Start_FileFromBeforeLineIds_RebuiltUnderTheNewKeyAndKeepsItsRows()
     {
         var path = TestConfig.TempDuckDb();
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using (var c = new DuckDBConnection($"Data Source={path}"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = """
-                CREATE TABLE ORDERS (PLATFORM VARCHAR NOT NULL, ORDER_ID VARCHAR NOT NULL, PRODUCT_ID VARCHAR NOT NULL, MERCHANT_ID VARCHAR NOT NULL,
-                    PRODUCT_NAME VARCHAR NOT NULL, QUANTITY INTEGER NOT NULL, PRICE DECIMAL(18,4) NOT NULL, CURRENCY VARCHAR NOT NULL,
-                    ORDER_STATUS VARCHAR NOT NULL, CUSTOMER_PHONE_HASH VARCHAR, ORDER_TIMESTAMP TIMESTAMP NOT NULL, INGESTION_TIME TIMESTAMP NOT NULL,
-                    HASH_KEY_ID VARCHAR NOT NULL, PRIMARY KEY (PLATFORM, ORDER_ID, PRODUCT_ID));
-                INSERT INTO ORDERS VALUES ('daraz', '1001', 'JS-01', 'shop-1', 'Jamdani Shari', 1, 4500, 'BDT', 'paid', NULL,
-                    TIMESTAMP '2026-11-20 04:00:00', TIMESTAMP '2026-11-20 05:00:00', 'k1');
-                """;
-            cmd.ExecuteNonQuery();
-        }
+        DuckDbQuery.Execute(path, """
+            CREATE TABLE ORDERS (PLATFORM VARCHAR NOT NULL, ORDER_ID VARCHAR NOT NULL, PRODUCT_ID VARCHAR NOT NULL, MERCHANT_ID VARCHAR NOT NULL,
+                PRODUCT_NAME VARCHAR NOT NULL, QUANTITY INTEGER NOT NULL, PRICE DECIMAL(18,4) NOT NULL, CURRENCY VARCHAR NOT NULL,
+                ORDER_STATUS VARCHAR NOT NULL, CUSTOMER_PHONE_HASH VARCHAR, ORDER_TIMESTAMP TIMESTAMP NOT NULL, INGESTION_TIME TIMESTAMP NOT NULL,
+                HASH_KEY_ID VARCHAR NOT NULL, PRIMARY KEY (PLATFORM, ORDER_ID, PRODUCT_ID));
+            INSERT INTO ORDERS VALUES ('daraz', '1001', 'JS-01', 'shop-1', 'Jamdani Shari', 1, 4500, 'BDT', 'paid', NULL,
+                TIMESTAMP '2026-11-20 04:00:00', TIMESTAMP '2026-11-20 05:00:00', 'k1');
+            """);
 
         await Write(path, Shopify("2026-11-21T09:00:00Z"));
 
