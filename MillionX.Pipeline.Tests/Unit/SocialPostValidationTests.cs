@@ -48,25 +48,32 @@ public sealed class SocialPostValidationTests
         Assert.Equal(("$." + field, ReasonCodes.MissingField), SingleProblem(Post((field, null)), "tiktok"));
     }
 
+    /// <summary>A required field null or blank is missing; a value of another JSON type is the wrong type: one problem, at that field.</summary>
     [Theory]
-    [InlineData("platform")]
-    [InlineData("post_id")]
-    [InlineData("author_username")]
-    [InlineData("content")]
-    [InlineData("engagement_count")]
-    [InlineData("timestamp")]
-    public void ValidateSocialPost_RequiredFieldNull_MissingField(string field)
+    [InlineData("platform", "null", ReasonCodes.MissingField)]
+    [InlineData("post_id", "null", ReasonCodes.MissingField)]
+    [InlineData("author_username", "null", ReasonCodes.MissingField)]
+    [InlineData("content", "null", ReasonCodes.MissingField)]
+    [InlineData("engagement_count", "null", ReasonCodes.MissingField)]
+    [InlineData("timestamp", "null", ReasonCodes.MissingField)]
+    [InlineData("post_id", "\"   \"", ReasonCodes.MissingField)]
+    [InlineData("author_username", "\"\"", ReasonCodes.MissingField)]
+    [InlineData("content", "\" \\t \\n \"", ReasonCodes.MissingField)]
+    [InlineData("platform", "7", ReasonCodes.WrongType)]
+    [InlineData("post_id", "7300000000000000001", ReasonCodes.WrongType)]
+    [InlineData("post_id", "{\"id\":1}", ReasonCodes.WrongType)]
+    [InlineData("author_username", "[\"a\"]", ReasonCodes.WrongType)]
+    [InlineData("content", "true", ReasonCodes.WrongType)]
+    [InlineData("engagement_count", "\"1200\"", ReasonCodes.WrongType)]
+    [InlineData("engagement_count", "12.5", ReasonCodes.WrongType)]
+    [InlineData("engagement_count", "false", ReasonCodes.WrongType)]
+    [InlineData("timestamp", "true", ReasonCodes.WrongType)]
+    [InlineData("timestamp", "{\"unexpected\":true}", ReasonCodes.WrongType)]
+    [InlineData("hashtags", "\"#dhaka\"", ReasonCodes.WrongType)]
+    [InlineData("product_mentions", "{\"a\":1}", ReasonCodes.WrongType)]
+    public void ValidateSocialPost_NullBlankOrWrongTypeValue_OneProblemAtThatField(string field, string value, string code)
     {
-        Assert.Equal(("$." + field, ReasonCodes.MissingField), SingleProblem(Post((field, "null"))));
-    }
-
-    [Theory]
-    [InlineData("post_id", "\"   \"")]
-    [InlineData("author_username", "\"\"")]
-    [InlineData("content", "\" \\t \\n \"")]
-    public void ValidateSocialPost_BlankString_MissingField(string field, string value)
-    {
-        Assert.Equal(("$." + field, ReasonCodes.MissingField), SingleProblem(Post((field, value))));
+        Assert.Equal(("$." + field, code), SingleProblem(Post((field, value))));
     }
 
     [Fact]
@@ -76,24 +83,6 @@ public sealed class SocialPostValidationTests
 
         Assert.Empty(post.Hashtags);
         Assert.Empty(post.ProductMentions);
-    }
-
-    [Theory]
-    [InlineData("platform", "7")]
-    [InlineData("post_id", "7300000000000000001")]
-    [InlineData("post_id", "{\"id\":1}")]
-    [InlineData("author_username", "[\"a\"]")]
-    [InlineData("content", "true")]
-    [InlineData("engagement_count", "\"1200\"")]
-    [InlineData("engagement_count", "12.5")]
-    [InlineData("engagement_count", "false")]
-    [InlineData("timestamp", "true")]
-    [InlineData("timestamp", "{\"unexpected\":true}")]
-    [InlineData("hashtags", "\"#dhaka\"")]
-    [InlineData("product_mentions", "{\"a\":1}")]
-    public void ValidateSocialPost_WrongType_WrongType(string field, string value)
-    {
-        Assert.Equal(("$." + field, ReasonCodes.WrongType), SingleProblem(Post((field, value))));
     }
 
     [Theory]
