@@ -20,17 +20,10 @@ public sealed class TracingTests
     [Fact]
     public async Task Record_ThroughEmbeddedBroker_OneTraceFromSourceToEmbedding()
     {
-        var spans = new LockedList<Activity>();
-        using var provider = Sdk.CreateTracerProviderBuilder().AddSource(PipelineTracing.SourceName).AddInMemoryExporter(spans).Build();
-        using var broker = new TestBroker();
-        var prefix = $"t{Guid.NewGuid():N}-";
-        var config = broker.Config(prefix)
-            .With("Stages:sample-source:RatePerSecond", "40")
-            .With("Stages:sample-source:InvalidShare", "0.2");
-        using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
-        await host.StartAsync();
+        using var run = await TracedRun.StartAsync(("Stages:sample-source:InvalidShare", "0.2"));
+        var (spans, host) = (run.Spans, run.Host);
 
-        var embedded = await FirstSpanAsync(spans, "process embedding-service", prefix, _ => true);
+        var embedded = await run.FirstSpanAsync("process embedding-service", _ => true);
         Assert.True(embedded is not null, "no embedding-service span was exported");
 
         var names = Ancestry(spans, embedded!);
@@ -56,18 +49,10 @@ public sealed class TracingTests
     [Fact]
     public async Task EmbeddingHandsOverToVectorSink_TheTraceContinuesThroughEnrichedEmbeddings()
     {
-        var spans = new LockedList<Activity>();
-        using var provider = Sdk.CreateTracerProviderBuilder().AddSource(PipelineTracing.SourceName).AddInMemoryExporter(spans).Build();
-        using var broker = new TestBroker();
-        var prefix = $"t{Guid.NewGuid():N}-";
-        var config = broker.Config(prefix)
-            .With("Stages:sample-source:RatePerSecond", "40")
-            .With("Stages:embedding-service:Output", "kafka")
-            .With("Stages:vector-sink:Enabled", "true");
-        using var host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
-        await host.StartAsync();
+        using var run = await TracedRun.StartAsync(("Stages:embedding-service:Output", "kafka"), ("Stages:vector-sink:Enabled", "true"));
+        var (spans, host) = (run.Spans, run.Host);
 
-        var landed = await FirstSpanAsync(spans, "process vector-sink", prefix, a => a.ParentSpanId != default);
+        var landed = await run.FirstSpanAsync("process vector-sink", a => a.ParentSpanId != default);
         Assert.True(landed is not null, "no vector-sink span with a parent was exported");
 
         var names = Ancestry(spans, landed!);
@@ -76,19 +61,65 @@ public sealed class TracingTests
         await host.StopAsync();
     }
 
-    /// <summary>
-    /// Waits up to 40 s for an exported span named <paramref name="name"/> of a consumer group of this test
-    /// (<paramref name="prefix"/>) that also satisfies <paramref name="and"/>; null when none came.
-    /// </summary>
-    private static async Task<Activity?> FirstSpanAsync(LockedList<Activity> spans, string name, string prefix, Func<Activity, bool> and)
+    /// <summary>The local profile (sample source at 40 records/s) on a broker of its own, its spans exported in memory.</summary>
+    private sealed class TracedRun : IDisposable
     {
-        Activity? found = null;
-        await TestConfig.Eventually(
-            () => (found = spans.Snapshot().FirstOrDefault(a => a.DisplayName == name
-                && (a.GetTagItem("messaging.consumer.group.name") as string)?.StartsWith(prefix, StringComparison.Ordinal) == true
-                && and(a))) is not null,
-            TimeSpan.FromSeconds(40));
-        return found;
+        private readonly TracerProvider _provider;
+        private readonly TestBroker _broker = new();
+        private readonly string _prefix = $"t{Guid.NewGuid():N}-";
+
+        private TracedRun(params (string Key, string Value)[] settings)
+        {
+            _provider = Sdk.CreateTracerProviderBuilder().AddSource(PipelineTracing.SourceName).AddInMemoryExporter(Spans).Build();
+            var config = _broker.Config(_prefix).With("Stages:sample-source:RatePerSecond", "40");
+            foreach (var (key, value) in settings)
+            {
+                config[key] = value;
+            }
+
+            Host = RunCommand.Build(CommandLine.Parse(["--profile", "local"]), config);
+        }
+
+        public LockedList<Activity> Spans { get; } = new();
+
+        public IHost Host { get; }
+
+        public static async Task<TracedRun> StartAsync(params (string Key, string Value)[] settings)
+        {
+            var run = new TracedRun(settings);
+            try
+            {
+                await run.Host.StartAsync();
+                return run;
+            }
+            catch
+            {
+                run.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Waits up to 40 s for an exported span named <paramref name="name"/> of a consumer group of this run that also
+        /// satisfies <paramref name="and"/>; null when none came.
+        /// </summary>
+        public async Task<Activity?> FirstSpanAsync(string name, Func<Activity, bool> and)
+        {
+            Activity? found = null;
+            await TestConfig.Eventually(
+                () => (found = Spans.Snapshot().FirstOrDefault(a => a.DisplayName == name
+                    && (a.GetTagItem("messaging.consumer.group.name") as string)?.StartsWith(_prefix, StringComparison.Ordinal) == true
+                    && and(a))) is not null,
+                TimeSpan.FromSeconds(40));
+            return found;
+        }
+
+        public void Dispose()
+        {
+            Host.Dispose();
+            _broker.Dispose();
+            _provider.Dispose();
+        }
     }
 
     /// <summary>Names from <paramref name="leaf"/> up its parents; every hop must be an exported span of the same trace.</summary>
