@@ -212,15 +212,8 @@ public sealed class HttpSurfaceTests : BrokerTest
     public async Task Webhook_OwnListener_ServesTheWebhookAndNotTheStatusPage()
     {
         await using var shop = await FakeShopify.StartAsync();
-        var config = Broker.Config()
-            .WithHttpEndpoint()
-            .With("Stages:shopify-sync:ShopDomain", shop.Url.ToString())
-            .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
-            .With("Stages:shopify-sync:AccessToken", FakeShopify.Token)
-            .With("Stages:shopify-sync:WebhookSecret", FakeShopify.WebhookSecret)
-            .With("Stages:shopify-sync:WebhookUrls", "http://127.0.0.2:0")
-            .With("Stages:shopify-sync:Interval", "01:00:00")
-            .With("Sources:Checkpoints:Directory", Path.Combine(TempDir, "checkpoints"));
+        var config = ShopifyWebhookTests.WebhookConfig(Broker, shop, Path.Combine(TempDir, "checkpoints"))
+            .With("Stages:shopify-sync:WebhookUrls", "http://127.0.0.2:0");
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "shopify-sync"]), config);
         await host.StartAsync();
         var endpoint = host.Services.GetRequiredService<HttpEndpoint>();

@@ -14,9 +14,7 @@ public sealed class ShopifyWebhookSubscriptionTests : BrokerTest
     private static readonly DateTimeOffset Base = ShopifyQueries.TruncateToSeconds(DateTimeOffset.UtcNow.AddHours(-3));
 
     private Dictionary<string, string?> Config(FakeShopify shop, string callback = Callback) => Broker.Config()
-        .With("Stages:shopify-sync:ShopDomain", shop.Url.ToString())
-        .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
-        .With("Stages:shopify-sync:AccessToken", FakeShopify.Token)
+        .WithShop(shop)
         .With("Stages:shopify-sync:WebhookSecret", FakeShopify.WebhookSecret)
         .With("Stages:shopify-sync:Webhook:Subscribe", "true")
         .With("Stages:shopify-sync:Webhook:CallbackUrl", callback)

@@ -25,16 +25,17 @@ public sealed class ShopifyWebhookTests : BrokerTest, IAsyncLifetime
         await _shop.DisposeAsync();
     }
 
+    /// <summary>shopify-sync on the fake shop with its webhook secret and the HTTP endpoint on; its hourly sync stays out of the way.</summary>
+    internal static Dictionary<string, string?> WebhookConfig(TestBroker broker, FakeShopify shop, string checkpoints) => broker.Config()
+        .WithHttpEndpoint()
+        .WithShop(shop)
+        .With("Stages:shopify-sync:WebhookSecret", FakeShopify.WebhookSecret)
+        .With("Stages:shopify-sync:Interval", "01:00:00")
+        .With("Sources:Checkpoints:Directory", checkpoints);
+
     private async Task StartAsync(params (string Key, string Value)[] extra)
     {
-        var config = Broker.Config()
-            .WithHttpEndpoint()
-            .With("Stages:shopify-sync:ShopDomain", _shop.Url.ToString())
-            .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
-            .With("Stages:shopify-sync:AccessToken", FakeShopify.Token)
-            .With("Stages:shopify-sync:WebhookSecret", FakeShopify.WebhookSecret)
-            .With("Stages:shopify-sync:Interval", "01:00:00")
-            .With("Sources:Checkpoints:Directory", Path.Combine(Path.GetTempPath(), "millionx-tests", "shopify-" + Guid.NewGuid().ToString("N")));
+        var config = WebhookConfig(Broker, _shop, Path.Combine(Path.GetTempPath(), "millionx-tests", "shopify-" + Guid.NewGuid().ToString("N")));
         foreach (var (k, v) in extra)
         {
             config[k] = v;

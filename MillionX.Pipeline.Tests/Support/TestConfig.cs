@@ -66,6 +66,12 @@ public static class TestConfig
         return d;
     }
 
+    /// <summary>Points shopify-sync at the fake shop, with the fake's API version and access token.</summary>
+    public static Dictionary<string, string?> WithShop(this Dictionary<string, string?> d, FakeShopify shop) => d
+        .With("Stages:shopify-sync:ShopDomain", shop.Url.ToString())
+        .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
+        .With("Stages:shopify-sync:AccessToken", FakeShopify.Token);
+
     /// <summary>Turns the metrics/health/status HTTP endpoint on, on a free loopback port.</summary>
     public static Dictionary<string, string?> WithHttpEndpoint(this Dictionary<string, string?> d) => d
         .With("Observability:Http:Enabled", "true")
