@@ -172,16 +172,7 @@ public sealed class FakeSnowflake : FakeApiServer<RecordedRequest>
             data.Add(new JsonArray(h.Name, h.Start.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), h.Credits.ToString("0.000000000", CultureInfo.InvariantCulture)));
         }
 
-        return new JsonObject
-        {
-            ["resultSetMetaData"] = new JsonObject { ["numRows"] = hours.Count, ["format"] = "jsonv2" },
-            ["data"] = data,
-            ["code"] = "090001",
-            ["statementStatusUrl"] = statusUrl,
-            ["sqlState"] = "00000",
-            ["statementHandle"] = handle,
-            ["message"] = "Statement executed successfully.",
-        };
+        return Executed(new JsonObject { ["numRows"] = hours.Count, ["format"] = "jsonv2" }, data, handle, statusUrl);
     }
 
     /// <summary>Replies for the next POSTs, in order.</summary>
@@ -623,16 +614,7 @@ public sealed class FakeSnowflake : FakeApiServer<RecordedRequest>
                     data.Add(row);
                 }
 
-                return (200, new JsonObject
-                {
-                    ["resultSetMetaData"] = new JsonObject { ["numRows"] = data.Count, ["format"] = "jsonv2", ["rowType"] = rowType },
-                    ["data"] = data,
-                    ["code"] = "090001",
-                    ["statementStatusUrl"] = statusUrl,
-                    ["sqlState"] = "00000",
-                    ["statementHandle"] = handle,
-                    ["message"] = "Statement executed successfully.",
-                });
+                return (200, Executed(new JsonObject { ["numRows"] = data.Count, ["format"] = "jsonv2", ["rowType"] = rowType }, data, handle, statusUrl));
             }
             catch (DuckDBException ex) when (ex.Message.Contains("does not exist", StringComparison.Ordinal))
             {
@@ -659,21 +641,32 @@ public sealed class FakeSnowflake : FakeApiServer<RecordedRequest>
         _ => value.ToString() ?? "",
     };
 
-    private static JsonObject ResultSet(string handle, string statusUrl, int bindings) => new()
+    private static JsonObject ResultSet(string handle, string statusUrl, int bindings)
     {
-        ["resultSetMetaData"] = new JsonObject
-        {
-            ["numRows"] = 1,
-            ["format"] = "jsonv2",
-            ["rowType"] = new JsonArray(new JsonObject { ["name"] = "bindings received", ["type"] = "fixed", ["nullable"] = false }),
-        },
-        ["data"] = new JsonArray(new JsonArray(bindings.ToString(CultureInfo.InvariantCulture))),
+        var body = Executed(
+            new JsonObject
+            {
+                ["numRows"] = 1,
+                ["format"] = "jsonv2",
+                ["rowType"] = new JsonArray(new JsonObject { ["name"] = "bindings received", ["type"] = "fixed", ["nullable"] = false }),
+            },
+            new JsonArray(new JsonArray(bindings.ToString(CultureInfo.InvariantCulture))),
+            handle,
+            statusUrl);
+        body["createdOn"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        return body;
+    }
+
+    /// <summary>The SQL API's answer to a statement that ran: its result set (partition 0) and the 090001 success code.</summary>
+    private static JsonObject Executed(JsonObject metaData, JsonArray data, string handle, string statusUrl) => new()
+    {
+        ["resultSetMetaData"] = metaData,
+        ["data"] = data,
         ["code"] = "090001",
         ["statementStatusUrl"] = statusUrl,
         ["sqlState"] = "00000",
         ["statementHandle"] = handle,
         ["message"] = "Statement executed successfully.",
-        ["createdOn"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
     };
 
     public override async ValueTask DisposeAsync()
