@@ -55,13 +55,15 @@ public sealed class StageSelectorTests
         Assert.Equal(new SelectedStage("sample-source", "profile 'ingest'"), stage);
     }
 
-    [Fact]
-    public void Select_UnknownProfile_ErrorNamesItAndListsValidProfiles()
+    [Theory]
+    [InlineData("prod", null, "'prod'", "empty, ingest, local, sinks")]
+    [InlineData(null, "scraper", "'scraper'", "dlq-monitor, privacy-shield, sample-source, snowflake-sink")]
+    public void Select_UnknownProfileOrRole_ErrorNamesItAndListsTheValidOnes(string? profile, string? role, string named, string valid)
     {
-        var ex = Fails(profile: "prod");
+        var ex = Fails(profile, role);
 
-        Assert.Contains("'prod'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("empty, ingest, local, sinks", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(valid, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -92,15 +94,6 @@ public sealed class StageSelectorTests
     public void Select_RoleWithUnknownProfile_IgnoresProfile()
     {
         Assert.Equal("sample-source", Assert.Single(Select(profile: "does-not-exist", role: "sample-source")).Name);
-    }
-
-    [Fact]
-    public void Select_UnknownRole_ErrorNamesItAndListsValidStages()
-    {
-        var ex = Fails(role: "scraper");
-
-        Assert.Contains("'scraper'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("dlq-monitor, privacy-shield, sample-source, snowflake-sink", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
