@@ -40,9 +40,11 @@ public sealed class CaptchaServiceClientTests : IAsyncLifetime
         return new CaptchaServiceClient(_http.CreateClient("captcha"), CaptchaServiceProfile.For(o.ProviderKind()), o, TimeProvider.System);
     }
 
+    /// <summary>Both services' protocols: every flavor-independent test runs against each.</summary>
+    public static TheoryData<FakeCaptchaFlavor> Flavors => new(Enum.GetValues<FakeCaptchaFlavor>());
+
     [Theory]
-    [InlineData(FakeCaptchaFlavor.TwoCaptcha)]
-    [InlineData(FakeCaptchaFlavor.AntiCaptcha)]
+    [MemberData(nameof(Flavors))]
     public async Task SolveAsync_Recaptcha_CreatesTaskPollsUntilReadyAtTheDocumentedPaceAndReturnsTokenAndCost(FakeCaptchaFlavor flavor)
     {
         var client = await ClientAsync(flavor);
@@ -65,8 +67,7 @@ public sealed class CaptchaServiceClientTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(FakeCaptchaFlavor.TwoCaptcha)]
-    [InlineData(FakeCaptchaFlavor.AntiCaptcha)]
+    [MemberData(nameof(Flavors))]
     public async Task SolveAsync_HcaptchaAndImage_SendTheirTaskTypesAndReadTheirAnswers(FakeCaptchaFlavor flavor)
     {
         var client = await ClientAsync(flavor);
@@ -101,8 +102,7 @@ public sealed class CaptchaServiceClientTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(FakeCaptchaFlavor.TwoCaptcha)]
-    [InlineData(FakeCaptchaFlavor.AntiCaptcha)]
+    [MemberData(nameof(Flavors))]
     public async Task SolveAsync_Unsolvable_ThrowsChallengeErrorNotAccountError(FakeCaptchaFlavor flavor)
     {
         var client = await ClientAsync(flavor);
@@ -127,8 +127,7 @@ public sealed class CaptchaServiceClientTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(FakeCaptchaFlavor.TwoCaptcha)]
-    [InlineData(FakeCaptchaFlavor.AntiCaptcha)]
+    [MemberData(nameof(Flavors))]
     public async Task SolveAsync_NeverReady_EndsWhenTheSolveTimeRunsOut(FakeCaptchaFlavor flavor)
     {
         var client = await ClientAsync(flavor);
