@@ -167,13 +167,7 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
     [Fact]
     public async Task Snowflake_ThroughTheSqlApiFake_OneStatementPerTableAndTheSameVerdicts()
     {
-        _snowflake = await FakeSnowflake.StartAsync(Key.ExportSubjectPublicKeyInfo(), QualifiedUser);
-        var tables = new DuckDBConnection("Data Source=:memory:");
-        _disposables.Add(tables);
-        tables.Open();
-        QualityData.CreateTables(tables, enforceKeys: false);
-        QualityData.SeedGood(tables, Now);
-        _snowflake.Tables = tables;
+        var tables = await StartSnowflakeAsync(Now);
 
         var good = await Run(SnowflakeWarehouse());
 
@@ -183,7 +177,7 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
         Assert.Equal("snowflake", good.Warehouse);
         // Timestamps came back as Snowflake encodes TIMESTAMP_NTZ (epoch seconds) and were read as such.
         Assert.Equal(600, Check(good, "ORDERS", "freshness").Value);
-        var posts = _snowflake.Posts;
+        var posts = _snowflake!.Posts;
         Assert.Equal(3, posts.Count);
         Assert.All(posts, p => Assert.StartsWith("SELECT ", p.Statement, StringComparison.Ordinal));
         Assert.All(posts, p => Assert.Empty(p.Bindings));
@@ -201,6 +195,19 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
         var missing = await Run(SnowflakeWarehouse());
         Assert.All(missing.Checks.Where(c => c.Table == "WEATHER_LOGS"), c => Assert.Equal(QualityStatus.Error, c.Status));
         Assert.Equal(QualityStatus.Fail, Check(missing, "ORDERS", "duplicate_rate").Status);
+    }
+
+    /// <summary>The Snowflake fake, its tables in an in-memory DuckDB with good data up to <paramref name="now"/> and no key enforced (as on Snowflake).</summary>
+    private async Task<DuckDBConnection> StartSnowflakeAsync(DateTime now)
+    {
+        _snowflake = await FakeSnowflake.StartAsync(Key.ExportSubjectPublicKeyInfo(), QualifiedUser);
+        var tables = new DuckDBConnection("Data Source=:memory:");
+        _disposables.Add(tables);
+        tables.Open();
+        QualityData.CreateTables(tables, enforceKeys: false);
+        QualityData.SeedGood(tables, now);
+        _snowflake.Tables = tables;
+        return tables;
     }
 
     private SnowflakeQualityWarehouse SnowflakeWarehouse()
@@ -266,18 +273,12 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
     [Fact]
     public async Task QualityCommand_SnowflakeWriter_ChecksThroughTheSqlApi()
     {
-        _snowflake = await FakeSnowflake.StartAsync(Key.ExportSubjectPublicKeyInfo(), QualifiedUser);
-        var tables = new DuckDBConnection("Data Source=:memory:");
-        _disposables.Add(tables);
-        tables.Open();
-        QualityData.CreateTables(tables, enforceKeys: false);
-        QualityData.SeedGood(tables, DateTime.UtcNow);
+        var tables = await StartSnowflakeAsync(DateTime.UtcNow);
         QualityData.Breach(tables, "orphan_price", DateTime.UtcNow);
-        _snowflake.Tables = tables;
         var overrides = new Dictionary<string, string?>
         {
             ["Warehouse:Writer"] = "snowflake",
-            ["Warehouse:Snowflake:AccountUrl"] = _snowflake.Url.ToString(),
+            ["Warehouse:Snowflake:AccountUrl"] = _snowflake!.Url.ToString(),
             ["Warehouse:Snowflake:Account"] = "xy12345",
             ["Warehouse:Snowflake:User"] = "quality",
             ["Warehouse:Snowflake:PrivateKey"] = Key.ExportPkcs8PrivateKeyPem(),
