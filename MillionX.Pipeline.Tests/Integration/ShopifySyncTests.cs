@@ -13,9 +13,7 @@ public sealed class ShopifySyncTests : BrokerTest
     private string Checkpoints => Path.Combine(TempDir, "checkpoints");
 
     private Dictionary<string, string?> Config(FakeShopify shop) => Broker.Config()
-        .With("Stages:shopify-sync:ShopDomain", shop.Url.ToString())
-        .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
-        .With("Stages:shopify-sync:AccessToken", FakeShopify.Token)
+        .WithShop(shop)
         .With("Stages:shopify-sync:PageSize", "15")
         .With("Stages:shopify-sync:LineItemsPerOrder", "2")
         .With("Sources:Once", "true")
@@ -35,6 +33,14 @@ public sealed class ShopifySyncTests : BrokerTest
         return (registry.ExitCode, registry.Get(ShopifySyncStage.StageName));
     }
 
+    /// <summary><paramref name="count"/> orders put in the shop: ids from 1001, updated one a minute apart from <see cref="Base"/>.</summary>
+    private static List<FakeShopifyOrder> InShop(FakeShopify shop, int count)
+    {
+        var orders = FakeShopify.Generate(count, 1001, Base, TimeSpan.FromMinutes(1));
+        shop.Upsert(orders);
+        return orders;
+    }
+
     private Task<string?> Checkpoint(FakeShopify shop) =>
         new FileCheckpointStore(Checkpoints).GetAsync(ShopifySyncStage.CheckpointKey(shop.Host), CancellationToken.None);
 
@@ -48,8 +54,7 @@ public sealed class ShopifySyncTests : BrokerTest
     public async Task Run_37OrdersOver3Pages_EveryLineOnceAndCheckpointAtNewestUpdate()
     {
         await using var shop = await FakeShopify.StartAsync();
-        var orders = FakeShopify.Generate(37, 1001, Base, TimeSpan.FromMinutes(1));
-        shop.Upsert(orders);
+        var orders = InShop(shop, 37);
 
         var (exit, status) = await RunOnceAsync(Config(shop));
 
@@ -95,8 +100,7 @@ public sealed class ShopifySyncTests : BrokerTest
     public async Task Run_Twice_SecondRunReadsOnlyOrdersUpdatedAfterTheCheckpoint()
     {
         await using var shop = await FakeShopify.StartAsync();
-        var orders = FakeShopify.Generate(37, 1001, Base, TimeSpan.FromMinutes(1));
-        shop.Upsert(orders);
+        var orders = InShop(shop, 37);
         Assert.Equal(0, (await RunOnceAsync(Config(shop))).ExitCode);
         var firstWatermark = await Checkpoint(shop);
         var firstRunRequests = shop.Requests.Count;
@@ -120,8 +124,7 @@ public sealed class ShopifySyncTests : BrokerTest
     public async Task Run_Throttled_WaitsForTheBucketRetriesTheSamePageAndCompletes()
     {
         await using var shop = await FakeShopify.StartAsync(maximumAvailable: 2000, restoreRate: 1000);
-        var orders = FakeShopify.Generate(37, 1001, Base, TimeSpan.FromMinutes(1));
-        shop.Upsert(orders);
+        var orders = InShop(shop, 37);
         // The first page asks for 197 points; with 52 available at 1000/s the bucket needs 145 ms.
         shop.Script(FakeShopifyReply.Throttled(available: 52), FakeShopifyReply.Throttled(available: 52));
 
@@ -142,8 +145,7 @@ public sealed class ShopifySyncTests : BrokerTest
     {
         // Each query asks for ~200 points of a 250-point bucket: back to back, every second query would be THROTTLED.
         await using var shop = await FakeShopify.StartAsync(maximumAvailable: 250, restoreRate: 2000);
-        var orders = FakeShopify.Generate(37, 1001, Base, TimeSpan.FromMinutes(1));
-        shop.Upsert(orders);
+        var orders = InShop(shop, 37);
 
         var (exit, _) = await RunOnceAsync(Config(shop));
 
@@ -158,8 +160,7 @@ public sealed class ShopifySyncTests : BrokerTest
     public async Task Run_ServerErrorsAnd429_RetriedAndCompletes()
     {
         await using var shop = await FakeShopify.StartAsync();
-        var orders = FakeShopify.Generate(37, 1001, Base, TimeSpan.FromMinutes(1));
-        shop.Upsert(orders);
+        var orders = InShop(shop, 37);
         shop.Script(FakeShopifyReply.ServerError(500), FakeShopifyReply.TooManyRequests(), FakeShopifyReply.ServerError(503));
 
         var (exit, _) = await RunOnceAsync(Config(shop));
@@ -173,8 +174,7 @@ public sealed class ShopifySyncTests : BrokerTest
     public async Task Run_RequestHangs_AttemptTimesOutAndIsRetried()
     {
         await using var shop = await FakeShopify.StartAsync();
-        var orders = FakeShopify.Generate(12, 1001, Base, TimeSpan.FromMinutes(1));
-        shop.Upsert(orders);
+        var orders = InShop(shop, 12);
         shop.Script(FakeShopifyReply.Hang());
 
         var (exit, _) = await RunOnceAsync(Config(shop).With("Sources:Resilience:AttemptTimeout", "00:00:02"));
