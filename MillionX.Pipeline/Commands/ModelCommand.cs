@@ -10,8 +10,7 @@ public static class ModelCommand
     public static async Task<int> RunAsync(CommandLine cl, IEnumerable<KeyValuePair<string, string?>>? overrides = null, TextWriter? output = null)
     {
         output ??= Console.Out;
-        var builder = PipelineHostFactory.CreateBuilder(cl, overrides);
-        builder.Logging.ClearProviders();
+        var builder = PipelineHostFactory.CreateQuietBuilder(cl, overrides);
         var options = builder.Configuration.GetSection(EmbeddingOptions.Section).Get<EmbeddingOptions>() ?? new EmbeddingOptions();
         var errors = Hosting.NestedValidation.Validate(options, EmbeddingOptions.Section).Select(r => r.ErrorMessage!).ToList();
         if (errors.Count > 0)

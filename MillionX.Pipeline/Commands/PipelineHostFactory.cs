@@ -4,6 +4,17 @@ namespace MillionX.Pipeline.Commands;
 public static class PipelineHostFactory
 {
     /// <summary>
+    /// <see cref="CreateBuilder"/> with no log providers, for a command whose stdout is its result (a report, JSON with
+    /// --json): log lines would corrupt it, so what goes wrong is in that result or the exception instead.
+    /// </summary>
+    public static HostApplicationBuilder CreateQuietBuilder(CommandLine cl, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var builder = CreateBuilder(cl, overrides);
+        builder.Logging.ClearProviders();
+        return builder;
+    }
+
+    /// <summary>
     /// appsettings.json beside the binary (copied from the repo's top level), then an optional <c>--config</c> file,
     /// then environment variables, then command-line overrides. <c>MILLIONX_ROLE</c> fills <c>Pipeline:Role</c>.
     /// </summary>

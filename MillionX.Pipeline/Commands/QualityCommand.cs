@@ -14,9 +14,7 @@ public static class QualityCommand
     public static async Task<int> RunAsync(CommandLine cl, IEnumerable<KeyValuePair<string, string?>>? overrides = null, TextWriter? output = null)
     {
         output ??= Console.Out;
-        var builder = PipelineHostFactory.CreateBuilder(cl, overrides);
-        // Stdout is the report (JSON with --json): log lines would corrupt it; what goes wrong is in the report instead.
-        builder.Logging.ClearProviders();
+        var builder = PipelineHostFactory.CreateQuietBuilder(cl, overrides);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddValidatedOptions<ValidationLimits>(ValidationLimits.Section);
         builder.AddDataQuality();
