@@ -11,20 +11,7 @@ public sealed class KeyFingerprintTests : BrokerTest
         .With("Privacy:HashKey", Convert.ToBase64String(hashKey))
         .With("Privacy:DeadLetterKey", Convert.ToBase64String(deadLetterKey));
 
-    private static async Task<IHost> StartAsync(Dictionary<string, string?> config)
-    {
-        var host = RunCommand.Build(CommandLine.Parse(["--role", "dlq-monitor"]), config);
-        try
-        {
-            await host.StartAsync();
-            return host;
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-    }
+    private static Task<IHost> StartAsync(Dictionary<string, string?> config) => RoleHost.StartAsync("dlq-monitor", config);
 
     private static async Task StopAsync(IHost host)
     {

@@ -46,12 +46,11 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
 
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Every kind of outage: each dependency test runs once for each.</summary>
+    public static TheoryData<Outage> Outages => new(Enum.GetValues<Outage>());
+
     [Theory]
-    [InlineData(Outage.ServerError)]
-    [InlineData(Outage.Throttled)]
-    [InlineData(Outage.Hang)]
-    [InlineData(Outage.Refused)]
-    [InlineData(Outage.Reset)]
+    [MemberData(nameof(Outages))]
     public async Task WarehouseSink_SnowflakeOutage_BacksOffStoresNoOffsetsRecoversAndLosesNothing(Outage outage)
     {
         using var key = RSA.Create(2048);
@@ -62,13 +61,10 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         var config = SnowflakeSinkConfig(prefix, gate.Url, key)
             .With("Warehouse:Snowflake:HttpTimeout", "00:00:01")
             .With("Stages:warehouse-sink:RetryMaxDelay", "00:00:02");
-        using var host = RunCommand.Build(CommandLine.Parse(["--role", "warehouse-sink"]), config);
-        await host.StartAsync();
+        using var host = await RoleHost.StartAsync("warehouse-sink", config);
 
         ProduceOrders(0, 40);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.AnonymisedOrders, 4), TimeSpan.FromSeconds(60)), "no batch before the outage");
-        var committedBefore = Committed(Broker.Bootstrap, group, Topics.AnonymisedOrders, 4);
-        Assert.Equal(40, committedBefore);
+        var committedBefore = await CommittedOnceCaughtUpAsync(group, Topics.AnonymisedOrders, 4, "no batch before the outage", records: 40);
 
         var requests = () => outage switch
         {
@@ -152,11 +148,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
     }
 
     [Theory]
-    [InlineData(Outage.ServerError)]
-    [InlineData(Outage.Throttled)]
-    [InlineData(Outage.Hang)]
-    [InlineData(Outage.Refused)]
-    [InlineData(Outage.Reset)]
+    [MemberData(nameof(Outages))]
     public async Task EmbeddingService_WeaviateOutage_BacksOffStoresNoOffsetsRecoversAndLosesNothing(Outage outage)
     {
         await using var weaviate = await FakeWeaviate.StartAsync();
@@ -170,13 +162,10 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
             .With("VectorStore:Weaviate:InitialBackoff", "00:00:00.100")
             .With("VectorStore:Weaviate:MaxBackoff", "00:00:00.400")
             .With("VectorStore:Weaviate:HttpTimeout", "00:00:01");
-        using var host = RunCommand.Build(CommandLine.Parse(["--role", "embedding-service"]), config);
-        await host.StartAsync();
+        using var host = await RoleHost.StartAsync("embedding-service", config);
 
         ProducePosts(0, 20);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.EnrichedPosts, 6), TimeSpan.FromSeconds(60)), "no vectors before the outage");
-        var committedBefore = Committed(Broker.Bootstrap, group, Topics.EnrichedPosts, 6);
-        Assert.Equal(20, committedBefore);
+        var committedBefore = await CommittedOnceCaughtUpAsync(group, Topics.EnrichedPosts, 6, "no vectors before the outage", records: 20);
 
         var batches = () => outage == Outage.Reset ? gate.Resets : weaviate.BatchRequests.Count;
         var atStart = batches();
@@ -229,8 +218,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
             .With("Stages:context-enricher:MaxStaleness", "00:00:00")
             .With("Stages:context-enricher:RetryInitialDelay", "00:00:00.200")
             .With("Stages:context-enricher:RetryMaxDelay", "00:00:01");
-        using var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config);
-        await host.StartAsync();
+        using var host = await RoleHost.StartAsync("context-enricher", config);
         Produce(Broker.Bootstrap, Topics.AnonymisedOrders, [("O-1", JsonSerializer.SerializeToUtf8Bytes(new AnonymisedOrder
         {
             Platform = "daraz", OrderId = "O-1", MerchantId = "M", ProductId = "P-1", ProductName = "Jamdani Shari", Quantity = 1, Price = 4500,
@@ -241,8 +229,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         var enricher = host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>();
         Assert.True(await TestConfig.Eventually(() => enricher.Catalogue.Count == 1, TimeSpan.FromSeconds(30)), "the order never reached the catalogue");
         ProduceAnonymisedPosts(0, 10);
-        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, Topics.AnonymisedPosts, 6), TimeSpan.FromSeconds(60)), "no posts before the outage");
-        var committedBefore = Committed(Broker.Bootstrap, group, Topics.AnonymisedPosts, 6);
+        var committedBefore = await CommittedOnceCaughtUpAsync(group, Topics.AnonymisedPosts, 6, "no posts before the outage");
 
         var failures = () => (long)Metric("millionx_catalogue_store_failures_total");
         var atStart = failures();
@@ -276,6 +263,22 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         .With("Warehouse:Snowflake:PollInterval", "00:00:00.100")
         .With("Stages:warehouse-sink:MaxBatchAge", "00:00:00.200")
         .With("Stages:warehouse-sink:RetryInitialDelay", "00:00:00.200");
+
+    /// <summary>
+    /// Waits until the group has caught up on the topic (and, when given, committed all <paramref name="records"/>), then
+    /// returns its committed offsets: what an outage must leave as they are.
+    /// </summary>
+    private async Task<long> CommittedOnceCaughtUpAsync(string group, string topic, int partitions, string failure, long? records = null)
+    {
+        Assert.True(await TestConfig.Eventually(() => CaughtUp(Broker.Bootstrap, group, topic, partitions), TimeSpan.FromSeconds(60)), failure);
+        var committed = Committed(Broker.Bootstrap, group, topic, partitions);
+        if (records is { } all)
+        {
+            Assert.Equal(all, committed);
+        }
+
+        return committed;
+    }
 
     private static void Begin(Outage outage, TcpGate gate, Action startFakeOutage)
     {
