@@ -49,6 +49,19 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
         return await scraper.ScrapeKeywordAsync(keyword, timeout.Token);
     }
 
+    /// <summary>
+    /// Scrapes the lazy results of <paramref name="keyword"/> wanting 100 posts, asserts it succeeded with the first
+    /// <paramref name="posts"/> cards in order, and says how many loads after the first page it took to bring them.
+    /// </summary>
+    private async Task<(KeywordResult Result, int LoadsWithPosts)> ScrapeLazyAsync(SocialPlatform platform, string keyword, int posts)
+    {
+        var result = await ScrapeAsync(platform, Options(100), keyword);
+        Assert.True(result.Success, result.Failure);
+        Assert.Equal(ExpectedIds(platform, posts), PostIds(platform, result));
+        var batch = FakeSocialSite.LazyBatch(Platform(platform));
+        return (result, (int)Math.Ceiling((double)(posts - batch) / batch));
+    }
+
     private static string Platform(SocialPlatform p) => p == SocialPlatform.TikTok ? "tiktok" : "facebook";
 
     private static IEnumerable<string?> PostIds(SocialPlatform platform, KeywordResult result) =>
@@ -63,14 +76,10 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
     [InlineData(SocialPlatform.Facebook)]
     public async Task ScrapeKeyword_LazyResults_ScrollsUntilPostsPerKeywordThenStops(SocialPlatform platform)
     {
-        var result = await ScrapeAsync(platform, Options(100), "lazy-300");
+        var (result, loadsNeeded) = await ScrapeLazyAsync(platform, "lazy-300", 100);
 
-        Assert.True(result.Success, result.Failure);
-        Assert.Equal(ExpectedIds(platform, 100), PostIds(platform, result));
         // One load per scroll, and no scroll once 100 were on the page: TikTok pages 12 at a time (12 + 8 x 12 = 108),
         // Facebook 5 (5 + 19 x 5 = 100).
-        var batch = FakeSocialSite.LazyBatch(Platform(platform));
-        var loadsNeeded = (int)Math.Ceiling((100.0 - batch) / batch);
         Assert.Equal(loadsNeeded, _site.LazyLoads(Platform(platform), "lazy-300"));
         Assert.Equal(loadsNeeded, result.Scrolls);
     }
@@ -80,14 +89,10 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
     [InlineData(SocialPlatform.Facebook)]
     public async Task ScrapeKeyword_ResultsRunOut_StopsAfterScrollsWithoutGrowth(SocialPlatform platform)
     {
-        var result = await ScrapeAsync(platform, Options(100), "lazy-30");
+        var (result, fruitful) = await ScrapeLazyAsync(platform, "lazy-30", 30);
 
-        Assert.True(result.Success, result.Failure);
-        Assert.Equal(ExpectedIds(platform, 30), PostIds(platform, result));
         // The loads that brought posts, one that brought none (the page then stops asking), and one more scroll
         // without growth: MaxScrollsWithoutGrowth = 2 scrolls in a row with nothing new end the search.
-        var batch = FakeSocialSite.LazyBatch(Platform(platform));
-        var fruitful = (int)Math.Ceiling((30.0 - batch) / batch);
         Assert.Equal(fruitful + 1, _site.LazyLoads(Platform(platform), "lazy-30"));
         Assert.Equal(fruitful + 2, result.Scrolls);
     }
