@@ -34,12 +34,7 @@ public sealed partial class CrashSafetyTests
         }
 
         var duckdb = TestConfig.TempDuckDb();
-        env["Warehouse__DuckDb__Path"] = duckdb;
-        env["Stages__sample-source__Enabled"] = "false";
-        env["Stages__warehouse-sink__MaxBatchRecords"] = "700";
-        env["Stages__warehouse-sink__DuckDbMaxBatchAge"] = "00:00:00.200";
-        env["Observability__ProgressInterval"] = "00:00:00.250";
-        env["Kafka__MaxInFlightPerStage"] = "1500";
+        PipelineProcess.KilledSinkEnvironment(env, duckdb);
 
         // Kill at two different moments: early, and when a good part is loaded.
         foreach (var killAfter in new[] { 1, lines / 3 })

@@ -69,13 +69,8 @@ public sealed partial class MixedCrashSafetyTests(ITestOutputHelper output)
         var ingests = files.Keys.Select(source => new PipelineProcess(
             ["ingest", "--source", source, "--file", Path.Combine(dir, source + ".jsonl"), "--profile", "ingest"], env)).ToList();
 
-        env["Warehouse__DuckDb__Path"] = duckdb;
-        env["Stages__sample-source__Enabled"] = "false";
-        env["Stages__warehouse-sink__MaxBatchRecords"] = "700";
-        env["Stages__warehouse-sink__DuckDbMaxBatchAge"] = "00:00:00.200";
+        PipelineProcess.KilledSinkEnvironment(env, duckdb);
         env["Stages__context-enricher__MaxStaleness"] = "00:00:01";
-        env["Observability__ProgressInterval"] = "00:00:00.250";
-        env["Kafka__MaxInFlightPerStage"] = "1500";
 
         // A restarted member rejoins once the killed one's session has expired: shorter than the default 10 s, still
         // twice the heartbeat interval.

@@ -73,6 +73,21 @@ public sealed class PipelineProcess : IDisposable
         return (broker, (await File.ReadAllTextAsync(addressFile)).Trim());
     }
 
+    /// <summary>
+    /// Sets <paramref name="env"/> up for a pipeline process the crash tests kill while it loads the warehouse: DuckDB at
+    /// <paramref name="duckdb"/>, no sample source, small sink batches (700 records or 200 ms, so a kill lands between
+    /// them), at most 1500 records in flight, and a progress line every 250 ms (the tests read the sink's count in it).
+    /// </summary>
+    public static void KilledSinkEnvironment(IDictionary<string, string> env, string duckdb)
+    {
+        env["Warehouse__DuckDb__Path"] = duckdb;
+        env["Stages__sample-source__Enabled"] = "false";
+        env["Stages__warehouse-sink__MaxBatchRecords"] = "700";
+        env["Stages__warehouse-sink__DuckDbMaxBatchAge"] = "00:00:00.200";
+        env["Observability__ProgressInterval"] = "00:00:00.250";
+        env["Kafka__MaxInFlightPerStage"] = "1500";
+    }
+
     /// <summary>Environment for a pipeline process joined to the broker at <paramref name="address"/> (real keys, the shared model cache).</summary>
     public static Dictionary<string, string> ClientEnvironment(string address, string? groupPrefix = null)
     {
