@@ -40,18 +40,18 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         }
     }
 
-    private SocialPost? ReadSocialPost(FieldReader r, string? expectedPlatform)
+    private static SocialPost? ReadSocialPost(FieldReader r, string? expectedPlatform)
     {
         var platform = Platform(r, SocialPlatforms, expectedPlatform);
-        var postId = r.String("post_id", 1, limits.MaxIdLength);
-        var author = r.String("author_username", 1, limits.MaxUsernameLength);
-        var content = r.String("content", 1, limits.MaxContentLength, singleLine: false);
-        if (content is not null && CountNonBlank(content) < limits.MinContentChars)
+        var postId = r.String("post_id", 1, r.Limits.MaxIdLength);
+        var author = r.String("author_username", 1, r.Limits.MaxUsernameLength);
+        var content = r.String("content", 1, r.Limits.MaxContentLength, singleLine: false);
+        if (content is not null && CountNonBlank(content) < r.Limits.MinContentChars)
         {
-            r.Errors.Add(new("$.content", ReasonCodes.TooShort, $"'content' must have at least {limits.MinContentChars} non-blank characters"));
+            r.Errors.Add(new("$.content", ReasonCodes.TooShort, $"'content' must have at least {r.Limits.MinContentChars} non-blank characters"));
         }
 
-        var engagement = r.Integer("engagement_count", 0, limits.MaxEngagement);
+        var engagement = r.Integer("engagement_count", 0, r.Limits.MaxEngagement);
         var ts = r.Timestamp("timestamp");
         var hashtags = r.StringList("hashtags");
         var mentions = r.StringList("product_mentions");
@@ -68,15 +68,15 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         };
     }
 
-    private MarketOrder? ReadMarketOrder(FieldReader r, string? expectedPlatform)
+    private static MarketOrder? ReadMarketOrder(FieldReader r, string? expectedPlatform)
     {
         var platform = Platform(r, MarketPlatforms, expectedPlatform);
-        var orderId = r.String("order_id", 1, limits.MaxIdLength);
-        var merchantId = r.String("merchant_id", 1, limits.MaxIdLength);
-        var productId = r.String("product_id", 1, limits.MaxIdLength);
-        var productName = r.String("product_name", 1, limits.MaxNameLength);
-        var quantity = r.Integer("quantity", 1, limits.MaxQuantity);
-        var price = r.Decimal("price", 0m, limits.MaxPrice);
+        var orderId = r.String("order_id", 1, r.Limits.MaxIdLength);
+        var merchantId = r.String("merchant_id", 1, r.Limits.MaxIdLength);
+        var productId = r.String("product_id", 1, r.Limits.MaxIdLength);
+        var productName = r.String("product_name", 1, r.Limits.MaxNameLength);
+        var quantity = r.Integer("quantity", 1, r.Limits.MaxQuantity);
+        var price = r.Decimal("price", 0m, r.Limits.MaxPrice);
         var currency = r.String("currency", 3, 3, required: false);
         if (currency is not null && !IsCurrencyCode(currency))
         {
@@ -86,7 +86,7 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         var status = r.Enum("order_status", OrderStatuses);
         var phone = r.String("customer_phone", 1, 40, required: false);
         var ts = r.Timestamp("timestamp");
-        var lineId = r.String("line_id", 1, limits.MaxIdLength, required: false);
+        var lineId = r.String("line_id", 1, r.Limits.MaxIdLength, required: false);
         var updatedAt = r.Timestamp("updated_at", required: false);
         return r.Errors.Count > 0 ? null : new MarketOrder
         {
