@@ -32,7 +32,7 @@ public sealed class CaptchaScraperTests : BrokerTest, IAsyncLifetime
         _solver = await FakeCaptchaService.StartAsync(flavor);
         _solver.ProcessingPolls = 1;
         var template = $"/challenge/search?p={platform}&q={{keyword}}";
-        var c = Broker.Config()
+        return Broker.Config()
             .With("Sources:Once", "true")
             .With("Sources:Checkpoints:Directory", Path.Combine(Path.GetTempPath(), "millionx-tests", Guid.NewGuid().ToString("N")))
             .With("Scraping:TikTokBaseUrl", _site.BaseUrl)
@@ -52,13 +52,8 @@ public sealed class CaptchaScraperTests : BrokerTest, IAsyncLifetime
             .With("Scraping:Captcha:ImageFirstPoll", "00:00:00.100")
             .With("Scraping:Captcha:PollInterval", "00:00:00.100")
             .With("Scraping:Captcha:Timeout", "00:00:03")
-            .With("Scraping:Captcha:VerifyTimeout", "00:00:03");
-        for (var i = 0; i < keywords.Length; i++)
-        {
-            c[$"Scraping:Keywords:{i}"] = keywords[i];
-        }
-
-        return c;
+            .With("Scraping:Captcha:VerifyTimeout", "00:00:03")
+            .WithKeywords(keywords);
     }
 
     private static async Task<(T, ServiceCaptchaSolver)> RunOnceAsync<T>(string role, Dictionary<string, string?> config, Func<IHost, T> inspect)

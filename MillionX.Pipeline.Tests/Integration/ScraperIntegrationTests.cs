@@ -28,7 +28,7 @@ public sealed class ScraperIntegrationTests : BrokerTest, IAsyncLifetime
 
     private Dictionary<string, string?> Config(params string[] keywords)
     {
-        var c = Broker.Config()
+        return Broker.Config()
             .With("Sources:Once", "true")
             .With("Sources:Checkpoints:Directory", Path.Combine(Path.GetTempPath(), "millionx-tests", Guid.NewGuid().ToString("N")))
             .With("Sources:Resilience:MaxRetries", "1")
@@ -42,13 +42,8 @@ public sealed class ScraperIntegrationTests : BrokerTest, IAsyncLifetime
             .With("Scraping:ScrollLoadTimeout", "00:00:00.300")
             .With("Scraping:NavigationTimeout", "00:00:03")
             .With("Scraping:ResultsTimeout", "00:00:03")
-            .With("Scraping:MaxAttemptsPerKeyword", "2");
-        for (var i = 0; i < keywords.Length; i++)
-        {
-            c[$"Scraping:Keywords:{i}"] = keywords[i];
-        }
-
-        return c;
+            .With("Scraping:MaxAttemptsPerKeyword", "2")
+            .WithKeywords(keywords);
     }
 
     private static async Task<T> RunOnceAsync<T>(string role, Dictionary<string, string?> config, Func<IHost, T> inspect)

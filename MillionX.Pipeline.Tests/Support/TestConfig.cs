@@ -66,6 +66,17 @@ public static class TestConfig
         return d;
     }
 
+    /// <summary>The scrapers' search keywords, in order.</summary>
+    public static Dictionary<string, string?> WithKeywords(this Dictionary<string, string?> d, params string[] keywords)
+    {
+        for (var i = 0; i < keywords.Length; i++)
+        {
+            d[$"Scraping:Keywords:{i}"] = keywords[i];
+        }
+
+        return d;
+    }
+
     /// <summary>Points shopify-sync at the fake shop, with the fake's API version and access token.</summary>
     public static Dictionary<string, string?> WithShop(this Dictionary<string, string?> d, FakeShopify shop) => d
         .With("Stages:shopify-sync:ShopDomain", shop.Url.ToString())
