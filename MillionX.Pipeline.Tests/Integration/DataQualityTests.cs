@@ -138,7 +138,7 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
         using (var c = new DuckDBConnection($"Data Source={path}"))
         {
             c.Open();
-            c.Execute("DROP TABLE WEATHER_LOGS; DROP TABLE PRODUCT_CATALOGUE;");
+            c.Execute("DROP TABLE RAW_DATA.WEATHER_LOGS; DROP TABLE PRODUCT_CATALOGUE;");
         }
 
         var report = await Run(new DuckDbQualityWarehouse(path));
@@ -156,7 +156,7 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
         var path = QualityData.File(_dir, Now);
         // As in the local profile: the warehouse writer has the file open in this process while the stage checks it.
         using var writer = DuckDbFiles.Open(path);
-        writer.Execute("UPDATE ORDERS SET PRICE = -1 WHERE ORDER_ID = 'O-0-1'");
+        writer.Execute("UPDATE RAW_DATA.ORDERS SET PRICE = -1 WHERE ORDER_ID = 'O-0-1'");
 
         var report = await Run(new DuckDbQualityWarehouse(path));
 
@@ -191,7 +191,7 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
         Assert.Equal(1 / 11.0, Check(bad, "ORDERS", "duplicate_rate").Value!.Value, 6);
         Assert.Equal(QualityStatus.Fail, Check(bad, "WEATHER_LOGS", "range_temperature").Status);
 
-        tables.Execute("DROP TABLE WEATHER_LOGS");
+        tables.Execute("DROP TABLE RAW_DATA.WEATHER_LOGS");
         var missing = await Run(SnowflakeWarehouse());
         Assert.All(missing.Checks.Where(c => c.Table == "WEATHER_LOGS"), c => Assert.Equal(QualityStatus.Error, c.Status));
         Assert.Equal(QualityStatus.Fail, Check(missing, "ORDERS", "duplicate_rate").Status);

@@ -24,11 +24,11 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     private const string QualifiedUser = "XY12345.LOADER";
 
     private static readonly string[] OrderColumns =
-        ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "MERCHANT_ID", "PRODUCT_NAME", "QUANTITY", "PRICE", "CURRENCY", "ORDER_STATUS", "CUSTOMER_PHONE_HASH", "ORDER_TIMESTAMP", "INGESTION_TIME", "HASH_KEY_ID", "LINE_ID", "SOURCE_UPDATED_AT"];
+        ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "MERCHANT_ID", "PRODUCT_NAME", "QUANTITY", "PRICE", "CURRENCY", "ORDER_STATUS", "CUSTOMER_PHONE_HASH", "TIMESTAMP", "INGESTION_TIME", "HASH_KEY_ID", "LINE_ID", "SOURCE_UPDATED_AT"];
 
-    private static readonly string[] PriceColumns = ["PLATFORM", "PRODUCT_ID", "ORDER_ID", "PRICE", "CURRENCY", "OBSERVED_AT", "INGESTION_TIME"];
+    private static readonly string[] PriceColumns = ["PLATFORM", "PRODUCT_ID", "ORDER_ID", "PRICE", "CURRENCY", "RECORDED_AT", "INGESTION_TIME"];
 
-    private static readonly string[] WeatherColumns = ["CITY", "OBSERVED_AT", "TEMPERATURE", "CONDITION", "HUMIDITY", "WIND_SPEED", "IS_EXTREME_WEATHER", "INGESTION_TIME"];
+    private static readonly string[] WeatherColumns = ["CITY", "RECORDED_AT", "TEMPERATURE", "CONDITION", "HUMIDITY", "WIND_SPEED", "IS_EXTREME_WEATHER", "INGESTION_TIME", "TIMESTAMP"];
 
     // One key pair for the class: generating a 2048-bit key costs up to seconds, a fake server per test does not.
     private static readonly RSA SharedKey = NewKey();
@@ -367,14 +367,103 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         });
         Assert.Contains("PRIMARY KEY (PLATFORM, ORDER_ID, PRODUCT_ID, LINE_ID)", creates[0].Statement, StringComparison.Ordinal);
         Assert.Contains("PRIMARY KEY (PLATFORM, PRODUCT_ID, ORDER_ID)", creates[1].Statement, StringComparison.Ordinal);
-        Assert.Contains("PRIMARY KEY (CITY, OBSERVED_AT)", creates[2].Statement, StringComparison.Ordinal);
+        Assert.Contains("PRIMARY KEY (CITY, RECORDED_AT)", creates[2].Statement, StringComparison.Ordinal);
 
         // A table created before order lines had a line id and a version gets the columns, filled for its old rows.
         Assert.Equal(
             ["ALTER TABLE ORDERS ADD COLUMN IF NOT EXISTS LINE_ID VARCHAR DEFAULT ''", "ALTER TABLE ORDERS ADD COLUMN IF NOT EXISTS SOURCE_UPDATED_AT TIMESTAMP_NTZ"],
-            posts.Select(p => p.Statement!).Where(s => s.StartsWith("ALTER TABLE", StringComparison.Ordinal)));
-        Assert.Single(posts, p => p.Statement!.StartsWith("UPDATE ORDERS SET LINE_ID = COALESCE(LINE_ID, ''), SOURCE_UPDATED_AT = COALESCE(SOURCE_UPDATED_AT, ORDER_TIMESTAMP)", StringComparison.Ordinal));
+            posts.Select(p => p.Statement!).Where(s => s.StartsWith("ALTER TABLE ORDERS", StringComparison.Ordinal)));
+        Assert.Single(posts, p => p.Statement!.StartsWith("UPDATE ORDERS SET LINE_ID = COALESCE(LINE_ID, ''), SOURCE_UPDATED_AT = COALESCE(SOURCE_UPDATED_AT, \"TIMESTAMP\")", StringComparison.Ordinal));
         Assert.Empty(_server.Violations);
+    }
+
+    [Fact]
+    public async Task EnsureSchemaAsync_TablesOfTheEarlierLayoutInPublic_MovedToRawDataAndRenamedBeforeTheDdl_ThenNothingToDo()
+    {
+        // The account's tables as an earlier version left them: in PUBLIC, with ORDER_TIMESTAMP and OBSERVED_AT. The fake
+        // answers the writer's INFORMATION_SCHEMA query from these (a DuckDB stand-in for the account's catalogue).
+        using var tables = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+        tables.Open();
+        tables.Execute("""
+            CREATE SCHEMA "PUBLIC"; CREATE SCHEMA RAW_DATA;
+            CREATE TABLE "PUBLIC".ORDERS (PLATFORM VARCHAR, ORDER_ID VARCHAR, PRODUCT_ID VARCHAR, ORDER_TIMESTAMP TIMESTAMP, LINE_ID VARCHAR, SOURCE_UPDATED_AT TIMESTAMP);
+            CREATE TABLE "PUBLIC".PRICE_HISTORY (PLATFORM VARCHAR, PRODUCT_ID VARCHAR, ORDER_ID VARCHAR, OBSERVED_AT TIMESTAMP);
+            CREATE TABLE "PUBLIC".WEATHER_LOGS (CITY VARCHAR, OBSERVED_AT TIMESTAMP, TEMPERATURE DOUBLE);
+            CREATE TABLE "PUBLIC".SOCIAL_POSTS (ID VARCHAR, OBSERVED_AT TIMESTAMP);
+            """);
+        _server.Tables = tables;
+        var options = Options(o => o.Schema = "RAW_DATA");
+        await using (var writer = Writer(options))
+        {
+            await writer.EnsureSchemaAsync(CancellationToken.None);
+        }
+
+        var sent = _server.Posts.Select(p => p.Statement!).ToList();
+        Assert.Equal("CREATE SCHEMA IF NOT EXISTS MILLIONX.RAW_DATA", sent[0]);
+        Assert.StartsWith("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA IN ('RAW_DATA', 'PUBLIC')", sent[1], StringComparison.Ordinal);
+        Assert.Equal(
+        [
+            "ALTER TABLE MILLIONX.PUBLIC.ORDERS RENAME TO MILLIONX.RAW_DATA.ORDERS",
+            "ALTER TABLE ORDERS RENAME COLUMN ORDER_TIMESTAMP TO \"TIMESTAMP\"",
+            "ALTER TABLE MILLIONX.PUBLIC.PRICE_HISTORY RENAME TO MILLIONX.RAW_DATA.PRICE_HISTORY",
+            "ALTER TABLE PRICE_HISTORY RENAME COLUMN OBSERVED_AT TO RECORDED_AT",
+            "ALTER TABLE MILLIONX.PUBLIC.WEATHER_LOGS RENAME TO MILLIONX.RAW_DATA.WEATHER_LOGS",
+            "ALTER TABLE WEATHER_LOGS RENAME COLUMN OBSERVED_AT TO RECORDED_AT",
+        ], sent[2..8]);
+
+        // Then the DDL, whose statements already use the new names: the old rows' version comes from "TIMESTAMP", and the
+        // weather table gets the plan's "TIMESTAMP" filled from RECORDED_AT.
+        Assert.StartsWith("CREATE TABLE IF NOT EXISTS ORDERS (", sent[8], StringComparison.Ordinal);
+        Assert.Contains(sent, s => s.StartsWith("UPDATE ORDERS SET LINE_ID = COALESCE(LINE_ID, ''), SOURCE_UPDATED_AT = COALESCE(SOURCE_UPDATED_AT, \"TIMESTAMP\")", StringComparison.Ordinal));
+        Assert.Contains("ALTER TABLE WEATHER_LOGS ADD COLUMN IF NOT EXISTS \"TIMESTAMP\" TIMESTAMP_NTZ", sent);
+        Assert.Contains("UPDATE WEATHER_LOGS SET \"TIMESTAMP\" = RECORDED_AT WHERE \"TIMESTAMP\" IS NULL", sent);
+        Assert.DoesNotContain(sent, s => s.Contains("SOCIAL_POSTS", StringComparison.Ordinal));
+        Assert.Empty(_server.Violations);
+
+        // As Snowflake would have applied them (DuckDB cannot move a table between schemas with RENAME: copy and drop),
+        // a second start reads the plan's layout and sends no ALTER ... RENAME.
+        foreach (var table in WarehouseTables.All)
+        {
+            tables.Execute($"CREATE TABLE RAW_DATA.{table} AS SELECT * FROM \"PUBLIC\".{table}; DROP TABLE \"PUBLIC\".{table};");
+        }
+
+        tables.Execute("""
+            ALTER TABLE RAW_DATA.ORDERS RENAME COLUMN ORDER_TIMESTAMP TO "TIMESTAMP";
+            ALTER TABLE RAW_DATA.PRICE_HISTORY RENAME COLUMN OBSERVED_AT TO RECORDED_AT;
+            ALTER TABLE RAW_DATA.WEATHER_LOGS RENAME COLUMN OBSERVED_AT TO RECORDED_AT;
+            ALTER TABLE RAW_DATA.WEATHER_LOGS ADD COLUMN "TIMESTAMP" TIMESTAMP;
+            """);
+        var before = _server.Posts.Count;
+        await using (var writer = Writer(options))
+        {
+            await writer.EnsureSchemaAsync(CancellationToken.None);
+        }
+
+        var second = _server.Posts.Skip(before).Select(p => p.Statement!).ToList();
+        Assert.DoesNotContain(second, s => s.Contains(" RENAME ", StringComparison.Ordinal));
+        Assert.Equal(sent.Count - 6, second.Count);
+    }
+
+    [Fact]
+    public void SchemaMigration_TargetHasTheTableAlready_NeitherMovesNorRenamesWhatIsInPlace()
+    {
+        var options = new SnowflakeOptions { Database = "MILLIONX", Schema = "RAW_DATA", MigrateFromSchema = "PUBLIC" };
+        var statements = SnowflakeSchemaMigration.Statements(options,
+        [
+            ("RAW_DATA", "ORDERS", "TIMESTAMP"), ("PUBLIC", "ORDERS", "ORDER_TIMESTAMP"),
+            ("RAW_DATA", "PRICE_HISTORY", "OBSERVED_AT"),
+            ("PUBLIC", "WEATHER_LOGS", "RECORDED_AT"),
+        ]);
+
+        // ORDERS is in RAW_DATA already (the PUBLIC copy stays, for a person to look at); PRICE_HISTORY only needs its
+        // column; WEATHER_LOGS moves and has the new name already.
+        Assert.Equal(
+        [
+            "ALTER TABLE PRICE_HISTORY RENAME COLUMN OBSERVED_AT TO RECORDED_AT",
+            "ALTER TABLE MILLIONX.PUBLIC.WEATHER_LOGS RENAME TO MILLIONX.RAW_DATA.WEATHER_LOGS",
+        ], statements);
+        Assert.Empty(SnowflakeSchemaMigration.Statements(options, []));
+        Assert.Empty(SnowflakeSchemaMigration.Statements(new SnowflakeOptions { Database = "MILLIONX", Schema = "RAW_DATA", MigrateFromSchema = "" }, [("PUBLIC", "ORDERS", "ORDER_TIMESTAMP")]));
     }
 
     [Theory]
@@ -455,7 +544,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
 
         var boundOrders = BoundRows(byTable["ORDERS"], OrderColumns, ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "LINE_ID"], maxBindings, maxRows);
         var boundPrices = BoundRows(byTable["PRICE_HISTORY"], PriceColumns, ["PLATFORM", "PRODUCT_ID", "ORDER_ID"], maxBindings, maxRows);
-        var boundWeather = BoundRows(byTable["WEATHER_LOGS"], WeatherColumns, ["CITY", "OBSERVED_AT"], maxBindings, maxRows);
+        var boundWeather = BoundRows(byTable["WEATHER_LOGS"], WeatherColumns, ["CITY", "RECORDED_AT"], maxBindings, maxRows);
 
         Assert.Equal(orders.Count, boundOrders.Count);
         Assert.Equal(orders.Select(o => o.OrderId).Order(), boundOrders.Select(r => r["ORDER_ID"]!).Order());
@@ -472,7 +561,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
             Assert.Equal(o.Currency, row["CURRENCY"]);
             Assert.Equal(o.OrderStatus, row["ORDER_STATUS"]);
             Assert.Equal(o.CustomerPhoneHash, row["CUSTOMER_PHONE_HASH"]);
-            AssertTimestamp(o.OrderTimestampUtc, row["ORDER_TIMESTAMP"]);
+            AssertTimestamp(o.OrderTimestampUtc, row["TIMESTAMP"]);
             AssertTimestamp(o.IngestionTimeUtc, row["INGESTION_TIME"]);
             Assert.Equal(o.HashKeyId, row["HASH_KEY_ID"]);
         }
@@ -485,14 +574,15 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
             Assert.Equal((o.Platform, o.ProductId), (row["PLATFORM"], row["PRODUCT_ID"]));
             AssertInvariantDecimal(o.Price, row["PRICE"]);
             Assert.Equal(o.Currency, row["CURRENCY"]);
-            AssertTimestamp(o.OrderTimestampUtc, row["OBSERVED_AT"]);
+            AssertTimestamp(o.OrderTimestampUtc, row["RECORDED_AT"]);
             AssertTimestamp(o.IngestionTimeUtc, row["INGESTION_TIME"]);
         }
 
         Assert.Equal(weather.Count, boundWeather.Count);
         foreach (var w in weather)
         {
-            var row = Assert.Single(boundWeather, r => r["CITY"] == w.City && ParseTimestamp(r["OBSERVED_AT"]) == w.ObservedAtUtc);
+            var row = Assert.Single(boundWeather, r => r["CITY"] == w.City && ParseTimestamp(r["RECORDED_AT"]) == w.ObservedAtUtc);
+            AssertTimestamp(w.ObservedAtUtc, row["TIMESTAMP"]);
             Assert.Equal(w.Temperature, double.Parse(row["TEMPERATURE"]!, CultureInfo.InvariantCulture));
             Assert.Equal(w.Condition, row["CONDITION"]);
             Assert.Equal(w.Humidity, double.Parse(row["HUMIDITY"]!, CultureInfo.InvariantCulture));
@@ -546,7 +636,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         Assert.Equal("delivered", kept["ORDER_STATUS"]);
         AssertInvariantDecimal(99.5m, kept["PRICE"]);
         Assert.Equal(2, BoundRows([byTable["PRICE_HISTORY"]], PriceColumns, ["PLATFORM", "PRODUCT_ID", "ORDER_ID"], int.MaxValue, int.MaxValue).Count);
-        var weather = Assert.Single(BoundRows([byTable["WEATHER_LOGS"]], WeatherColumns, ["CITY", "OBSERVED_AT"], int.MaxValue, int.MaxValue));
+        var weather = Assert.Single(BoundRows([byTable["WEATHER_LOGS"]], WeatherColumns, ["CITY", "RECORDED_AT"], int.MaxValue, int.MaxValue));
         Assert.Equal(41.5, double.Parse(weather["TEMPERATURE"]!, CultureInfo.InvariantCulture));
         Assert.Empty(_server.Violations);
     }
@@ -635,7 +725,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
                 {
                     Assert.StartsWith("::NUMBER(", cast, StringComparison.Ordinal);
                 }
-                else if (name is "ORDER_TIMESTAMP" or "OBSERVED_AT" or "INGESTION_TIME" or "SOURCE_UPDATED_AT")
+                else if (name is "TIMESTAMP" or "RECORDED_AT" or "INGESTION_TIME" or "SOURCE_UPDATED_AT")
                 {
                     Assert.Equal("::TIMESTAMP_NTZ", cast);
                 }
@@ -741,7 +831,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     [GeneratedRegex(@"^MERGE INTO (\w+) ")]
     private static partial Regex MergeTableName();
 
-    [GeneratedRegex(@"column(\d+)((?:::[A-Z_]+(?:\(\d+,\d+\))?)?) AS (\w+)")]
+    [GeneratedRegex(@"column(\d+)((?:::[A-Z_]+(?:\(\d+,\d+\))?)?) AS ""?(\w+)""?")]
     private static partial Regex SourceColumn();
 
     [GeneratedRegex(@"\) s ON (.+?) WHEN MATCHED")]

@@ -24,9 +24,9 @@ public sealed class SqlCommandTests : BrokerTest
         Assert.Equal("(2 rows)", lines[4]);
 
         var json = new StringWriter();
-        Assert.Equal(0, await SqlCommand.RunAsync(CommandLine.Parse(["sql", "select CITY, TEMPERATURE, OBSERVED_AT from WEATHER_LOGS order by CITY", "--json"]), config, json));
+        Assert.Equal(0, await SqlCommand.RunAsync(CommandLine.Parse(["sql", "select CITY, TEMPERATURE, RECORDED_AT from WEATHER_LOGS order by CITY", "--json"]), config, json));
         Assert.Equal(
-            "{\"CITY\":\"Dhaka\",\"TEMPERATURE\":41.5,\"OBSERVED_AT\":\"2026-11-20T10:00:00\"}\n{\"CITY\":\"Sylhet\",\"TEMPERATURE\":24,\"OBSERVED_AT\":\"2026-11-20T10:00:00\"}\n",
+            "{\"CITY\":\"Dhaka\",\"TEMPERATURE\":41.5,\"RECORDED_AT\":\"2026-11-20T10:00:00\"}\n{\"CITY\":\"Sylhet\",\"TEMPERATURE\":24,\"RECORDED_AT\":\"2026-11-20T10:00:00\"}\n",
             json.ToString().Replace("\r", "", StringComparison.Ordinal));
 
         // The query reads the warehouse and nothing else: no files, no COPY out, no ATTACH, and it cannot switch that back on.

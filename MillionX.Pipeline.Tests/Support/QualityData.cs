@@ -64,7 +64,7 @@ public static partial class QualityData
 
             foreach (var city in Cities)
             {
-                c.Execute($"INSERT INTO WEATHER_LOGS VALUES ('{city}', {Ts(now.AddDays(-d).AddMinutes(-20))}, 29.5, 'Haze', 71, 3.2, false, {Ts(now.AddDays(-d).AddMinutes(-15))})");
+                c.Execute($"INSERT INTO RAW_DATA.WEATHER_LOGS VALUES ('{city}', {Ts(now.AddDays(-d).AddMinutes(-20))}, 29.5, 'Haze', 71, 3.2, false, {Ts(now.AddDays(-d).AddMinutes(-15))}, {Ts(now.AddDays(-d).AddMinutes(-20))})");
             }
         }
 
@@ -77,8 +77,8 @@ public static partial class QualityData
     public static void InsertOrder(DuckDBConnection c, string orderId, string productId, DateTime ingested, decimal price, int quantity)
     {
         var p = price.ToString(CultureInfo.InvariantCulture);
-        c.Execute($"INSERT INTO ORDERS VALUES ('shopify', '{orderId}', '{productId}', 'M-7', 'Jamdani Shari', {quantity}, {p}, 'BDT', 'paid', NULL, {Ts(ingested.AddMinutes(-5))}, {Ts(ingested)}, 'k1', '', {Ts(ingested.AddMinutes(-5))})");
-        c.Execute($"INSERT INTO PRICE_HISTORY VALUES ('shopify', '{productId}', '{orderId}', {p}, 'BDT', {Ts(ingested.AddMinutes(-5))}, {Ts(ingested)})");
+        c.Execute($"INSERT INTO RAW_DATA.ORDERS VALUES ('shopify', '{orderId}', '{productId}', 'M-7', 'Jamdani Shari', {quantity}, {p}, 'BDT', 'paid', NULL, {Ts(ingested.AddMinutes(-5))}, {Ts(ingested)}, 'k1', '', {Ts(ingested.AddMinutes(-5))})");
+        c.Execute($"INSERT INTO RAW_DATA.PRICE_HISTORY VALUES ('shopify', '{productId}', '{orderId}', {p}, 'BDT', {Ts(ingested.AddMinutes(-5))}, {Ts(ingested)})");
     }
 
     /// <summary>Breaks the seeded data the way <paramref name="scenario"/> names (see <see cref="Breaches"/>).</summary>
@@ -88,18 +88,18 @@ public static partial class QualityData
         c.Execute(scenario switch
         {
             // 2 of the usual 10: under half the same-hour median.
-            "volume" => $"DELETE FROM PRICE_HISTORY WHERE INGESTION_TIME >= {lastHour} AND ORDER_ID NOT IN ('O-0-0', 'O-0-1'); DELETE FROM ORDERS WHERE INGESTION_TIME >= {lastHour} AND ORDER_ID NOT IN ('O-0-0', 'O-0-1')",
-            "orders_silent" => $"UPDATE ORDERS SET INGESTION_TIME = INGESTION_TIME - INTERVAL 3 HOUR WHERE INGESTION_TIME >= {lastHour}",
-            "weather_stale" => "UPDATE WEATHER_LOGS SET OBSERVED_AT = OBSERVED_AT - INTERVAL 3 HOUR",
-            "blank_name" => "UPDATE ORDERS SET PRODUCT_NAME = '  ' WHERE ORDER_ID = 'O-0-3'",
-            "duplicate_order" => "INSERT INTO ORDERS SELECT * FROM ORDERS WHERE ORDER_ID = 'O-0-4'",
-            "duplicate_weather" => $"INSERT INTO WEATHER_LOGS SELECT * FROM WEATHER_LOGS WHERE CITY = 'Sylhet' AND INGESTION_TIME >= {lastHour}",
-            "zero_price" => "UPDATE ORDERS SET PRICE = 0 WHERE ORDER_ID = 'O-0-5'",
-            "price_over_gate" => "UPDATE PRICE_HISTORY SET PRICE = 200000000 WHERE ORDER_ID = 'O-0-5'",
-            "zero_quantity" => "UPDATE ORDERS SET QUANTITY = 0 WHERE ORDER_ID = 'O-0-2'",
-            "humidity" => $"UPDATE WEATHER_LOGS SET HUMIDITY = 120 WHERE CITY = 'Khulna' AND INGESTION_TIME >= {lastHour}",
-            "temperature" => $"UPDATE WEATHER_LOGS SET TEMPERATURE = 65 WHERE CITY = 'Rajshahi' AND INGESTION_TIME >= {lastHour}",
-            "orphan_price" => "DELETE FROM ORDERS WHERE ORDER_ID = 'O-0-6'",
+            "volume" => $"DELETE FROM RAW_DATA.PRICE_HISTORY WHERE INGESTION_TIME >= {lastHour} AND ORDER_ID NOT IN ('O-0-0', 'O-0-1'); DELETE FROM RAW_DATA.ORDERS WHERE INGESTION_TIME >= {lastHour} AND ORDER_ID NOT IN ('O-0-0', 'O-0-1')",
+            "orders_silent" => $"UPDATE RAW_DATA.ORDERS SET INGESTION_TIME = INGESTION_TIME - INTERVAL 3 HOUR WHERE INGESTION_TIME >= {lastHour}",
+            "weather_stale" => "UPDATE RAW_DATA.WEATHER_LOGS SET RECORDED_AT = RECORDED_AT - INTERVAL 3 HOUR, \"TIMESTAMP\" = \"TIMESTAMP\" - INTERVAL 3 HOUR",
+            "blank_name" => "UPDATE RAW_DATA.ORDERS SET PRODUCT_NAME = '  ' WHERE ORDER_ID = 'O-0-3'",
+            "duplicate_order" => "INSERT INTO RAW_DATA.ORDERS SELECT * FROM RAW_DATA.ORDERS WHERE ORDER_ID = 'O-0-4'",
+            "duplicate_weather" => $"INSERT INTO RAW_DATA.WEATHER_LOGS SELECT * FROM RAW_DATA.WEATHER_LOGS WHERE CITY = 'Sylhet' AND INGESTION_TIME >= {lastHour}",
+            "zero_price" => "UPDATE RAW_DATA.ORDERS SET PRICE = 0 WHERE ORDER_ID = 'O-0-5'",
+            "price_over_gate" => "UPDATE RAW_DATA.PRICE_HISTORY SET PRICE = 200000000 WHERE ORDER_ID = 'O-0-5'",
+            "zero_quantity" => "UPDATE RAW_DATA.ORDERS SET QUANTITY = 0 WHERE ORDER_ID = 'O-0-2'",
+            "humidity" => $"UPDATE RAW_DATA.WEATHER_LOGS SET HUMIDITY = 120 WHERE CITY = 'Khulna' AND INGESTION_TIME >= {lastHour}",
+            "temperature" => $"UPDATE RAW_DATA.WEATHER_LOGS SET TEMPERATURE = 65 WHERE CITY = 'Rajshahi' AND INGESTION_TIME >= {lastHour}",
+            "orphan_price" => "DELETE FROM RAW_DATA.ORDERS WHERE ORDER_ID = 'O-0-6'",
             "catalogue_price" => "UPDATE PRODUCT_CATALOGUE SET LATEST_PRICE = 500 WHERE PRODUCT_ID = 'P-1'",
             "catalogue_blank" => "UPDATE PRODUCT_CATALOGUE SET NAME = '' WHERE PRODUCT_ID = 'P-2'",
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, null),

@@ -71,11 +71,11 @@ public sealed class QualityUnitTests
     [Fact]
     public void Plan_ColumnNamesComeFromTheSchemaMap()
     {
-        var renamed = QualitySchema.Current with { WeatherLogs = new WeatherLogsColumns(ObservedAt: "recorded_at") };
+        var renamed = QualitySchema.Current with { WeatherLogs = new WeatherLogsColumns(ObservedAt: "observed_at") };
         var weather = QualityPlan.Build(renamed, new DataQualityOptions(), new ValidationLimits(), new DateTime(2026, 12, 5, 12, 0, 0, DateTimeKind.Utc), includeCatalogue: false)
             .Single(t => t.Table == "WEATHER_LOGS");
 
-        Assert.Contains("MAX(recorded_at)", weather.Sql, StringComparison.Ordinal);
-        Assert.DoesNotContain("OBSERVED_AT", weather.Sql, StringComparison.Ordinal);
+        Assert.Contains("MAX(observed_at)", weather.Sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("RECORDED_AT", weather.Sql, StringComparison.Ordinal);
     }
 }

@@ -139,7 +139,7 @@ public sealed class SnowflakeMergeTests
         Assert.Contains("column1 AS PLATFORM, column2 AS ORDER_ID, column3 AS PRODUCT_ID,", sql, StringComparison.Ordinal);
         Assert.Contains("column6::NUMBER(38,0) AS QUANTITY", sql, StringComparison.Ordinal);
         Assert.Contains("column7::NUMBER(18,4) AS PRICE", sql, StringComparison.Ordinal);
-        Assert.Contains("column11::TIMESTAMP_NTZ AS ORDER_TIMESTAMP", sql, StringComparison.Ordinal);
+        Assert.Contains("column11::TIMESTAMP_NTZ AS \"TIMESTAMP\"", sql, StringComparison.Ordinal);
         Assert.Contains("column12::TIMESTAMP_NTZ AS INGESTION_TIME", sql, StringComparison.Ordinal);
         Assert.Contains("column15::TIMESTAMP_NTZ AS SOURCE_UPDATED_AT", sql, StringComparison.Ordinal);
         Assert.Contains(
@@ -153,8 +153,8 @@ public sealed class SnowflakeMergeTests
         Assert.Equal(11, update.Split(", ").Length);
         Assert.Contains("t.SOURCE_UPDATED_AT = s.SOURCE_UPDATED_AT", update, StringComparison.Ordinal);
         Assert.EndsWith(
-            "WHEN NOT MATCHED THEN INSERT (PLATFORM, ORDER_ID, PRODUCT_ID, MERCHANT_ID, PRODUCT_NAME, QUANTITY, PRICE, CURRENCY, ORDER_STATUS, CUSTOMER_PHONE_HASH, ORDER_TIMESTAMP, INGESTION_TIME, HASH_KEY_ID, LINE_ID, SOURCE_UPDATED_AT) " +
-            "VALUES (s.PLATFORM, s.ORDER_ID, s.PRODUCT_ID, s.MERCHANT_ID, s.PRODUCT_NAME, s.QUANTITY, s.PRICE, s.CURRENCY, s.ORDER_STATUS, s.CUSTOMER_PHONE_HASH, s.ORDER_TIMESTAMP, s.INGESTION_TIME, s.HASH_KEY_ID, s.LINE_ID, s.SOURCE_UPDATED_AT)",
+            "WHEN NOT MATCHED THEN INSERT (PLATFORM, ORDER_ID, PRODUCT_ID, MERCHANT_ID, PRODUCT_NAME, QUANTITY, PRICE, CURRENCY, ORDER_STATUS, CUSTOMER_PHONE_HASH, \"TIMESTAMP\", INGESTION_TIME, HASH_KEY_ID, LINE_ID, SOURCE_UPDATED_AT) " +
+            "VALUES (s.PLATFORM, s.ORDER_ID, s.PRODUCT_ID, s.MERCHANT_ID, s.PRODUCT_NAME, s.QUANTITY, s.PRICE, s.CURRENCY, s.ORDER_STATUS, s.CUSTOMER_PHONE_HASH, s.\"TIMESTAMP\", s.INGESTION_TIME, s.HASH_KEY_ID, s.LINE_ID, s.SOURCE_UPDATED_AT)",
             sql, StringComparison.Ordinal);
     }
 
@@ -164,10 +164,11 @@ public sealed class SnowflakeMergeTests
         var weather = SnowflakeMerge.Statement(MergeTable.WeatherLogs, 2);
         var prices = SnowflakeMerge.Statement(MergeTable.PriceHistory, 1);
 
-        Assert.Equal(16, weather.Count(c => c == '?'));
-        Assert.Contains("column2::TIMESTAMP_NTZ AS OBSERVED_AT, column3::FLOAT AS TEMPERATURE", weather, StringComparison.Ordinal);
+        Assert.Equal(18, weather.Count(c => c == '?'));
+        Assert.Contains("column2::TIMESTAMP_NTZ AS RECORDED_AT, column3::FLOAT AS TEMPERATURE", weather, StringComparison.Ordinal);
+        Assert.Contains("column9::TIMESTAMP_NTZ AS \"TIMESTAMP\"", weather, StringComparison.Ordinal);
         Assert.Contains("column7::BOOLEAN AS IS_EXTREME_WEATHER", weather, StringComparison.Ordinal);
-        Assert.Contains(") s ON t.CITY = s.CITY AND t.OBSERVED_AT = s.OBSERVED_AT WHEN", weather, StringComparison.Ordinal);
+        Assert.Contains(") s ON t.CITY = s.CITY AND t.RECORDED_AT = s.RECORDED_AT WHEN", weather, StringComparison.Ordinal);
         Assert.Equal(7, prices.Count(c => c == '?'));
         Assert.Contains("column4::NUMBER(18,4) AS PRICE", prices, StringComparison.Ordinal);
         Assert.Contains(") s ON t.PLATFORM = s.PLATFORM AND t.PRODUCT_ID = s.PRODUCT_ID AND t.ORDER_ID = s.ORDER_ID WHEN", prices, StringComparison.Ordinal);
@@ -198,10 +199,14 @@ public sealed class SnowflakeMergeTests
 
         var values = SnowflakeMerge.Values(row);
 
-        Assert.Equal(8, values.Length);
+        Assert.Equal(MergeTable.WeatherLogs.Columns.Count, values.Length);
         Assert.Equal(0.1 + 0.2, double.Parse(values[2]!, CultureInfo.InvariantCulture));
         Assert.Equal("94", values[4]);
         Assert.Equal("TRUE", values[6]);
+
+        // RECORDED_AT and the plan's "TIMESTAMP" carry the same observation time.
+        Assert.Equal("2025-07-01 06:00:00.0000000", values[1]);
+        Assert.Equal(values[1], values[8]);
     }
 
     private static MergeTable Table(int columns) =>

@@ -23,6 +23,32 @@ public sealed class SnowflakeOptionsTests
         Assert.Contains(Errors(o), e => e.Contains(setting, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Database", "MILLIONX; DROP TABLE ORDERS")]
+    [InlineData("Database", "")]
+    [InlineData("Schema", "RAW DATA")]
+    [InlineData("Schema", "1RAW")]
+    [InlineData("MigrateFromSchema", "PUBLIC.X")]
+    public void Validate_DatabaseOrSchemaThatIsNoPlainIdentifier_NamesTheSetting(string setting, string value)
+    {
+        // They are written into the DDL and the migration's ALTER statements, so nothing but an unquoted identifier.
+        var o = Valid();
+        typeof(SnowflakeOptions).GetProperty(setting)!.SetValue(o, value);
+
+        Assert.Contains(Errors(o), e => e.Contains($"Warehouse:Snowflake:{setting}", StringComparison.Ordinal));
+        Assert.Empty(Errors(Valid()));
+        Assert.Equal(("RAW_DATA", "PUBLIC"), (Valid().Schema, Valid().MigrateFromSchema));
+    }
+
+    [Fact]
+    public void Validate_NoMigrationSchema_IsValid()
+    {
+        var o = Valid();
+        o.MigrateFromSchema = "";
+
+        Assert.Empty(Errors(o));
+    }
+
     private static SnowflakeOptions Valid() => new()
     {
         AccountUrl = "https://myorg-myaccount.snowflakecomputing.com",

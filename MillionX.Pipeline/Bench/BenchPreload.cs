@@ -26,7 +26,7 @@ public static class BenchPreload
         }
 
         connection.Execute($"""
-            INSERT INTO {WarehouseTables.Orders}
+            INSERT INTO {WarehouseTables.InRawData(WarehouseTables.Orders)}
             SELECT
                 CASE WHEN i % 2 = 0 THEN 'shopify' ELSE 'daraz' END,
                 'PRE-' || lpad(i::VARCHAR, 9, '0'),
@@ -46,8 +46,8 @@ public static class BenchPreload
             FROM (SELECT range AS i FROM range({rows.ToString(CultureInfo.InvariantCulture)})) AS generated
             """);
         connection.Execute($"""
-            INSERT INTO {WarehouseTables.PriceHistory}
-            SELECT PLATFORM, PRODUCT_ID, ORDER_ID, PRICE, CURRENCY, ORDER_TIMESTAMP, INGESTION_TIME FROM {WarehouseTables.Orders}
+            INSERT INTO {WarehouseTables.InRawData(WarehouseTables.PriceHistory)}
+            SELECT PLATFORM, PRODUCT_ID, ORDER_ID, PRICE, CURRENCY, "TIMESTAMP", INGESTION_TIME FROM {WarehouseTables.InRawData(WarehouseTables.Orders)}
             """);
         connection.Execute("CHECKPOINT");
     }

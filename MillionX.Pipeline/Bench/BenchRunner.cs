@@ -689,7 +689,7 @@ public sealed class BenchRunner(
         }
 
         var t0 = Stopwatch.GetTimestamp();
-        using (var a = connection.CreateAppender(WarehouseTables.Orders))
+        using (var a = connection.CreateAppender(WarehouseTables.Schema, WarehouseTables.Orders))
         {
             foreach (var o in rows)
             {

@@ -96,8 +96,10 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
             {
                 foreach (var w in batch.Weather)
                 {
+                    // RECORDED_AT and the plan's "TIMESTAMP" hold the same observation time.
                     a.CreateRow().AppendValue(w.City).AppendValue(w.ObservedAtUtc).AppendValue(w.Temperature).AppendValue(w.Condition)
-                        .AppendValue(w.Humidity).AppendValue(w.WindSpeed).AppendValue(w.IsExtremeWeather).AppendValue(w.IngestionTimeUtc).EndRow();
+                        .AppendValue(w.Humidity).AppendValue(w.WindSpeed).AppendValue(w.IsExtremeWeather).AppendValue(w.IngestionTimeUtc)
+                        .AppendValue(w.ObservedAtUtc).EndRow();
                 }
             }
 
@@ -106,8 +108,8 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
             connection.Execute($"""
                 BEGIN TRANSACTION;
                 {UpsertOrders};
-                INSERT OR REPLACE INTO PRICE_HISTORY SELECT * FROM STAGE_PRICE_HISTORY;
-                INSERT OR REPLACE INTO WEATHER_LOGS SELECT * FROM STAGE_WEATHER_LOGS;
+                INSERT OR REPLACE INTO RAW_DATA.PRICE_HISTORY SELECT * FROM STAGE_PRICE_HISTORY;
+                INSERT OR REPLACE INTO RAW_DATA.WEATHER_LOGS SELECT * FROM STAGE_WEATHER_LOGS;
                 COMMIT;
                 """);
             return new WriteResult(3, stopwatch.Elapsed);
@@ -130,11 +132,11 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
     private static readonly string[] OrderColumns =
     [
         "PLATFORM", "ORDER_ID", "PRODUCT_ID", "MERCHANT_ID", "PRODUCT_NAME", "QUANTITY", "PRICE", "CURRENCY", "ORDER_STATUS",
-        "CUSTOMER_PHONE_HASH", "ORDER_TIMESTAMP", "INGESTION_TIME", "HASH_KEY_ID", "LINE_ID", "SOURCE_UPDATED_AT",
+        "CUSTOMER_PHONE_HASH", "\"TIMESTAMP\"", "INGESTION_TIME", "HASH_KEY_ID", "LINE_ID", "SOURCE_UPDATED_AT",
     ];
 
     internal static readonly string UpsertOrders =
-        $"INSERT INTO ORDERS ({string.Join(", ", OrderColumns)}) SELECT {string.Join(", ", OrderColumns)} FROM STAGE_ORDERS "
+        $"INSERT INTO RAW_DATA.ORDERS ({string.Join(", ", OrderColumns)}) SELECT {string.Join(", ", OrderColumns)} FROM STAGE_ORDERS "
         + $"ON CONFLICT ({string.Join(", ", OrderKey)}) DO UPDATE SET "
         + string.Join(", ", OrderColumns.Except(OrderKey).Select(c => $"{c} = excluded.{c}"))
         + " WHERE excluded.SOURCE_UPDATED_AT >= ORDERS.SOURCE_UPDATED_AT";
@@ -168,50 +170,103 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
     private static DuckDBConnection Initialise(DuckDBConnection connection, ILogger logger)
     {
         var ddl = WarehouseDdl.Statements("duckdb");
+        MigrateToPlanLayout(connection, ddl, logger);
         foreach (var statement in ddl)
         {
             connection.Execute(statement);
         }
 
-        MigrateOrdersToLineKey(connection, ddl, logger);
         foreach (var table in WarehouseTables.All)
         {
-            connection.Execute($"CREATE TEMP TABLE IF NOT EXISTS STAGE_{table} AS SELECT {(table == WarehouseTables.Orders ? string.Join(", ", OrderColumns) : "*")} FROM {table} LIMIT 0");
+            connection.Execute($"CREATE TEMP TABLE IF NOT EXISTS STAGE_{table} AS SELECT {(table == WarehouseTables.Orders ? string.Join(", ", OrderColumns) : "*")} "
+                + $"FROM {WarehouseTables.InRawData(table)} LIMIT 0");
         }
 
-        logger.LogInformation("Warehouse: DuckDB file {Path}", connection.DataSource);
+        logger.LogInformation("Warehouse: DuckDB file {Path} (catalog {Catalog}, tables in {Schema})", connection.DataSource, connection.Database, WarehouseTables.Schema);
         return connection;
     }
 
     /// <summary>
-    /// A file written before order lines had a line id and a source version: ORDERS keyed (platform, order_id,
-    /// product_id) is rebuilt under the new key in one transaction (DuckDB cannot alter a primary key). Old rows get an
-    /// empty line id and their order time as their version, so any later version of the order replaces them.
+    /// Where a column of the plan's layout came from in earlier files: ORDERS.ORDER_TIMESTAMP and OBSERVED_AT were
+    /// renamed to the plan's names; ORDERS from before order lines had a line id and a source version gets an empty
+    /// line id and its order time as its version, so any later version of the order replaces it.
     /// </summary>
-    internal static void MigrateOrdersToLineKey(DuckDBConnection connection, IReadOnlyList<string> ddl, ILogger logger)
+    private static readonly Dictionary<(string Table, string Column), string> Earlier = new()
     {
-        using (var check = connection.CreateCommand())
+        [(WarehouseTables.Orders, "TIMESTAMP")] = "\"ORDER_TIMESTAMP\"",
+        [(WarehouseTables.Orders, "LINE_ID")] = "''",
+        [(WarehouseTables.Orders, "SOURCE_UPDATED_AT")] = "\"ORDER_TIMESTAMP\"",
+        [(WarehouseTables.PriceHistory, "RECORDED_AT")] = "\"OBSERVED_AT\"",
+        [(WarehouseTables.WeatherLogs, "RECORDED_AT")] = "\"OBSERVED_AT\"",
+        [(WarehouseTables.WeatherLogs, "TIMESTAMP")] = "\"OBSERVED_AT\"",
+    };
+
+    /// <summary>
+    /// A file written before the plan's layout holds ORDERS, PRICE_HISTORY and WEATHER_LOGS as tables in main, with
+    /// ORDER_TIMESTAMP / OBSERVED_AT (and, older still, ORDERS keyed without LINE_ID). Each is copied into its RAW_DATA
+    /// table under the plan's column names and dropped, all in one transaction (DuckDB can neither move a table to
+    /// another schema nor alter a primary key); the bare names then become views. A file already in the layout, or a
+    /// new one, is left alone, so this runs at every start.
+    /// </summary>
+    internal static void MigrateToPlanLayout(DuckDBConnection connection, IReadOnlyList<string> ddl, ILogger logger)
+    {
+        var old = Columns(connection, "main", "BASE TABLE");
+        if (old.Count == 0)
         {
-            check.CommandText = "SELECT count(*) FROM information_schema.columns WHERE table_name = 'ORDERS' AND column_name = 'LINE_ID'";
-            if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0)
-            {
-                return;
-            }
+            return;
         }
 
-        const string Create = "CREATE TABLE IF NOT EXISTS ORDERS (";
-        var create = ddl.Single(d => d.StartsWith(Create, StringComparison.Ordinal)).Replace(Create, "CREATE TABLE ORDERS_BY_LINE (", StringComparison.Ordinal);
-        var old = OrderColumns.Take(OrderColumns.Length - 2).ToList();
-        connection.Execute($"""
-            BEGIN TRANSACTION;
-            {create};
-            INSERT INTO ORDERS_BY_LINE ({string.Join(", ", OrderColumns)}) SELECT {string.Join(", ", old)}, '', ORDER_TIMESTAMP FROM ORDERS;
-            DROP TABLE ORDERS;
-            ALTER TABLE ORDERS_BY_LINE RENAME TO ORDERS;
-            COMMIT;
-            """);
-        logger.LogInformation("Warehouse: ORDERS migrated to the key (platform, order_id, product_id, line_id) with SOURCE_UPDATED_AT");
+        // The schema and its tables (not the views: their names are still the old tables').
+        foreach (var statement in ddl.Where(d => !d.Contains(" VIEW ", StringComparison.Ordinal)))
+        {
+            connection.Execute(statement);
+        }
+
+        var created = Columns(connection, WarehouseTables.Schema, "BASE TABLE");
+        var sql = new StringBuilder("BEGIN TRANSACTION;\n");
+        foreach (var (table, had) in old)
+        {
+            var target = created[table];
+            var from = target.Select(c => had.Contains(c, StringComparer.OrdinalIgnoreCase) ? Quote(c)
+                : Earlier.TryGetValue((table, c), out var source) ? source
+                : throw new StartupException($"Cannot migrate {table} of {connection.DataSource} to the plan's layout: it has no column for {c} ({string.Join(", ", had)})."));
+            sql.Append($"INSERT INTO {WarehouseTables.InRawData(table)} ({string.Join(", ", target.Select(Quote))}) SELECT {string.Join(", ", from)} FROM main.{table};\n");
+            sql.Append($"DROP TABLE main.{table};\n");
+        }
+
+        connection.Execute(sql.Append("COMMIT;").ToString());
+        logger.LogInformation("Warehouse: {Tables} moved to {Schema} with the plan's column names", string.Join(", ", old.Keys), WarehouseTables.Schema);
     }
+
+    /// <summary>The columns, in order, of the warehouse tables of one kind (BASE TABLE or VIEW) in a schema of the file.</summary>
+    private static Dictionary<string, List<string>> Columns(DuckDBConnection connection, string schema, string kind)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT c.table_name, c.column_name FROM information_schema.columns c
+            JOIN information_schema.tables t ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE c.table_catalog = current_database() AND c.table_schema = $schema AND t.table_type = $kind AND c.table_name IN ('ORDERS', 'PRICE_HISTORY', 'WEATHER_LOGS')
+            ORDER BY c.table_name, c.ordinal_position
+            """;
+        command.Parameters.Add(new DuckDBParameter("schema", schema));
+        command.Parameters.Add(new DuckDBParameter("kind", kind));
+        var columns = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var table = reader.GetString(0);
+            if (!columns.TryGetValue(table, out var list))
+            {
+                columns[table] = list = [];
+            }
+
+            list.Add(reader.GetString(1));
+        }
+
+        return columns;
+    }
+
+    private static string Quote(string column) => $"\"{column}\"";
 
     private static void TryRollback(DuckDBConnection connection)
     {

@@ -1,13 +1,22 @@
 namespace MillionX.Pipeline.Warehouse;
 
-/// <summary>The warehouse tables, as the writers see them.</summary>
+/// <summary>
+/// The warehouse tables, as the writers see them: the plan's names, in the plan's schema RAW_DATA (database MILLIONX
+/// in Snowflake; in the DuckDB file the catalog is named after the file, MILLIONX for the default data/millionx.duckdb).
+/// </summary>
 public static class WarehouseTables
 {
+    /// <summary>The plan's schema for the raw tables.</summary>
+    public const string Schema = "RAW_DATA";
+
     public const string Orders = "ORDERS";
     public const string PriceHistory = "PRICE_HISTORY";
     public const string WeatherLogs = "WEATHER_LOGS";
 
     public static readonly IReadOnlyList<string> All = [Orders, PriceHistory, WeatherLogs];
+
+    /// <summary><c>RAW_DATA.table</c>: where a DuckDB writer writes (the bare names in main are read-only views).</summary>
+    public static string InRawData(string table) => $"{Schema}.{table}";
 }
 
 /// <summary>

@@ -12,21 +12,22 @@ public sealed record MergeTable(string Name, IReadOnlyList<MergeColumn> Columns,
     public static readonly MergeTable Orders = new(WarehouseTables.Orders,
     [
         new("PLATFORM"), new("ORDER_ID"), new("PRODUCT_ID"), new("MERCHANT_ID"), new("PRODUCT_NAME"), new("QUANTITY", "::NUMBER(38,0)"),
-        new("PRICE", "::NUMBER(18,4)"), new("CURRENCY"), new("ORDER_STATUS"), new("CUSTOMER_PHONE_HASH"), new("ORDER_TIMESTAMP", "::TIMESTAMP_NTZ"),
+        new("PRICE", "::NUMBER(18,4)"), new("CURRENCY"), new("ORDER_STATUS"), new("CUSTOMER_PHONE_HASH"), new("\"TIMESTAMP\"", "::TIMESTAMP_NTZ"),
         new("INGESTION_TIME", "::TIMESTAMP_NTZ"), new("HASH_KEY_ID"), new("LINE_ID"), new("SOURCE_UPDATED_AT", "::TIMESTAMP_NTZ"),
     ], ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "LINE_ID"], Version: "SOURCE_UPDATED_AT");
 
     public static readonly MergeTable PriceHistory = new(WarehouseTables.PriceHistory,
     [
         new("PLATFORM"), new("PRODUCT_ID"), new("ORDER_ID"), new("PRICE", "::NUMBER(18,4)"), new("CURRENCY"),
-        new("OBSERVED_AT", "::TIMESTAMP_NTZ"), new("INGESTION_TIME", "::TIMESTAMP_NTZ"),
+        new("RECORDED_AT", "::TIMESTAMP_NTZ"), new("INGESTION_TIME", "::TIMESTAMP_NTZ"),
     ], ["PLATFORM", "PRODUCT_ID", "ORDER_ID"]);
 
     public static readonly MergeTable WeatherLogs = new(WarehouseTables.WeatherLogs,
     [
-        new("CITY"), new("OBSERVED_AT", "::TIMESTAMP_NTZ"), new("TEMPERATURE", "::FLOAT"), new("CONDITION"), new("HUMIDITY", "::FLOAT"),
+        new("CITY"), new("RECORDED_AT", "::TIMESTAMP_NTZ"), new("TEMPERATURE", "::FLOAT"), new("CONDITION"), new("HUMIDITY", "::FLOAT"),
         new("WIND_SPEED", "::FLOAT"), new("IS_EXTREME_WEATHER", "::BOOLEAN"), new("INGESTION_TIME", "::TIMESTAMP_NTZ"),
-    ], ["CITY", "OBSERVED_AT"]);
+        new("\"TIMESTAMP\"", "::TIMESTAMP_NTZ"),
+    ], ["CITY", "RECORDED_AT"]);
 }
 
 /// <summary>Pure: MERGE statements over bound VALUES lists, chunked under Snowflake's statement limits.</summary>
@@ -129,7 +130,7 @@ public static class SnowflakeMerge
     [
         w.City, Time(w.ObservedAtUtc), w.Temperature.ToString("R", CultureInfo.InvariantCulture), w.Condition,
         w.Humidity.ToString("R", CultureInfo.InvariantCulture), w.WindSpeed.ToString("R", CultureInfo.InvariantCulture),
-        w.IsExtremeWeather ? "TRUE" : "FALSE", Time(w.IngestionTimeUtc),
+        w.IsExtremeWeather ? "TRUE" : "FALSE", Time(w.IngestionTimeUtc), Time(w.ObservedAtUtc),
     ];
 
     private static string Num(decimal d) => d.ToString(CultureInfo.InvariantCulture);

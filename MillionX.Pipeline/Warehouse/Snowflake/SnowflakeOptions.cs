@@ -21,7 +21,14 @@ public sealed class SnowflakeOptions : IValidatableObject
 
     public string Database { get; set; } = "MILLIONX";
 
-    public string Schema { get; set; } = "PUBLIC";
+    /// <summary>The plan's schema for the raw tables.</summary>
+    public string Schema { get; set; } = "RAW_DATA";
+
+    /// <summary>
+    /// Where earlier versions created the tables (their default schema, PUBLIC): at start, a warehouse table found
+    /// there and not in <see cref="Schema"/> is moved over (ALTER TABLE ... RENAME TO); empty turns the move off.
+    /// </summary>
+    public string MigrateFromSchema { get; set; } = "PUBLIC";
 
     public string Warehouse { get; set; } = "";
 
@@ -78,6 +85,15 @@ public sealed class SnowflakeOptions : IValidatableObject
         if (string.IsNullOrWhiteSpace(Account) || string.IsNullOrWhiteSpace(User))
         {
             yield return new("Warehouse:Snowflake:Account and Warehouse:Snowflake:User are required for key-pair authentication.");
+        }
+
+        // Database and schemas are written into the DDL and the migration's statements, so only unquoted identifiers.
+        foreach (var (key, value, optional) in new[] { ("Database", Database, false), ("Schema", Schema, false), ("MigrateFromSchema", MigrateFromSchema, true) })
+        {
+            if (!(optional && value.Length == 0) && !System.Text.RegularExpressions.Regex.IsMatch(value, "^[A-Za-z_][A-Za-z0-9_$]{0,254}$"))
+            {
+                yield return new($"Warehouse:Snowflake:{key} '{value}' must be an unquoted identifier (letters, digits, _ and $; not starting with a digit).");
+            }
         }
 
         if (InitialBackoff < TimeSpan.Zero || MaxBackoff < InitialBackoff || MaxBackoff > TimeSpan.FromDays(1))

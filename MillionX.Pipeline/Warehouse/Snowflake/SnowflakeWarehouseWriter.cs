@@ -19,8 +19,21 @@ public sealed class SnowflakeWarehouseWriter(
 
     public string Name => "snowflake";
 
+    /// <summary>
+    /// Creates the schema, brings tables of an earlier layout to the plan's (<see cref="SnowflakeSchemaMigration"/>),
+    /// then runs the DDL, which creates what is missing.
+    /// </summary>
     public async Task EnsureSchemaAsync(CancellationToken ct)
     {
+        await Run($"CREATE SCHEMA IF NOT EXISTS {options.Database}.{options.Schema}", [], ct);
+        var layout = await client.ExecuteAsync(SnowflakeSchemaMigration.LayoutQuery(options), [], ct);
+        var columns = (layout.Data ?? []).Where(r => r.Count >= 3 && r.All(v => v is not null)).Select(r => (r[0]!, r[1]!, r[2]!)).ToList();
+        foreach (var statement in SnowflakeSchemaMigration.Statements(options, columns))
+        {
+            logger.LogInformation("Warehouse: migrating to the plan's layout: {Statement}", statement);
+            await Run(statement, [], ct);
+        }
+
         foreach (var ddl in WarehouseDdl.Statements("snowflake"))
         {
             await Run(ddl, [], ct);
