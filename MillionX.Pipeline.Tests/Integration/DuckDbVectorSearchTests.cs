@@ -155,8 +155,9 @@ public sealed class DuckDbVectorSearchTests
         Assert.Empty(await store.SearchAsync(v, 10, null, CancellationToken.None));
         Assert.Empty(await store.SearchAsync(v, 10, "tiktok", CancellationToken.None));
 
-        await store.UpsertAsync([Record("first", "tiktok", v)], CancellationToken.None);
-        Assert.Equal("first", Assert.Single(await store.SearchAsync(v, 10, null, CancellationToken.None)).PostId);
+        // A quote in an id: the candidates reach DuckDB as SQL string constants.
+        await store.UpsertAsync([Record("first'; --", "tiktok", v)], CancellationToken.None);
+        Assert.Equal("first'; --", Assert.Single(await store.SearchAsync(v, 10, null, CancellationToken.None)).PostId);
         Assert.Empty(await store.SearchAsync(v, 10, "facebook", CancellationToken.None));
     }
 
