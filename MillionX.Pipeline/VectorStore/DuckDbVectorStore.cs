@@ -8,7 +8,7 @@ namespace MillionX.Pipeline.VectorStore;
 /// The embedded vector store: a DuckDB table with a FLOAT[dims] column and the plan's properties, upserted by
 /// <c>platform:post_id</c> (<see cref="Id"/>: a TikTok and a Facebook post may share a post id). Search is exact
 /// top-k by cosine similarity, as DuckDB's array_cosine_similarity computes it (the HNSW extension cannot be installed
-/// here): an int8 copy of the vectors in memory (<see cref="QuantisedVectorIndex"/>, loaded on the first search and
+/// here): an int8 copy of the vectors in memory (<see cref="QuantisedVectorIndex"/>, loaded on the second search and
 /// kept current by this store's upserts) picks the rows whose score bounds can reach the top-k, and DuckDB scores only
 /// those, so results and scores are the full scan's. Scanning all 100,000 FLOAT[384] rows in SQL took 170-200 ms a query.
 /// </summary>
@@ -19,6 +19,7 @@ public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckD
 
     private readonly DuckDbSession _session = new(path, c => Initialise(c, dimensions, logger));
     private QuantisedVectorIndex? _index; // touched only inside _session's calls
+    private int _searched;
 
     public string Name => "duckdb";
 
@@ -85,6 +86,13 @@ public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckD
                 throw new ArgumentException($"The query has {query.Length} dimensions; the store holds {dimensions}.");
             }
 
+            // A process that searches once (the search command) would pay more for loading the index than for one
+            // full scan: the first search scans, the index comes with the second.
+            if (_index is null && _searched++ == 0)
+            {
+                return Hits(connection, query, top, platform, null);
+            }
+
             // One snapshot for the freshness check, a reload and the scoring: a write in between cannot split them.
             using var transaction = connection.BeginTransaction();
             var index = CurrentIndex(connection);
@@ -131,7 +139,7 @@ public sealed class DuckDbVectorStore(string path, int dimensions, ILogger<DuckD
         _session.RunAsync<IReadOnlyList<SearchHit>>(connection => Hits(connection, query, Math.Max(1, top), platform, null), ct);
 
     /// <summary>
-    /// The index, loaded on the first search and reloaded whenever the table's row count or sum of WRITTEN_AT differs
+    /// The index, loaded on the second search and reloaded whenever the table's row count or sum of WRITTEN_AT differs
     /// from the index's own: every write through any store (this one, another instance, another process) sets
     /// WRITTEN_AT to its time, and this store applies its own upserts to the index as it makes them.
     /// </summary>

@@ -9,7 +9,8 @@ namespace MillionX.Pipeline.VectorStore;
 /// exact length of what that rounding lost; with the query rounded the same way, Cauchy-Schwarz bounds every
 /// approximate cosine by an interval that certainly holds the exact one. Rows whose upper bound reaches the k-th
 /// best lower bound (less <see cref="Slack"/> for float rounding in DuckDB's own arithmetic) are the candidates: the
-/// exact top-k is always among them. About 4 bytes a dimension less than float32 (384 + ~60 bytes a row at 384 dims).
+/// exact top-k is always among them. One byte a dimension instead of float32's four: with the id and per-row numbers about
+/// 500 bytes a row at 384 dimensions (~50 MiB for 100,000 vectors, against 154 MB for the floats alone).
 /// Pure: no I/O, not thread-safe (the store calls it under its session lock).
 /// </summary>
 internal sealed class QuantisedVectorIndex
