@@ -1,8 +1,9 @@
 using MillionX.Pipeline.VectorStore;
+using Xunit.Abstractions;
 
 namespace MillionX.Pipeline.Tests.Unit;
 
-public sealed class QuantisedVectorIndexTests
+public sealed class QuantisedVectorIndexTests(ITestOutputHelper output)
 {
     private static float[] Random384(Random rng)
     {
@@ -55,6 +56,24 @@ public sealed class QuantisedVectorIndexTests
             Assert.InRange(candidates.Count, 10, 200); // the point: DuckDB scores a few hundred rows at most, not 20,000
             Assert.All(candidates, id => Assert.True(platform is null || int.Parse(id[3..], CultureInfo.InvariantCulture) % 2 == 1));
         }
+    }
+
+    [Fact]
+    public void Candidates_100kRandomUnitVectors_AFewDozenRowsForTopTen()
+    {
+        // The bench's case: what DuckDB is left to score decides the search time.
+        var rng = new Random(21);
+        var index = new QuantisedVectorIndex(384);
+        for (int i = 0; i < 100_000; i++)
+        {
+            var v = Random384(rng);
+            System.Numerics.Tensors.TensorPrimitives.Divide(v, System.Numerics.Tensors.TensorPrimitives.Norm<float>(v), v);
+            index.Set($"v{i}", i % 2 == 0 ? "tiktok" : "facebook", v, i);
+        }
+
+        var counts = Enumerable.Range(0, 20).Select(_ => index.Candidates(Random384(rng), 10, null)!.Count).ToList();
+        output.WriteLine($"candidates for top-10 of 100,000: {string.Join(", ", counts)}");
+        Assert.All(counts, c => Assert.InRange(c, 10, 100));
     }
 
     [Fact]
