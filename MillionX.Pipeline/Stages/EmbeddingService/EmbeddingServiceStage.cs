@@ -215,9 +215,16 @@ public sealed class EmbeddingServiceStage : BatchingConsumerStage<EmbeddingServi
 
                 if (_embedder.OneTextPerRun)
                 {
-                    foreach (var one in taken)
+                    for (var k = 0; k < taken.Count; k++)
                     {
-                        Embed([one]);
+                        if (ct.IsCancellationRequested)
+                        {
+                            // Stopping: a stop waits for one text at most; a write under way embeds the rest itself.
+                            taken.Skip(k).ToList().ForEach(i => i.Release());
+                            return;
+                        }
+
+                        Embed([taken[k]]);
                     }
                 }
                 else if (taken.Count > 0)
@@ -306,6 +313,9 @@ public sealed class EmbeddingServiceStage : BatchingConsumerStage<EmbeddingServi
 
         /// <summary>True for the one caller that gets to run the model on this item.</summary>
         internal bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
+
+        /// <summary>Gives a claimed item back unembedded (the model loop is stopping), for a write to claim.</summary>
+        internal void Release() => Volatile.Write(ref _claimed, 0);
 
         internal void Done(float[] vector)
         {
