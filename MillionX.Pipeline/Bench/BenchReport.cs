@@ -67,6 +67,13 @@ public sealed record BenchReport
     public double? EmbedQueueWaitP95Ms { get; set; }
     public double? EmbedInferenceP95Ms { get; set; }
     public double? EmbedAvgBatch { get; set; }
+
+    /// <summary>
+    /// Model time per text inside the stage during the latency window (all inference calls over all texts), to set
+    /// beside <c>1000 / embed_model_only_per_s</c>; and the p95 of the window's vector-store writes, which records wait behind.
+    /// </summary>
+    public double? EmbedInferencePerTextMs { get; set; }
+    public double? EmbedStoreWriteP95Ms { get; set; }
     /// <summary>context-enricher alone: order lines learnt into the catalogue, and posts enriched (semantic matching on: one inference a post).</summary>
     public double? EnricherOrdersPerS { get; set; }
     public double? EnricherPostsPerS { get; set; }
@@ -165,6 +172,8 @@ public sealed record BenchReport
         Row("  (queue wait p95)", EmbedQueueWaitP95Ms, "ms");
         Row("  (inference p95)", EmbedInferenceP95Ms, "ms");
         Row("  (texts per inference)", EmbedAvgBatch, "texts");
+        Row("  (model time per text)", EmbedInferencePerTextMs, "ms");
+        Row("  (store write p95)", EmbedStoreWriteP95Ms, "ms");
         Row("enricher_orders_per_s", EnricherOrdersPerS, "orders/s");
         Row("enricher_posts_per_s", EnricherPostsPerS, "posts/s");
         Row("enricher_orders_per_s_at_100k_products", EnricherOrdersPerSAt100kProducts, "orders/s", EnricherAt100kVsSmall, "vs small catalogue");

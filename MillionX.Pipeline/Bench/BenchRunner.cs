@@ -810,6 +810,8 @@ public sealed class BenchRunner(
         var inferences = stage.Inferences.Snapshot();
         report.EmbedInferenceP95Ms = Math.Round(Percentiles.Of(inferences, 0.95), 2);
         report.EmbedAvgBatch = Math.Round(stage.BatchesRun == 0 ? 0 : inferences.Length / (double)stage.BatchesRun, 1);
+        report.EmbedInferencePerTextMs = Math.Round(stage.InferencePerTextMs, 2);
+        report.EmbedStoreWriteP95Ms = Math.Round(Percentiles.Of(stage.StoreWrites.Snapshot(), 0.95), 2);
     }
 
     private async Task EndToEndAsync(BenchKafka kafka, string bootstrap, BenchWorkload workload, double rate, BenchReport report, CancellationToken ct)

@@ -60,15 +60,15 @@ public sealed class EmbeddingOptions : IValidatableObject
     /// </summary>
     public bool IntraOpSpinning { get; set; }
 
-    /// <summary>Most texts the embedding stage sends to the model at once.</summary>
+    /// <summary>Most records in one store write of the embedding stage, and most texts its model thread takes at once.</summary>
     [Range(1, 1024, ErrorMessage = "Embedding:MaxBatchSize must be between 1 and 1024.")]
     public int MaxBatchSize { get; set; } = 32;
 
-    /// <summary>How long the stage waits for a batch to fill before it embeds what it has.</summary>
+    /// <summary>How long a store-write window waits to fill after its first record; inference never waits for it.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10", ErrorMessage = "Embedding:MaxBatchWait must be between 0 and 10 seconds.")]
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
 
-    /// <summary>Bounded queue in front of the model: when full, the consumer waits (backpressure).</summary>
+    /// <summary>Records held between the consumer and the store (waiting for the model or a write): when full, the consumer waits (backpressure).</summary>
     [Range(1, 1_000_000, ErrorMessage = "Embedding:QueueCapacity must be between 1 and 1000000.")]
     public int QueueCapacity { get; set; } = 1024;
 

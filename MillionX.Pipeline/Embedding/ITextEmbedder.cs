@@ -5,6 +5,12 @@ public interface ITextEmbedder : IDisposable
 {
     int Dimensions { get; }
 
+    /// <summary>
+    /// True when every text runs as an inference of its own (int8: a vector must not depend on its batch-mates), so a
+    /// caller gains nothing by batching and can hand each vector over as soon as it is done.
+    /// </summary>
+    bool OneTextPerRun => false;
+
     /// <summary>One vector per text, in the input order; the caller chooses batch composition.</summary>
     float[][] Embed(IReadOnlyList<string> texts);
 
