@@ -62,23 +62,15 @@ public static class QualityPlan
     {
         var c = schema.Orders;
         var q = new Statement(c.Table, c.IngestionTime, now, o.ScanWindow);
-        var volume = q.Hours(c.IngestionTime, now, o.BaselineDays);
-        var latest = q.Scalar($"SELECT MAX({c.IngestionTime}) FROM {c.Table}", ProbeKind.Timestamp);
-        var rows = q.Rows();
-        var nulls = q.Nulls([c.Platform, c.OrderId, c.ProductId, c.MerchantId, c.ProductName, c.Currency, c.OrderStatus, c.HashKeyId],
+        var volume = q.Hours(o);
+        var latest = q.Latest(c.IngestionTime, o.MaxOrderSilence, "the last order arrived");
+        var nulls = q.Nulls(o.MaxNullRate, [c.Platform, c.OrderId, c.ProductId, c.MerchantId, c.ProductName, c.Currency, c.OrderStatus, c.HashKeyId],
             [c.Quantity, c.Price, c.OrderTimestamp, c.IngestionTime]);
-        var duplicates = q.Duplicates([c.Platform, c.OrderId, c.ProductId, c.LineId]);
-        var price = q.Where($"{c.Price} IS NOT NULL AND ({c.Price} <= 0 OR {c.Price} > {Number(limits.MaxPrice)})");
-        var quantity = q.Where($"{c.Quantity} IS NOT NULL AND ({c.Quantity} <= 0 OR {c.Quantity} > {Number((decimal)limits.MaxQuantity)})");
-        return q.Build([Volume, Freshness, NullRate, DuplicateRate, PriceRange, QuantityRange], v =>
-        [
-            volume.Evaluate(v, o),
-            Age(c.Table, v[latest].Time, now, o.MaxOrderSilence, "the last order arrived"),
-            nulls.Evaluate(v, o, q.Window),
-            Rate(DuplicateRate, c.Table, v[duplicates], v[rows], o.MaxDuplicateRate, $"rows repeat a ({c.Platform}, {c.OrderId}, {c.ProductId}, {c.LineId}) key", q.Window),
-            Rate(PriceRange, c.Table, v[price], v[rows], o.MaxOutOfRangeRate, $"rows have {c.Price} <= 0 or > {Number(limits.MaxPrice)} (Validation:MaxPrice)", q.Window),
-            Rate(QuantityRange, c.Table, v[quantity], v[rows], o.MaxOutOfRangeRate, $"rows have {c.Quantity} <= 0 or > {Number((decimal)limits.MaxQuantity)} (Validation:MaxQuantity)", q.Window),
-        ]);
+        var duplicates = q.Duplicates(o.MaxDuplicateRate, [c.Platform, c.OrderId, c.ProductId, c.LineId]);
+        var price = q.Share(PriceRange, o.MaxOutOfRangeRate, PriceOutside(c.Price, limits), PriceOutsideText(c.Price, limits));
+        var quantity = q.Share(QuantityRange, o.MaxOutOfRangeRate, $"{c.Quantity} IS NOT NULL AND ({c.Quantity} <= 0 OR {c.Quantity} > {Number((decimal)limits.MaxQuantity)})",
+            $"rows have {c.Quantity} <= 0 or > {Number((decimal)limits.MaxQuantity)} (Validation:MaxQuantity)");
+        return q.Build([volume, latest, nulls, duplicates, price, quantity]);
     }
 
     private static TableChecks PriceHistory(QualitySchema schema, DataQualityOptions o, ValidationLimits limits, DateTime now)
@@ -86,62 +78,45 @@ public static class QualityPlan
         var c = schema.PriceHistory;
         var orders = schema.Orders;
         var q = new Statement(c.Table, c.IngestionTime, now, o.ScanWindow);
-        var volume = q.Hours(c.IngestionTime, now, o.BaselineDays);
-        var rows = q.Rows();
-        var nulls = q.Nulls([c.Platform, c.ProductId, c.OrderId, c.Currency], [c.Price, c.ObservedAt, c.IngestionTime]);
-        var duplicates = q.Duplicates([c.Platform, c.ProductId, c.OrderId]);
-        var price = q.Where($"{c.Price} IS NOT NULL AND ({c.Price} <= 0 OR {c.Price} > {Number(limits.MaxPrice)})");
-        var orphans = q.CountWhere("p",
-            $"NOT EXISTS (SELECT 1 FROM {orders.Table} o WHERE o.{orders.Platform} = p.{c.Platform} AND o.{orders.OrderId} = p.{c.OrderId} AND o.{orders.ProductId} = p.{c.ProductId})");
-        return q.Build([Volume, NullRate, DuplicateRate, PriceRange, Referential], v =>
-        [
-            volume.Evaluate(v, o),
-            nulls.Evaluate(v, o, q.Window),
-            Rate(DuplicateRate, c.Table, v[duplicates], v[rows], o.MaxDuplicateRate, $"rows repeat a ({c.Platform}, {c.ProductId}, {c.OrderId}) key", q.Window),
-            Rate(PriceRange, c.Table, v[price], v[rows], o.MaxOutOfRangeRate, $"rows have {c.Price} <= 0 or > {Number(limits.MaxPrice)} (Validation:MaxPrice)", q.Window),
-            Rate(Referential, c.Table, v[orphans], v[rows], o.MaxOrphanRate, $"rows have no {orders.Table} row with the same ({c.Platform}, {c.OrderId}, {c.ProductId})", q.Window),
-        ]);
+        var volume = q.Hours(o);
+        var nulls = q.Nulls(o.MaxNullRate, [c.Platform, c.ProductId, c.OrderId, c.Currency], [c.Price, c.ObservedAt, c.IngestionTime]);
+        var duplicates = q.Duplicates(o.MaxDuplicateRate, [c.Platform, c.ProductId, c.OrderId]);
+        var price = q.Share(PriceRange, o.MaxOutOfRangeRate, PriceOutside(c.Price, limits), PriceOutsideText(c.Price, limits));
+        var orphans = q.CountWhere(Referential, o.MaxOrphanRate, "p",
+            $"NOT EXISTS (SELECT 1 FROM {orders.Table} o WHERE o.{orders.Platform} = p.{c.Platform} AND o.{orders.OrderId} = p.{c.OrderId} AND o.{orders.ProductId} = p.{c.ProductId})",
+            $"rows have no {orders.Table} row with the same ({c.Platform}, {c.OrderId}, {c.ProductId})");
+        return q.Build([volume, nulls, duplicates, price, orphans]);
     }
 
     private static TableChecks Weather(QualitySchema schema, DataQualityOptions o, DateTime now)
     {
         var c = schema.WeatherLogs;
         var q = new Statement(c.Table, c.IngestionTime, now, o.ScanWindow);
-        var volume = q.Hours(c.IngestionTime, now, o.BaselineDays);
-        var latest = q.Scalar($"SELECT MAX({c.ObservedAt}) FROM {c.Table}", ProbeKind.Timestamp);
-        var rows = q.Rows();
-        var nulls = q.Nulls([c.City, c.Condition], [c.ObservedAt, c.Temperature, c.Humidity, c.WindSpeed, c.IsExtremeWeather, c.IngestionTime]);
-        var duplicates = q.Duplicates([c.City, c.ObservedAt]);
-        var humidity = q.Where($"{c.Humidity} IS NOT NULL AND ({c.Humidity} < 0 OR {c.Humidity} > 100)");
-        var temperature = q.Where($"{c.Temperature} IS NOT NULL AND ({c.Temperature} < {Number(o.MinTemperature)} OR {c.Temperature} > {Number(o.MaxTemperature)})");
-        return q.Build([Volume, Freshness, NullRate, DuplicateRate, HumidityRange, TemperatureRange], v =>
-        [
-            volume.Evaluate(v, o),
-            Age(c.Table, v[latest].Time, now, o.MaxWeatherAge, "the newest observation is from"),
-            nulls.Evaluate(v, o, q.Window),
-            Rate(DuplicateRate, c.Table, v[duplicates], v[rows], o.MaxDuplicateRate, $"rows repeat a ({c.City}, {c.ObservedAt}) key", q.Window),
-            Rate(HumidityRange, c.Table, v[humidity], v[rows], o.MaxOutOfRangeRate, $"rows have {c.Humidity} outside 0-100 %", q.Window),
-            Rate(TemperatureRange, c.Table, v[temperature], v[rows], o.MaxOutOfRangeRate,
-                $"rows have {c.Temperature} outside {Number(o.MinTemperature)}..{Number(o.MaxTemperature)} °C (plausible for Bangladesh)", q.Window),
-        ]);
+        var volume = q.Hours(o);
+        var latest = q.Latest(c.ObservedAt, o.MaxWeatherAge, "the newest observation is from");
+        var nulls = q.Nulls(o.MaxNullRate, [c.City, c.Condition], [c.ObservedAt, c.Temperature, c.Humidity, c.WindSpeed, c.IsExtremeWeather, c.IngestionTime]);
+        var duplicates = q.Duplicates(o.MaxDuplicateRate, [c.City, c.ObservedAt]);
+        var humidity = q.Share(HumidityRange, o.MaxOutOfRangeRate, $"{c.Humidity} IS NOT NULL AND ({c.Humidity} < 0 OR {c.Humidity} > 100)", $"rows have {c.Humidity} outside 0-100 %");
+        var temperature = q.Share(TemperatureRange, o.MaxOutOfRangeRate,
+            $"{c.Temperature} IS NOT NULL AND ({c.Temperature} < {Number(o.MinTemperature)} OR {c.Temperature} > {Number(o.MaxTemperature)})",
+            $"rows have {c.Temperature} outside {Number(o.MinTemperature)}..{Number(o.MaxTemperature)} °C (plausible for Bangladesh)");
+        return q.Build([volume, latest, nulls, duplicates, humidity, temperature]);
     }
 
     private static TableChecks Catalogue(QualitySchema schema, DataQualityOptions o, ValidationLimits limits)
     {
         var c = schema.Catalogue;
-        var q = new Statement(c.Table, arrival: null, default, default);
-        var rows = q.Rows();
-        var nulls = q.Nulls([c.Platform, c.ProductId, c.Name, c.Currency], [c.LatestPrice, c.MinPrice, c.MaxPrice, c.TimesSeen, c.LatestAt]);
-        var duplicates = q.Duplicates([c.Platform, c.ProductId]);
-        var price = q.Where($"{c.MinPrice} <= 0 OR {c.MaxPrice} > {Number(limits.MaxPrice)} OR {c.LatestPrice} < {c.MinPrice} OR {c.LatestPrice} > {c.MaxPrice}");
-        return q.Build([NullRate, DuplicateRate, PriceRange], v =>
-        [
-            nulls.Evaluate(v, o, null),
-            Rate(DuplicateRate, c.Table, v[duplicates], v[rows], o.MaxDuplicateRate, $"products repeat a ({c.Platform}, {c.ProductId}) key", null),
-            Rate(PriceRange, c.Table, v[price], v[rows], o.MaxOutOfRangeRate,
-                $"products have {c.MinPrice} <= 0, {c.MaxPrice} > {Number(limits.MaxPrice)} or {c.LatestPrice} outside [{c.MinPrice}, {c.MaxPrice}]", null),
-        ]);
+        var q = new Statement(c.Table, arrival: null, default, default, noun: "products");
+        var nulls = q.Nulls(o.MaxNullRate, [c.Platform, c.ProductId, c.Name, c.Currency], [c.LatestPrice, c.MinPrice, c.MaxPrice, c.TimesSeen, c.LatestAt]);
+        var duplicates = q.Duplicates(o.MaxDuplicateRate, [c.Platform, c.ProductId]);
+        var price = q.Share(PriceRange, o.MaxOutOfRangeRate, $"{c.MinPrice} <= 0 OR {c.MaxPrice} > {Number(limits.MaxPrice)} OR {c.LatestPrice} < {c.MinPrice} OR {c.LatestPrice} > {c.MaxPrice}",
+            $"products have {c.MinPrice} <= 0, {c.MaxPrice} > {Number(limits.MaxPrice)} or {c.LatestPrice} outside [{c.MinPrice}, {c.MaxPrice}]");
+        return q.Build([nulls, duplicates, price]);
     }
+
+    private static string PriceOutside(string price, ValidationLimits limits) => $"{price} IS NOT NULL AND ({price} <= 0 OR {price} > {Number(limits.MaxPrice)})";
+
+    private static string PriceOutsideText(string price, ValidationLimits limits) => $"rows have {price} <= 0 or > {Number(limits.MaxPrice)} (Validation:MaxPrice)";
 
     /// <summary>A source's share of records the validation gate accepted, over the records it read.</summary>
     public static QualityCheckResult PassRate(string source, long read, long deadLettered, DataQualityOptions o, string window)
@@ -198,46 +173,59 @@ public static class QualityPlan
     /// Builds one table's SELECT: aggregates over the scan window's rows, scalar sub-queries for the rest. A table with
     /// no arrival column (the catalogue) is read whole, and is the optional one: it may not be in the warehouse at all.
     /// </summary>
-    private sealed class Statement(string table, string? arrival, DateTime now, TimeSpan window)
+    private sealed class Statement(string table, string? arrival, DateTime now, TimeSpan window, string noun = "rows")
     {
         private readonly List<Probe> _probes = [];
+        private int? _rows;
 
         public TimeSpan? Window => arrival is null ? null : window;
 
         private string WindowFilter => arrival is null ? "" : $" WHERE {arrival} >= {Literal(now - window)}";
 
-        public int Rows() => Add("COUNT(*)", ProbeKind.Count);
+        /// <summary>The window's row count: one probe, however many checks divide by it.</summary>
+        public int Rows() => _rows ??= Add("COUNT(*)", ProbeKind.Count);
 
         public int Where(string condition) => Add($"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)", ProbeKind.Count);
+
+        /// <summary>A check on the share of the window's rows that meet <paramref name="condition"/>.</summary>
+        public ICheck Share(string check, double max, string condition, string what) => new RateProbe(check, table, Where(condition), Rows(), max, what, Window);
+
+        /// <summary>Freshness: the newest <paramref name="column"/> in the whole table may be at most <paramref name="max"/> old.</summary>
+        public ICheck Latest(string column, TimeSpan max, string what) =>
+            new AgeProbe(table, Scalar($"SELECT MAX({column}) FROM {table}", ProbeKind.Timestamp), now, max, what);
 
         public int Scalar(string query, ProbeKind kind) => Add($"({query})", kind);
 
         /// <summary>Rows of the window (as <paramref name="alias"/>) that meet a condition a correlated sub-query decides (Snowflake allows those only in WHERE).</summary>
-        public int CountWhere(string alias, string condition) =>
-            Scalar($"SELECT COUNT(*) FROM {table} {alias} WHERE {alias}.{arrival} >= {Literal(now - window)} AND {condition}", ProbeKind.Count);
+        public ICheck CountWhere(string check, double max, string alias, string condition, string what) => new RateProbe(check, table,
+            Scalar($"SELECT COUNT(*) FROM {table} {alias} WHERE {alias}.{arrival} >= {Literal(now - window)} AND {condition}", ProbeKind.Count), Rows(), max, what, Window);
 
         /// <summary>Rows beyond the first of each key (in the window).</summary>
-        public int Duplicates(IReadOnlyList<string> key) =>
-            Scalar($"SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM {table}{WindowFilter} GROUP BY {string.Join(", ", key)} HAVING COUNT(*) > 1) d", ProbeKind.Count);
+        public ICheck Duplicates(double max, IReadOnlyList<string> key) => new RateProbe(DuplicateRate, table,
+            Scalar($"SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM {table}{WindowFilter} GROUP BY {string.Join(", ", key)} HAVING COUNT(*) > 1) d", ProbeKind.Count),
+            Rows(), max, $"{noun} repeat a ({string.Join(", ", key)}) key", Window);
 
-        public NullProbes Nulls(IReadOnlyList<string> text, IReadOnlyList<string> other)
+        public ICheck Nulls(double max, IReadOnlyList<string> text, IReadOnlyList<string> other)
         {
             var conditions = text.Select(t => (Column: t, Condition: $"({t} IS NULL OR TRIM({t}) = '')"))
                 .Concat(other.Select(t => (Column: t, Condition: $"{t} IS NULL"))).ToList();
             var any = Where(string.Join(" OR ", conditions.Select(c => c.Condition)));
             var columns = conditions.Select(c => (c.Column, Where(c.Condition))).ToList();
-            return new NullProbes(table, Rows(), any, columns);
+            return new NullProbes(table, Rows(), any, columns, max, Window);
         }
 
-        public VolumeProbes Hours(string column, DateTime now, int days)
+        /// <summary>Rows that arrived in the last hour and in the same hour on each of the <paramref name="days"/> days before.</summary>
+        public ICheck Hours(DataQualityOptions o)
         {
+            var column = arrival!;
+            var days = o.BaselineDays;
             var hours = Enumerable.Range(0, days + 1).Select(d =>
             {
                 var end = now.AddDays(-d);
                 return Scalar($"SELECT COUNT(*) FROM {table} WHERE {column} >= {Literal(end.AddHours(-1))} AND {column} < {Literal(end)}", ProbeKind.Count);
             }).ToList();
             var first = Scalar($"SELECT MIN({column}) FROM {table}", ProbeKind.Timestamp);
-            return new VolumeProbes(table, now, hours, first);
+            return new VolumeProbes(table, now, hours, first, o);
         }
 
         private int Add(string sql, ProbeKind kind)
@@ -246,20 +234,44 @@ public static class QualityPlan
             return _probes.Count - 1;
         }
 
-        public TableChecks Build(IReadOnlyList<string> checks, Func<IReadOnlyList<ProbeValue>, IReadOnlyList<QualityCheckResult>> evaluate)
+        public TableChecks Build(IReadOnlyList<ICheck> checks)
         {
             var select = string.Join(", ", _probes.Select((p, i) => $"{p.Sql} AS P{i}"));
-            return new TableChecks(table, arrival is null, checks, $"SELECT {select} FROM {table}{WindowFilter}", _probes.ToList(), evaluate);
+            return new TableChecks(table, arrival is null, checks.Select(c => c.Name).ToList(), $"SELECT {select} FROM {table}{WindowFilter}", _probes.ToList(),
+                v => checks.Select(c => c.Evaluate(v)).ToList());
         }
     }
 
-    private sealed record NullProbes(string Table, int Rows, int Any, IReadOnlyList<(string Column, int Probe)> Columns)
+    /// <summary>One check of a table: its name, and its verdict from the values the table's statement read.</summary>
+    private interface ICheck
     {
-        public QualityCheckResult Evaluate(IReadOnlyList<ProbeValue> v, DataQualityOptions o, TimeSpan? window)
+        string Name { get; }
+
+        QualityCheckResult Evaluate(IReadOnlyList<ProbeValue> v);
+    }
+
+    /// <summary>A count of bad rows over the window's rows, judged against a maximum share.</summary>
+    private sealed record RateProbe(string Name, string Table, int Bad, int Rows, double Max, string What, TimeSpan? Window) : ICheck
+    {
+        public QualityCheckResult Evaluate(IReadOnlyList<ProbeValue> v) => Rate(Name, Table, v[Bad], v[Rows], Max, What, Window);
+    }
+
+    private sealed record AgeProbe(string Table, int Latest, DateTime Now, TimeSpan Max, string What) : ICheck
+    {
+        public string Name => Freshness;
+
+        public QualityCheckResult Evaluate(IReadOnlyList<ProbeValue> v) => Age(Table, v[Latest].Time, Now, Max, What);
+    }
+
+    private sealed record NullProbes(string Table, int Rows, int Any, IReadOnlyList<(string Column, int Probe)> Columns, double Max, TimeSpan? Window) : ICheck
+    {
+        public string Name => NullRate;
+
+        public QualityCheckResult Evaluate(IReadOnlyList<ProbeValue> v)
         {
             var worst = Columns.Select(c => (c.Column, Count: (long)(v[c.Probe].Number ?? 0))).Where(c => c.Count > 0).OrderByDescending(c => c.Count).ToList();
             var which = worst.Count == 0 ? "" : "; " + string.Join(", ", worst.Select(c => $"{c.Column} {c.Count}"));
-            var result = Rate(NullRate, Table, v[Any], v[Rows], o.MaxNullRate, "rows have a required column null or blank", window);
+            var result = Rate(NullRate, Table, v[Any], v[Rows], Max, "rows have a required column null or blank", Window);
             return result with { Detail = result.Detail + which };
         }
     }
@@ -268,9 +280,11 @@ public static class QualityPlan
     /// The last hour's rows against the same hour on each of the previous days: the baseline is the median of the days
     /// the table already existed; the last hour must bring <c>MinShareOfBaseline</c> of it and at least the configured floor.
     /// </summary>
-    private sealed record VolumeProbes(string Table, DateTime Now, IReadOnlyList<int> Hours, int First)
+    private sealed record VolumeProbes(string Table, DateTime Now, IReadOnlyList<int> Hours, int First, DataQualityOptions o) : ICheck
     {
-        public QualityCheckResult Evaluate(IReadOnlyList<ProbeValue> v, DataQualityOptions o)
+        public string Name => Volume;
+
+        public QualityCheckResult Evaluate(IReadOnlyList<ProbeValue> v)
         {
             var last = (long)(v[Hours[0]].Number ?? 0);
             var first = v[First].Time;
