@@ -59,4 +59,44 @@ public sealed class RedisCatalogueStoreTests
         var products = await store.LoadAsync(CancellationToken.None);
         Assert.Contains(products, p => p.ProductId == "P-2");
     }
+
+    /// <summary>
+    /// The host disposes its stores once the stages stopped; a write still under way then (Redis slow to answer) must
+    /// finish on an open connection, and nothing may reach Redis through the store afterwards, not even by reconnecting.
+    /// </summary>
+    [Fact]
+    public async Task Dispose_WhileAnUpsertWaitsOnRedis_WaitsForItThenRefusesLaterCallsWithoutReconnecting()
+    {
+        using var redis = new RedisServer();
+        var prefix = $"t{Guid.NewGuid():N}:";
+        var store = new RedisCatalogueStore(redis.Connection, prefix, NullLogger<RedisCatalogueStore>.Instance);
+        await store.UpsertAsync([Order("P-1", 10, 1)], CancellationToken.None);
+
+        // Redis frozen: the batch's scripts are sent and wait for their replies, as a batch mid-write at the stop does.
+        redis.Pause();
+        Task write;
+        Task dispose;
+        try
+        {
+            write = store.UpsertAsync([Order("P-2", 20, 2), Order("P-3", 30, 3)], CancellationToken.None);
+            await Task.Delay(200);
+            Assert.False(write.IsCompleted, "the write did not wait on the paused server");
+            dispose = store.DisposeAsync().AsTask();
+            await Task.Delay(300);
+            Assert.False(dispose.IsCompleted, "the connection was closed under the writing call");
+        }
+        finally
+        {
+            redis.Resume();
+        }
+
+        await write; // answered on the open connection
+        await dispose;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.UpsertAsync([Order("P-4", 40, 4)], CancellationToken.None));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.LoadAsync(CancellationToken.None));
+        await using var reader = new RedisCatalogueStore(redis.Connection, prefix, NullLogger<RedisCatalogueStore>.Instance);
+        var products = (await reader.LoadAsync(CancellationToken.None)).Select(p => p.ProductId).Order().ToList();
+        Assert.Equal(["P-1", "P-2", "P-3"], products);
+    }
 }

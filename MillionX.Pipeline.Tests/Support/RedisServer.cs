@@ -80,6 +80,22 @@ public sealed class RedisServer : IDisposable
         _process = null;
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open, commands sent to it wait unanswered.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT); it then answers what was sent meanwhile.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} redis-server failed ({kill.ExitCode})");
+        }
+    }
+
     public void Dispose()
     {
         Stop();

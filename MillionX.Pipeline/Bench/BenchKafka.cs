@@ -79,6 +79,27 @@ public sealed class BenchKafka : IDisposable
     }
 
     /// <summary>
+    /// Drops every record now on <paramref name="topics"/> from <paramref name="broker"/>, once the measurements that read
+    /// them have counted them: the mock cluster keeps every record in memory, and a real broker would have let them age
+    /// out instead of holding a whole bench run. Returns how many records were dropped.
+    /// </summary>
+    public long Truncate(EmbeddedBroker broker, IEnumerable<string> topics)
+    {
+        long dropped = 0;
+        foreach (var tp in PartitionsOf(topics))
+        {
+            var w = _probe.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
+            if (w.High.Value > w.Low.Value)
+            {
+                broker.DeleteRecords(tp.Topic, tp.Partition.Value, w.High.Value);
+                dropped += w.High.Value - w.Low.Value;
+            }
+        }
+
+        return dropped;
+    }
+
+    /// <summary>
     /// Commits <paramref name="groupId"/> at <paramref name="offsets"/> before its stage starts, so a fresh group reads
     /// only what this measurement produces, not what earlier measurements left on the topic.
     /// </summary>

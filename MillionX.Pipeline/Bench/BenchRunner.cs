@@ -109,30 +109,43 @@ public sealed class BenchRunner(
         var clients = tools.Services.GetRequiredService<KafkaClientFactory>();
         using var kafka = new BenchKafka(clients, partitions);
 
-        await Measure(report, "broker passthrough", () => Passthrough(kafka, clients, sources, report));
-        await Measure(report, "privacy stage", () => PrivacyAsync(kafka, broker.BootstrapServers, sources, report, ct));
-        await Measure(report, "warehouse sink", () => WarehouseAsync(kafka, broker.BootstrapServers, orders, report, ct));
-        await Measure(report, "context-enricher", () => EnricherAsync(kafka, broker.BootstrapServers, orders.Count, workload.AnonymisedPosts(sizes.Embeddings, seed: 14), report, ct));
-        await Measure(report, $"context-enricher, {sizes.CatalogueProducts:N0} products", () => EnricherAtScaleAsync(kafka, broker.BootstrapServers, orders.Count, report, ct));
-        await Measure(report, "whole pipeline, orders", () => PipelineOrdersAsync(kafka, broker.BootstrapServers, sources, report, ct));
-
-        // The records stay on the broker; the bench's copies are not needed any more (peak_rss_mb).
-        sources.Clear();
-        sources.TrimExcess();
-        orders.Clear();
-        orders.TrimExcess();
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        // What later measurements read again stays on the broker until the last of them: the privacy measurement's market
+        // sources (whole pipeline, orders) and the warehouse measurement's anonymised orders (both enricher measurements). Everything else is dropped once its measurement has counted it (peak_rss_mb: the mock cluster keeps
+        // every record in memory, 5 MiB a partition at most).
+        string[] reread = [Topics.MarketShopify, Topics.MarketDaraz, Topics.AnonymisedOrders];
+        var marketRecords = sources.Count(r => r.Topic.StartsWith("source.market.", StringComparison.Ordinal));
+        var orderCount = orders.Count;
+        await Measure(report, "broker passthrough", () => Passthrough(kafka, clients, sources, report), () => Truncate(kafka, broker, reread));
+        await Measure(report, "privacy stage", () => PrivacyAsync(kafka, broker.BootstrapServers, sources, report, ct), () =>
+        {
+            // The records are on the broker; the bench's copies are not needed any more, only their count.
+            sources.Clear();
+            sources.TrimExcess();
+            Truncate(kafka, broker, [Topics.MarketShopify, Topics.MarketDaraz]);
+        });
+        await Measure(report, "warehouse sink", () => WarehouseAsync(kafka, broker.BootstrapServers, orders, report, ct), () =>
+        {
+            orders.Clear();
+            orders.TrimExcess();
+        });
+        await Measure(report, "context-enricher", () => EnricherAsync(kafka, broker.BootstrapServers, orderCount, workload.AnonymisedPosts(sizes.Embeddings, seed: 14), report, ct),
+            () => Truncate(kafka, broker, reread));
+        await Measure(report, $"context-enricher, {sizes.CatalogueProducts:N0} products", () => EnricherAtScaleAsync(kafka, broker.BootstrapServers, orderCount, report, ct),
+            () => Truncate(kafka, broker, reread));
+        await Measure(report, "whole pipeline, orders", () => PipelineOrdersAsync(kafka, broker.BootstrapServers, marketRecords, report, ct), () => Truncate(kafka, broker, []));
 
         // The two DuckDB-heavy measurements (a million warehouse rows, 100,000 stored vectors) come while the broker
         // holds the least data, so their memory and the broker's do not add up into the peak.
-        await Measure(report, $"warehouse sink onto {sizes.WarehousePreloadRows:N0} rows", () => WarehouseAtScaleAsync(kafka, broker.BootstrapServers, workload, report, ct));
+        await Measure(report, $"warehouse sink onto {sizes.WarehousePreloadRows:N0} rows", () => WarehouseAtScaleAsync(kafka, broker.BootstrapServers, workload, report, ct),
+            () => Truncate(kafka, broker, []));
         await Measure(report, "vector search", () => VectorSearchAsync(report, ct));
 
         await Measure(report, "embedding model", () => ModelOnly(enriched, report));
-        await Measure(report, "embedding stage", () => EmbeddingStageAsync(kafka, broker.BootstrapServers, enriched, report, ct));
-        await Measure(report, "whole pipeline, posts", () => PipelinePostsAsync(kafka, broker.BootstrapServers, workload, enriched, report, ct));
-        await Measure(report, "vector sink", () => VectorSinkAsync(kafka, broker.BootstrapServers, enriched, report, ct));
-        await Measure(report, "dlq monitor", () => DlqMonitorAsync(kafka, broker.BootstrapServers, tools.Services.GetRequiredService<SourcePublisher>(), workload, report, ct));
+        await Measure(report, "embedding stage", () => EmbeddingStageAsync(kafka, broker.BootstrapServers, enriched, report, ct), () => Truncate(kafka, broker, []));
+        await Measure(report, "whole pipeline, posts", () => PipelinePostsAsync(kafka, broker.BootstrapServers, workload, enriched, report, ct), () => Truncate(kafka, broker, []));
+        await Measure(report, "vector sink", () => VectorSinkAsync(kafka, broker.BootstrapServers, enriched, report, ct), () => Truncate(kafka, broker, []));
+        await Measure(report, "dlq monitor", () => DlqMonitorAsync(kafka, broker.BootstrapServers, tools.Services.GetRequiredService<SourcePublisher>(), workload, report, ct),
+            () => Truncate(kafka, broker, []));
         if (report.EmbeddingStagePerS is { } capacity)
         {
             var rate = capacity / 2;
@@ -143,7 +156,7 @@ public sealed class BenchRunner(
             }
             else
             {
-                await Measure(report, "embed latency", () => EmbedLatencyAsync(kafka, broker.BootstrapServers, workload, rate, report, ct));
+                await Measure(report, "embed latency", () => EmbedLatencyAsync(kafka, broker.BootstrapServers, workload, rate, report, ct), () => Truncate(kafka, broker, []));
                 // The posts path runs two inferences a post, so its own capacity sets its rate: at the embedding stage's
                 // half it ran at ~85 % of the pipeline's capacity and measured queueing, not the path.
                 var e2eRate = report.PipelinePostsPerS is { } pipeline ? Math.Min(rate, pipeline / 2) : rate;
@@ -170,13 +183,29 @@ public sealed class BenchRunner(
         return report;
     }
 
-    private async Task Measure(BenchReport report, string name, Func<Task> measurement)
+    /// <summary>
+    /// Runs one measurement, then <paramref name="release"/> (what the bench can let go of once the measurement is
+    /// over, whether it succeeded or not), and logs where the memory went.
+    /// </summary>
+    private async Task Measure(BenchReport report, string name, Func<Task> measurement, Action? release = null)
     {
         Log(name + " ...");
+        using var sampler = new RssSampler();
         try
         {
-            await measurement();
-            Log($"{name} done (rss {StatusMb("VmRSS:"):N0} MiB, peak {StatusMb("VmHWM:"):N0} MiB)");
+            try
+            {
+                await measurement();
+            }
+            finally
+            {
+                release?.Invoke();
+                BenchMemory.Release();
+            }
+
+            var (maxRssKb, managedAtMax) = sampler.Max;
+            Log($"{name} done (rss {StatusMb("VmRSS:"):N0} MiB; during it at most {maxRssKb / 1024:N0} MiB, of which GC-committed {managedAtMax / (1024 * 1024):N0} MiB; "
+                + $"process peak {StatusMb("VmHWM:"):N0} MiB)");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -184,6 +213,16 @@ public sealed class BenchRunner(
             // figure; the others still run, and the command exits non-zero.
             report.Failures.Add($"{name}: {ex.Message}");
             Log($"{name} FAILED: {ex.Message}");
+        }
+    }
+
+    /// <summary>Drops every record on the broker except those on <paramref name="keep"/>; see <see cref="BenchKafka.Truncate"/>.</summary>
+    private void Truncate(BenchKafka kafka, EmbeddedBroker broker, string[] keep)
+    {
+        var dropped = kafka.Truncate(broker, kafka.Partitions.Keys.Except(keep, StringComparer.Ordinal));
+        if (dropped > 0)
+        {
+            Log($"dropped {dropped:N0} counted records from the broker");
         }
     }
 
@@ -287,24 +326,29 @@ public sealed class BenchRunner(
         kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, start);
         kafka.ProduceAll(orders, "warehouse");
 
-        using var host = BuildHost(["--role", WarehouseSinkStage.StageName], "warehouse", bootstrap, kafka.Partitions, prefix);
-        var stage = host.Services.GetServices<IHostedService>().OfType<WarehouseSinkStage>().Single();
-        var t0 = Stopwatch.GetTimestamp();
-        await host.StartAsync(ct);
-        var t1 = await WaitUntil(() => stage.RowsByTable.GetValueOrDefault(WarehouseTables.Orders) >= orders.Count, TimeSpan.FromMinutes(3),
-            "warehouse: not every order reached the ORDERS table");
-        var rows = stage.RowsByTable.GetValueOrDefault(WarehouseTables.Orders);
-        if (rows != orders.Count)
+        var count = orders.Count;
+        // The host is gone before the appender baseline runs: its DuckDB file, consumer and buffers do not add to it.
+        using (var host = BuildHost(["--role", WarehouseSinkStage.StageName], "warehouse", bootstrap, kafka.Partitions, prefix))
         {
-            throw new BenchFailedException($"warehouse: {orders.Count:N0} orders in, {rows:N0} rows written");
+            var stage = host.Services.GetServices<IHostedService>().OfType<WarehouseSinkStage>().Single();
+            var t0 = Stopwatch.GetTimestamp();
+            await host.StartAsync(ct);
+            var t1 = await WaitUntil(() => stage.RowsByTable.GetValueOrDefault(WarehouseTables.Orders) >= count, TimeSpan.FromMinutes(3),
+                "warehouse: not every order reached the ORDERS table");
+            var rows = stage.RowsByTable.GetValueOrDefault(WarehouseTables.Orders);
+            if (rows != count)
+            {
+                throw new BenchFailedException($"warehouse: {count:N0} orders in, {rows:N0} rows written");
+            }
+
+            var batches = stage.BatchesWritten;
+            await AssertCaughtUp(host, "warehouse", ct);
+            kafka.AssertNothingLost("warehouse", start);
+            await host.StopAsync(CancellationToken.None);
+            report.WarehouseRowsPerS = Rate(count, t0, t1);
+            report.WarehouseAvgBatchRows = Math.Round(stage.BatchRecordsWritten / (double)batches, 1);
         }
 
-        var batches = stage.BatchesWritten;
-        await AssertCaughtUp(host, "warehouse", ct);
-        kafka.AssertNothingLost("warehouse", start);
-        await host.StopAsync(CancellationToken.None);
-        report.WarehouseRowsPerS = Rate(orders.Count, t0, t1);
-        report.WarehouseAvgBatchRows = Math.Round(stage.BatchRecordsWritten / (double)batches, 1);
         report.AppenderRowsPerS = AppenderBaseline(orders);
     }
 
@@ -347,12 +391,11 @@ public sealed class BenchRunner(
     /// source topics by privacy-shield, then context-enricher and warehouse-sink, all in one host; counted only when
     /// every order is a row in ORDERS and a line in the catalogue.
     /// </summary>
-    private async Task PipelineOrdersAsync(BenchKafka kafka, string bootstrap, List<BenchRecord> sources, BenchReport report, CancellationToken ct)
+    private async Task PipelineOrdersAsync(BenchKafka kafka, string bootstrap, int market, BenchReport report, CancellationToken ct)
     {
         var prefix = GroupPrefix("pipeline");
-        var market = sources.Count(r => r.Topic.StartsWith("source.market.", StringComparison.Ordinal));
-        kafka.PositionGroup(prefix + PrivacyShieldStage.StageName,
-            _sourcesStart.Where(e => e.Key.Topic.StartsWith("source.market.", StringComparison.Ordinal)).Concat(Ends(kafka, Topics.SocialTiktok, Topics.SocialFacebook)).ToDictionary());
+        var marketStart = _sourcesStart.Where(e => e.Key.Topic.StartsWith("source.market.", StringComparison.Ordinal)).ToDictionary();
+        kafka.PositionGroup(prefix + PrivacyShieldStage.StageName, marketStart.Concat(Ends(kafka, Topics.SocialTiktok, Topics.SocialFacebook)).ToDictionary());
         var sinks = Ends(kafka, Topics.AnonymisedOrders, Topics.AnonymisedPosts, Topics.Weather);
         kafka.PositionGroup(prefix + ContextEnricherStage.StageName, sinks.Where(e => e.Key.Topic != Topics.Weather).ToDictionary());
         kafka.PositionGroup(prefix + WarehouseSinkStage.StageName, sinks.Where(e => e.Key.Topic != Topics.AnonymisedPosts).ToDictionary());
@@ -373,7 +416,7 @@ public sealed class BenchRunner(
         }
 
         await AssertCaughtUp(host, "whole pipeline", ct);
-        kafka.AssertNothingLost("whole pipeline", _sourcesStart);
+        kafka.AssertNothingLost("whole pipeline", marketStart);
         await host.StopAsync(CancellationToken.None);
         report.PipelineOrders = market;
         report.PipelineOrdersPerS = Rate(market, t0, t1);
@@ -692,40 +735,61 @@ public sealed class BenchRunner(
         return v;
     }
 
-    /// <summary>The same rows loaded by a bare DuckDB Appender into a fresh ORDERS table: the database's own limit here.</summary>
+    /// <summary>
+    /// The same rows loaded by a bare DuckDB Appender into a fresh ORDERS table: the database's own limit here. Empties
+    /// <paramref name="orders"/> once they are loaded.
+    /// </summary>
     private double AppenderBaseline(List<BenchRecord> orders)
     {
-        var now = DateTime.UtcNow;
-        var rows = orders.Select(o => OrderRow.From(AnonymisedParsing.ParseOrder(o.Value), now)).ToList();
         using var connection = DuckDbFiles.Open(Path.Combine(_dir, "appender.duckdb"));
         foreach (var statement in WarehouseDdl.Statements("duckdb"))
         {
             connection.Execute(statement);
         }
 
-        var t0 = Stopwatch.GetTimestamp();
-        using (var a = connection.CreateAppender(WarehouseTables.Schema, WarehouseTables.Orders))
+        // Parsing is not timed, as the stage's figure is compared with the database's limit alone: each chunk of
+        // 10,000 is parsed into rows before its appends are timed, so the bench never holds every row at once.
+        var now = DateTime.UtcNow;
+        long timed = 0;
+        var a = connection.CreateAppender(WarehouseTables.Schema, WarehouseTables.Orders);
+        try
         {
-            foreach (var o in rows)
+            foreach (var chunk in orders.Chunk(10_000))
             {
-                var row = a.CreateRow().AppendValue(o.Platform).AppendValue(o.OrderId).AppendValue(o.ProductId).AppendValue(o.MerchantId)
-                    .AppendValue(o.ProductName).AppendValue(o.Quantity).AppendValue(o.Price).AppendValue(o.Currency).AppendValue(o.OrderStatus);
-                row = o.CustomerPhoneHash is null ? row.AppendNullValue() : row.AppendValue(o.CustomerPhoneHash);
-                row.AppendValue(o.OrderTimestampUtc).AppendValue(o.IngestionTimeUtc).AppendValue(o.HashKeyId)
-                    .AppendValue(o.LineId).AppendValue(o.SourceUpdatedAtUtc).EndRow();
+                var rows = chunk.Select(o => OrderRow.From(AnonymisedParsing.ParseOrder(o.Value), now)).ToList();
+                var t0 = Stopwatch.GetTimestamp();
+                foreach (var o in rows)
+                {
+                    var row = a.CreateRow().AppendValue(o.Platform).AppendValue(o.OrderId).AppendValue(o.ProductId).AppendValue(o.MerchantId)
+                        .AppendValue(o.ProductName).AppendValue(o.Quantity).AppendValue(o.Price).AppendValue(o.Currency).AppendValue(o.OrderStatus);
+                    row = o.CustomerPhoneHash is null ? row.AppendNullValue() : row.AppendValue(o.CustomerPhoneHash);
+                    row.AppendValue(o.OrderTimestampUtc).AppendValue(o.IngestionTimeUtc).AppendValue(o.HashKeyId)
+                        .AppendValue(o.LineId).AppendValue(o.SourceUpdatedAtUtc).EndRow();
+                }
+
+                timed += Stopwatch.GetTimestamp() - t0;
             }
         }
+        finally
+        {
+            // Closing flushes what the appender still buffers: timed too.
+            var t0 = Stopwatch.GetTimestamp();
+            a.Dispose();
+            timed += Stopwatch.GetTimestamp() - t0;
+        }
 
-        var t1 = Stopwatch.GetTimestamp();
         using var count = connection.CreateCommand();
         count.CommandText = $"SELECT count(*) FROM {WarehouseTables.Orders}";
         var loaded = Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        if (loaded != rows.Count)
+        if (loaded != orders.Count)
         {
-            throw new BenchFailedException($"appender baseline: {rows.Count:N0} rows appended, {loaded:N0} in the table");
+            throw new BenchFailedException($"appender baseline: {orders.Count:N0} rows appended, {loaded:N0} in the table");
         }
 
-        return Rate(rows.Count, t0, t1);
+        var appended = orders.Count;
+        orders.Clear(); // on the broker and counted: the bench's copies are not needed any more
+        orders.TrimExcess();
+        return Rate(appended, 0, timed);
     }
 
     /// <summary>The model alone, as the pipeline loads it, over the enriched texts in length-sorted batches; then the fp32 source.</summary>
@@ -969,6 +1033,51 @@ public sealed class BenchRunner(
     }
 
     private void Log(string message) => progress.WriteLine($"[bench {DateTime.Now:HH:mm:ss}] {message}");
+
+    /// <summary>
+    /// Where a measurement's memory goes: RSS sampled every 100 ms, its highest value and the GC's committed bytes at
+    /// that moment (the rest is native: the broker's copies, librdkafka queues, DuckDB, ONNX Runtime).
+    /// </summary>
+    private sealed class RssSampler : IDisposable
+    {
+        private readonly Lock _lock = new();
+        private readonly Timer _timer;
+        private long _maxKb;
+        private long _managedAtMax;
+
+        public RssSampler()
+        {
+            Sample();
+            _timer = new Timer(_ => Sample(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+        }
+
+        public (long RssKb, long ManagedBytes) Max
+        {
+            get
+            {
+                Sample();
+                lock (_lock)
+                {
+                    return (_maxKb, _managedAtMax);
+                }
+            }
+        }
+
+        private void Sample()
+        {
+            var kb = StatusKb("VmRSS:") ?? 0;
+            lock (_lock)
+            {
+                if (kb > _maxKb)
+                {
+                    _maxKb = kb;
+                    _managedAtMax = GC.GetGCMemoryInfo().TotalCommittedBytes;
+                }
+            }
+        }
+
+        public void Dispose() => _timer.Dispose();
+    }
 
     /// <summary>The process's peak resident set (VmHWM on Linux).</summary>
     private static long PeakRssBytes() => StatusKb("VmHWM:") is { } kb ? kb * 1024 : Process.GetCurrentProcess().PeakWorkingSet64;

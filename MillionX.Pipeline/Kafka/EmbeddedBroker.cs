@@ -61,6 +61,23 @@ public sealed class EmbeddedBroker : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops a partition's records before <paramref name="beforeOffset"/> (whole message sets, as a broker's DeleteRecords
+    /// does), freeing the memory the mock cluster holds them in. Offsets are kept: the log start moves, the end does not.
+    /// </summary>
+    public void DeleteRecords(string topic, int partition, long beforeOffset)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
+            var rc = LibrdkafkaMock.PartitionDeleteRecords(_cluster, topic, partition, beforeOffset);
+            if (rc != 0)
+            {
+                throw new InvalidOperationException($"Embedded broker could not delete the records of {topic} [{partition}] before {beforeOffset}: {LibrdkafkaMock.ErrorText(rc)}");
+            }
+        }
+    }
+
     /// <summary>Takes a broker down or up (tests of broker outages).</summary>
     public void SetBrokerUp(int brokerId, bool up)
     {

@@ -78,6 +78,9 @@ internal static partial class LibrdkafkaMock
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_topic_create", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int TopicCreate(IntPtr cluster, string topic, int partitions, int replicationFactor);
 
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_partition_delete_records", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int PartitionDeleteRecords(IntPtr cluster, string topic, int partition, long beforeOffset);
+
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
     internal static partial void GroupInitialRebalanceDelayMs(IntPtr cluster, int delayMs);
 

@@ -4,7 +4,9 @@ namespace MillionX.Pipeline.Stages.ContextEnricher;
 
 /// <summary>
 /// The catalogue in Redis, shared by every enricher replica: one hash per product plus a set of product keys. Each
-/// order line is folded in by a Lua script, atomically, so concurrent replicas never lose an update.
+/// order line is folded in by a Lua script, atomically, so concurrent replicas never lose an update. Like
+/// <see cref="DuckDbSession"/>, the connection is closed only once no call is using it, and a call after the close
+/// fails as a stop (<see cref="OperationCanceledException"/>) instead of reconnecting or touching a disposed connection.
 /// </summary>
 public sealed class RedisCatalogueStore(string configuration, string prefix, ILogger<RedisCatalogueStore> logger) : ICatalogueStore
 {
@@ -32,15 +34,20 @@ public sealed class RedisCatalogueStore(string configuration, string prefix, ILo
         """;
 
     private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly Lock _gate = new();
     private ConnectionMultiplexer? _redis;
+    private int _calls;
+    private bool _closed;
+    private TaskCompletionSource? _idle;
 
     private RedisKey Index => prefix + "index";
 
     public async Task UpsertAsync(IReadOnlyList<AnonymisedOrder> orders, CancellationToken ct)
     {
-        var db = (await ConnectAsync(ct)).GetDatabase();
+        Enter();
         try
         {
+            var db = (await ConnectAsync(ct)).GetDatabase();
             // One script call per product of the batch (its lines folded first, as Merge folds them), all pipelined:
             // the round trips follow the products a batch touches, not its order lines.
             var folded = new Dictionary<string, CatalogueProduct>(StringComparer.Ordinal);
@@ -63,13 +70,18 @@ public sealed class RedisCatalogueStore(string configuration, string prefix, ILo
         {
             throw new TransientCatalogueException($"Redis unavailable: {ex.Message}", ex);
         }
+        finally
+        {
+            Exit();
+        }
     }
 
     public async Task<IReadOnlyList<CatalogueProduct>> LoadAsync(CancellationToken ct)
     {
-        var db = (await ConnectAsync(ct)).GetDatabase();
+        Enter();
         try
         {
+            var db = (await ConnectAsync(ct)).GetDatabase();
             var members = await db.SetMembersAsync(Index).WaitAsync(ct);
             var hashes = await Task.WhenAll(members.Select(m => db.HashGetAllAsync(prefix + m.ToString()))).WaitAsync(ct);
             return hashes.Where(h => h.Length > 0).Select(h => h.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString()))
@@ -81,6 +93,35 @@ public sealed class RedisCatalogueStore(string configuration, string prefix, ILo
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
         {
             throw new TransientCatalogueException($"Redis unavailable: {ex.Message}", ex);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Counts a call in; refused once the store is closed.</summary>
+    private void Enter()
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                throw new OperationCanceledException("The Redis catalogue store was closed: the host is stopping.");
+            }
+
+            _calls++;
+        }
+    }
+
+    private void Exit()
+    {
+        lock (_gate)
+        {
+            if (--_calls == 0)
+            {
+                _idle?.TrySetResult();
+            }
         }
     }
 
@@ -120,8 +161,28 @@ public sealed class RedisCatalogueStore(string configuration, string prefix, ILo
         }
     }
 
+    /// <summary>Waits for the calls in progress (each bounded by its timeouts and its caller's token), then closes for good.</summary>
     public async ValueTask DisposeAsync()
     {
+        Task idle;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
+            _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_calls == 0)
+            {
+                _idle.TrySetResult();
+            }
+
+            idle = _idle.Task;
+        }
+
+        await idle;
         if (_redis is not null)
         {
             await _redis.DisposeAsync();
