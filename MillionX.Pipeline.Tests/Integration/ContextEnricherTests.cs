@@ -34,9 +34,7 @@ public sealed class ContextEnricherTests : BrokerTest
     {
         using var redis = new RedisServer();
         var config = Broker.Config()
-            .With("Stages:context-enricher:Store", "redis")
-            .With("Stages:context-enricher:RedisConnection", redis.Connection)
-            .With("Stages:context-enricher:RedisKeyPrefix", $"t{Guid.NewGuid():N}:")
+            .WithRedisCatalogue(redis, $"t{Guid.NewGuid():N}:")
             .With("Stages:context-enricher:MaxStaleness", "00:00:00")
             .With("Stages:context-enricher:RetryMaxDelay", "00:00:00.500");
         Order("P-1", "Jamdani Shari", 4500, 1);

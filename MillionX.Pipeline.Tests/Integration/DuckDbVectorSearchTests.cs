@@ -13,18 +13,7 @@ public sealed class DuckDbVectorSearchTests
     private static VectorRecord Record(string id, string platform, float[] vector) => new(
         id, platform, $"content {id}", $"content {id}", new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero), id.Length, [], [], vector);
 
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
-    }
+    private static double Cosine(float[] a, float[] b) => Unit.QuantisedVectorIndexTests.Cosine(a, b);
 
     /// <summary>The query the store ran before the index: DuckDB scores every row (another connection to the same file).</summary>
     private static List<(string PostId, double Score)> FullScan(string path, float[] query, int top, string? platform)
@@ -48,19 +37,7 @@ public sealed class DuckDbVectorSearchTests
         return hits;
     }
 
-    private static void Sql(string path, string sql, params DuckDBParameter[] parameters)
-    {
-        using var c = new DuckDBConnection($"Data Source={path}");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var p in parameters)
-        {
-            cmd.Parameters.Add(p);
-        }
-
-        cmd.ExecuteNonQuery();
-    }
+    private static void Sql(string path, string sql, params DuckDBParameter[] parameters) => DuckDbQuery.Execute(path, sql, parameters);
 
     [Fact]
     public async Task Search_RandomVectors_SameIdsAndScoresAsFullScanAndBruteForce()

@@ -77,9 +77,7 @@ public sealed class StopTests(ITestOutputHelper output)
         var prefix = $"t{Guid.NewGuid():N}-";
         var keys = prefix + "catalogue:";
         var config = broker.Config(prefix)
-            .With("Stages:context-enricher:Store", "redis")
-            .With("Stages:context-enricher:RedisConnection", redis.Connection)
-            .With("Stages:context-enricher:RedisKeyPrefix", keys)
+            .WithRedisCatalogue(redis, keys)
             .With("Stages:context-enricher:SemanticMatching", "false");
         var t0 = new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
         Reliability.ReliabilitySupport.Produce(broker.Bootstrap, Kafka.Topics.AnonymisedOrders, Enumerable.Range(0, orders).Select(i => ($"O-{i}",

@@ -212,9 +212,7 @@ public sealed class DependencyOutageTests(ITestOutputHelper output) : BrokerTest
         var prefix = $"t{Guid.NewGuid():N}-";
         var group = prefix + "context-enricher";
         var config = Broker.Config(prefix)
-            .With("Stages:context-enricher:Store", "redis")
-            .With("Stages:context-enricher:RedisConnection", redis.Connection)
-            .With("Stages:context-enricher:RedisKeyPrefix", prefix)
+            .WithRedisCatalogue(redis, prefix)
             .With("Stages:context-enricher:MaxStaleness", "00:00:00")
             .With("Stages:context-enricher:RetryInitialDelay", "00:00:00.200")
             .With("Stages:context-enricher:RetryMaxDelay", "00:00:01");

@@ -83,6 +83,12 @@ public static class TestConfig
         .With("Stages:shopify-sync:ApiVersion", FakeShopify.ApiVersion)
         .With("Stages:shopify-sync:AccessToken", FakeShopify.Token);
 
+    /// <summary>The context-enricher's catalogue in the test's Redis server, under its own key prefix.</summary>
+    public static Dictionary<string, string?> WithRedisCatalogue(this Dictionary<string, string?> d, RedisServer redis, string keyPrefix) => d
+        .With("Stages:context-enricher:Store", "redis")
+        .With("Stages:context-enricher:RedisConnection", redis.Connection)
+        .With("Stages:context-enricher:RedisKeyPrefix", keyPrefix);
+
     /// <summary>Turns the metrics/health/status HTTP endpoint on, on a free loopback port.</summary>
     public static Dictionary<string, string?> WithHttpEndpoint(this Dictionary<string, string?> d) => d
         .With("Observability:Http:Enabled", "true")
