@@ -9,7 +9,9 @@ namespace MillionX.Pipeline.Stages.WarehouseSink;
 /// batches (size or age, whichever first). Offsets are stored only after the whole batch is durable; a transient
 /// warehouse failure is retried with backoff while nothing is stored.
 /// </summary>
-public sealed class WarehouseSinkStage : BatchingConsumerStage<object>
+public sealed class WarehouseSinkStage(
+    StageServices services, IWarehouseWriter writer, RecordValidator validator, IOptions<WarehouseSinkOptions> options, TimeProvider clock)
+    : BatchingConsumerStage<object>(StageName, services)
 {
     public const string StageName = "warehouse-sink";
 
@@ -33,22 +35,13 @@ public sealed class WarehouseSinkStage : BatchingConsumerStage<object>
     private static readonly Histogram.Child WeatherLatency = PipelineMetrics.EndToEndLatency.WithLabels(PipelineMetrics.PathWeather);
     private static readonly Histogram.Child BatchWindowSeconds = PipelineMetrics.SinkBatchWindow.WithLabels(StageName);
 
-    private readonly IWarehouseWriter _writer;
-    private readonly RecordValidator _validator;
-    private readonly WarehouseSinkOptions _options;
-    private readonly TimeProvider _clock;
+    private readonly IWarehouseWriter _writer = writer;
+    private readonly RecordValidator _validator = validator;
+    private readonly WarehouseSinkOptions _options = options.Value;
+    private readonly TimeProvider _clock = clock;
     private readonly Dictionary<string, long> _rowsByTable = new(StringComparer.Ordinal);
     private long _batches;
     private long _batchRecords;
-
-    public WarehouseSinkStage(StageServices services, IWarehouseWriter writer, RecordValidator validator, IOptions<WarehouseSinkOptions> options, TimeProvider clock)
-        : base(StageName, services)
-    {
-        _writer = writer;
-        _validator = validator;
-        _options = options.Value;
-        _clock = clock;
-    }
 
     public override IReadOnlyCollection<string> Topics { get; } = [Kafka.Topics.AnonymisedOrders, Kafka.Topics.Weather];
 
