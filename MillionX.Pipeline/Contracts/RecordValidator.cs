@@ -30,7 +30,7 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
             var postId = r.String("post_id", 1, limits.MaxIdLength);
             var author = r.String("author_username", 1, limits.MaxUsernameLength);
             var content = r.String("content", 1, limits.MaxContentLength, singleLine: false);
-            if (content is not null && CountNonBlank(content) < limits.MinContentChars)
+            if (content is not null && CountNonBlank(content, limits.MinContentChars) < limits.MinContentChars)
             {
                 r.Errors.Add(new("$.content", ReasonCodes.TooShort, $"'content' must have at least {limits.MinContentChars} non-blank characters"));
             }
@@ -213,14 +213,15 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         }
     }
 
-    private static int CountNonBlank(string s)
+    /// <summary>Non-blank characters of <paramref name="s"/>, counted up to <paramref name="enough"/> (a post is long; the rule needs a few).</summary>
+    private static int CountNonBlank(string s, int enough)
     {
         var n = 0;
         foreach (var c in s)
         {
-            if (!char.IsWhiteSpace(c))
+            if (!char.IsWhiteSpace(c) && ++n >= enough)
             {
-                n++;
+                break;
             }
         }
 
