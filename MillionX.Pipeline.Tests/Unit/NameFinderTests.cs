@@ -90,4 +90,74 @@ public sealed class NameFinderTests(ITestOutputHelper output)
     [Fact]
     public void Find_HasCandidate_IsFalseForTextWithNoLexiconWord() =>
         Assert.False(NameFinder.HasCandidate("Free delivery all over Bangladesh, 1,250 tk only"));
+
+    /// <summary>The lexicon as built into the binary: (section, word) for every entry.</summary>
+    private static IEnumerable<(string Section, string Word)> LexiconEntries()
+    {
+        using var stream = typeof(NameFinder).Assembly.GetManifestResourceStream("MillionX.Pipeline.Privacy.Data.names.txt")!;
+        using var reader = new StreamReader(stream);
+        var section = "";
+        while (reader.ReadLine()?.Trim() is { } line)
+        {
+            if (line.StartsWith('['))
+            {
+                section = line;
+            }
+            else if (line.Length > 0 && line[0] != '#')
+            {
+                foreach (var word in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    yield return (section, word);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void HasCandidate_EveryLexiconNameAndTitle_InAnyCase_IsACandidate()
+    {
+        // Lookups skip ASCII words whose (length, first, last letter) no entry has: every entry must still be found,
+        // written lower, upper, capitalised or with its case swapped.
+        var entries = LexiconEntries().Where(e => e.Section is "[given]" or "[family]" or "[title]" or "[ambiguous]").ToList();
+        Assert.True(entries.Count > 300, $"only {entries.Count} lexicon entries read");
+        var missed = new List<string>();
+        foreach (var (_, word) in entries)
+        {
+            string[] spellings = [word, word.ToLowerInvariant(), word.ToUpperInvariant(), char.ToUpperInvariant(word[0]) + word[1..].ToLowerInvariant(),
+                string.Concat(word.Select(c => char.IsUpper(c) ? char.ToLowerInvariant(c) : char.ToUpperInvariant(c)))];
+            missed.AddRange(spellings.Where(s => !NameFinder.HasCandidate($"order {s} today")));
+        }
+
+        Assert.Empty(missed);
+    }
+
+    [Fact]
+    public void Find_EveryCueBefore_InAnyCase_StillCuesAName()
+    {
+        var cues = LexiconEntries().Where(e => e.Section == "[before]").Select(e => e.Word).ToList();
+        Assert.NotEmpty(cues);
+        foreach (var cue in cues)
+        {
+            foreach (var spelling in new[] { cue, cue.ToUpperInvariant(), char.ToUpperInvariant(cue[0]) + cue[1..] })
+            {
+                var found = NameFinder.Find($"Eid gift {spelling} Nasrin");
+                Assert.True(found.Count == 1 && found[0].Canonical == "nasrin", $"'{spelling}' did not cue the name");
+            }
+        }
+    }
+
+    [Fact]
+    public void Find_EveryCueAfter_InAnyCase_StillMarksAName()
+    {
+        var cues = LexiconEntries().Where(e => e.Section == "[after]").Select(e => e.Word).ToList();
+        Assert.NotEmpty(cues);
+        foreach (var cue in cues)
+        {
+            foreach (var spelling in new[] { cue, cue.ToUpperInvariant(), char.ToUpperInvariant(cue[0]) + cue[1..] })
+            {
+                var found = NameFinder.Find($"Mehedi {spelling}, kemon achen?");
+                Assert.True(found.Count == 1 && found[0].Canonical == "mehedi", $"'{spelling}' did not mark the name");
+            }
+        }
+    }
 }

@@ -46,7 +46,7 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         var postId = r.String("post_id", 1, r.Limits.MaxIdLength);
         var author = r.String("author_username", 1, r.Limits.MaxUsernameLength);
         var content = r.String("content", 1, r.Limits.MaxContentLength, singleLine: false);
-        if (content is not null && CountNonBlank(content) < r.Limits.MinContentChars)
+        if (content is not null && CountNonBlank(content, r.Limits.MinContentChars) < r.Limits.MinContentChars)
         {
             r.Errors.Add(new("$.content", ReasonCodes.TooShort, $"'content' must have at least {r.Limits.MinContentChars} non-blank characters"));
         }
@@ -198,14 +198,15 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         return platform;
     }
 
-    private static int CountNonBlank(string s)
+    /// <summary>Non-blank characters of <paramref name="s"/>, counted up to <paramref name="enough"/> (a post is long; the rule needs a few).</summary>
+    private static int CountNonBlank(string s, int enough)
     {
         var n = 0;
         foreach (var c in s)
         {
-            if (!char.IsWhiteSpace(c))
+            if (!char.IsWhiteSpace(c) && ++n >= enough)
             {
-                n++;
+                break;
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 
 namespace MillionX.Pipeline.Privacy;
@@ -154,7 +155,65 @@ public static class NameFinder
         return found;
     }
 
-    private static Word Lookup(ReadOnlySpan<char> word) => ByWord.TryGetValue(word, out var kind) ? kind : Word.None;
+    private static Word Lookup(ReadOnlySpan<char> word)
+    {
+        // Most words of a text are no lexicon word. For ASCII ones a bit per (length, first letter, last letter) of the
+        // lexicon says so without hashing the word case-insensitively: the lookup measured ~60% of HasCandidate.
+        if (!word.ContainsAnyExcept(AsciiLetters) && !AsciiShapes.MayContain(word))
+        {
+            return Word.None;
+        }
+
+        return ByWord.TryGetValue(word, out var kind) ? kind : Word.None;
+    }
+
+    private static readonly WordShapes AsciiShapes = new(Lexicon.Keys);
+
+    private static readonly SearchValues<char> AsciiLetters = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    /// <summary>
+    /// The (length, first, last letter) of every ASCII lexicon entry: an ASCII word of another shape equals none of
+    /// them ignoring case. The other entries are in scripts without case (Bengali), which no ASCII word equals.
+    /// </summary>
+    private sealed class WordShapes
+    {
+        private const int Letters = 26;
+        private readonly ulong[] _bits = new ulong[((MaxWord + 1) * Letters * Letters / 64) + 1];
+
+        public WordShapes(IEnumerable<string> words)
+        {
+            foreach (var word in words)
+            {
+                if (word.Length is > 0 and <= MaxWord && word.All(char.IsAsciiLetter))
+                {
+                    Set(Index(word.Length, char.ToUpperInvariant(word[0]), char.ToUpperInvariant(word[^1])));
+                }
+                else if (word.Any(c => c > '\u007F' && (char.IsUpper(c) || char.IsLower(c))))
+                {
+                    // A cased non-ASCII letter (ı, ſ...) might equal an ASCII one ignoring case: no shortcut then.
+                    _exact = false;
+                }
+            }
+        }
+
+        private readonly bool _exact = true;
+
+        /// <summary>False when no entry has the shape of <paramref name="word"/>, a word of ASCII letters only.</summary>
+        public bool MayContain(ReadOnlySpan<char> word)
+        {
+            if (!_exact || word.Length is 0 or > MaxWord)
+            {
+                return true;
+            }
+
+            var i = Index(word.Length, (char)(word[0] & ~0x20), (char)(word[^1] & ~0x20));
+            return (_bits[i >> 6] & (1UL << (i & 63))) != 0;
+        }
+
+        private static int Index(int length, char first, char last) => (((length * Letters) + (first - 'A')) * Letters) + (last - 'A');
+
+        private void Set(int i) => _bits[i >> 6] |= 1UL << (i & 63);
+    }
 
     /// <summary>The next run of letters and combining marks (Bengali vowel signs are marks) from <paramref name="i"/>.</summary>
     private static bool NextWord(ReadOnlySpan<char> s, ref int i, out int start, out int end)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Security.Cryptography;
 
@@ -23,35 +24,107 @@ public sealed class PiiHasher(byte[] key, string keyId)
     /// <summary>Hex characters kept from the MAC: 24 = 96 bits.</summary>
     public const int HexChars = 24;
 
+    // Values up to this many UTF-8 bytes are hashed from a stack buffer; longer ones from a pooled array.
+    private const int StackBytes = 512;
+
+    // One keyed HMAC per thread, reused: HMACSHA256.HashData sets the key up again on every call (a fresh OpenSSL
+    // context and both padded key blocks), which measured 2.0 µs of CPU a hash against 0.8 µs reused.
+    private readonly ThreadLocal<IncrementalHash> _mac = new(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key));
+
     public string KeyId => keyId;
 
     public static PiiHasher From(PrivacyKeys keys) => new(keys.HashKey, keys.HashKeyId);
 
-    public string Hash(PiiKind kind, string normalised)
+    public string Hash(PiiKind kind, string normalised) => Hash(kind, normalised.AsSpan());
+
+    /// <summary>The hash of <paramref name="normalised"/>: <c>keyId_</c> and 24 hex characters.</summary>
+    public string Hash(PiiKind kind, ReadOnlySpan<char> normalised) => Token("", kind, normalised);
+
+    /// <summary>
+    /// <paramref name="label"/> followed by the hash of <paramref name="normalised"/>, built as one string
+    /// (<c>PHONE_k1_3fa2...</c>): what the scrubber writes in place of a value.
+    /// </summary>
+    internal string Token(string label, PiiKind kind, ReadOnlySpan<char> normalised)
+    {
+        Span<byte> mac = stackalloc byte[32];
+        Mac(kind, normalised, mac);
+        var length = label.Length + keyId.Length + 1 + HexChars;
+        Span<char> chars = stackalloc char[length];
+        label.CopyTo(chars);
+        keyId.CopyTo(chars[label.Length..]);
+        chars[label.Length + keyId.Length] = '_';
+        Convert.TryToHexStringLower(mac[..(HexChars / 2)], chars[(label.Length + keyId.Length + 1)..], out _);
+        return new string(chars);
+    }
+
+    /// <summary>HMAC-SHA256 over the kind's prefix ("phone:") and the UTF-8 of <paramref name="normalised"/>.</summary>
+    private void Mac(PiiKind kind, ReadOnlySpan<char> normalised, Span<byte> mac)
     {
         var prefix = kind switch
         {
-            PiiKind.Phone => "phone:",
-            PiiKind.Email => "email:",
-            PiiKind.User => "user:",
-            PiiKind.Name => "name:",
-            _ => "other:",
+            PiiKind.Phone => "phone:"u8,
+            PiiKind.Email => "email:"u8,
+            PiiKind.User => "user:"u8,
+            PiiKind.Name => "name:"u8,
+            _ => "other:"u8,
         };
-        var input = Encoding.UTF8.GetBytes(prefix + normalised);
-        Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(key, input, mac);
-        return keyId + "_" + Convert.ToHexStringLower(mac[..(HexChars / 2)]);
+        var max = prefix.Length + Encoding.UTF8.GetMaxByteCount(normalised.Length);
+        byte[]? rented = null;
+        var input = max <= StackBytes ? stackalloc byte[StackBytes] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            prefix.CopyTo(input);
+            var n = prefix.Length + Encoding.UTF8.GetBytes(normalised, input[prefix.Length..]);
+            var hmac = _mac.Value!;
+            try
+            {
+                hmac.AppendData(input[..n]);
+                hmac.GetHashAndReset(mac);
+            }
+            catch
+            {
+                // Never leave a half-fed HMAC for the next value on this thread.
+                hmac.Dispose();
+                _mac.Value = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+                throw;
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     public string HashPhone(string canonical) => Hash(PiiKind.Phone, canonical);
 
-    public string HashEmail(string email) => Hash(PiiKind.Email, email.Trim().ToLowerInvariant());
+    public string HashEmail(string email) => EmailToken("", email);
+
+    /// <summary><paramref name="label"/> and <see cref="HashEmail"/> of <paramref name="email"/> as one string.</summary>
+    internal string EmailToken(string label, string email) => Token(label, PiiKind.Email, email.Trim().ToLowerInvariant());
 
     /// <summary>A person's name found in free text, as <see cref="NameFinder"/> spells it (lower case, no titles).</summary>
     public string HashName(string canonical) => Hash(PiiKind.Name, canonical);
 
     /// <summary>Usernames and @mentions hash alike, so a mention links to the author's own hash.</summary>
-    public string HashUser(string username) => Hash(PiiKind.User, NormaliseUsername(username));
+    public string HashUser(string username) => UserToken("", username);
+
+    /// <summary><paramref name="label"/> and <see cref="HashUser"/> of <paramref name="username"/> as one string.</summary>
+    internal string UserToken(string label, ReadOnlySpan<char> username)
+    {
+        if (!username.ContainsAnyExceptInRange('\0', '\u007F'))
+        {
+            // ASCII: trimmed and lower-cased on the stack, as NormaliseUsername does it for ASCII.
+            var trimmed = username.Trim().TrimStart('@').Trim();
+            Span<char> lower = trimmed.Length <= 256 ? stackalloc char[256] : new char[trimmed.Length];
+            Ascii.ToLower(trimmed, lower, out var written);
+            return Token(label, PiiKind.User, lower[..written]);
+        }
+
+        return Token(label, PiiKind.User, NormaliseUsername(username.ToString()));
+    }
 
     /// <summary>
     /// One spelling per account before hashing, so "@Rahim_01", "＠ＲＡＨＩＭ＿01", "𝐫𝐚𝐡𝐢𝐦_𝟎𝟏" and "rahim_01" hash alike. The

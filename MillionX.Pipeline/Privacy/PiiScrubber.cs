@@ -85,7 +85,7 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
         {
             foreach (var m in EmailPattern().EnumerateMatches(s))
             {
-                Add(ref found, m.Index, m.Index + m.Length, "EMAIL_" + hasher.HashEmail(CanonicalEmail(s.Slice(m.Index, m.Length))));
+                Add(ref found, m.Index, m.Index + m.Length, hasher.EmailToken("EMAIL_", CanonicalEmail(s.Slice(m.Index, m.Length))));
             }
         }
 
@@ -96,7 +96,7 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
             {
                 if (!Overlaps(found, phone.Start, phone.End) && !InsideToken(s, phone.Start))
                 {
-                    Add(ref found, phone.Start, phone.End, "PHONE_" + hasher.HashPhone(phone.Canonical));
+                    Add(ref found, phone.Start, phone.End, hasher.Token("PHONE_", PiiKind.Phone, phone.Canonical));
                 }
             }
         }
@@ -108,7 +108,7 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
                 var name = s.Slice(m.Index, m.Length).TrimStart('@');
                 if (!Overlaps(found, m.Index, m.Index + m.Length) && !IsRate(name))
                 {
-                    Add(ref found, m.Index, m.Index + m.Length, "USER_" + hasher.HashUser(name.ToString()));
+                    Add(ref found, m.Index, m.Index + m.Length, hasher.UserToken("USER_", name));
                 }
             }
         }
@@ -119,7 +119,7 @@ public sealed partial class PiiScrubber(PiiHasher hasher)
             {
                 if (!Overlaps(found, name.Start, name.End))
                 {
-                    Add(ref found, name.Start, name.End, "NAME_" + hasher.HashName(name.Canonical));
+                    Add(ref found, name.Start, name.End, hasher.Token("NAME_", PiiKind.Name, name.Canonical));
                 }
             }
         }
