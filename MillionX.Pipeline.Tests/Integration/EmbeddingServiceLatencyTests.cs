@@ -196,7 +196,14 @@ public sealed class EmbeddingServiceLatencyTests : BrokerTest
         {
             Interlocked.Increment(ref _writesStarted);
             var started = Stopwatch.GetTimestamp();
-            await Task.Delay(writeTime, ct);
+
+            // Task.Delay's timer can fire a millisecond before the stopwatch says the time is up (measured: 998.5 ms
+            // for 1 s in a CI run): wait out what is left, so a write lasts at least writeTime by the clock that times it.
+            for (var left = writeTime; left > TimeSpan.Zero; left = writeTime - Stopwatch.GetElapsedTime(started))
+            {
+                await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, ct);
+            }
+
             foreach (var r in records)
             {
                 Records[r.PostId] = r;
