@@ -210,7 +210,7 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
     /// </summary>
     internal static void MigrateToPlanLayout(DuckDBConnection connection, IReadOnlyList<string> ddl, ILogger logger)
     {
-        var old = Columns(connection, "main", "BASE TABLE");
+        var old = Columns(connection, "main");
         if (old.Count == 0)
         {
             return;
@@ -222,7 +222,7 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
             connection.Execute(statement);
         }
 
-        var created = Columns(connection, WarehouseTables.Schema, "BASE TABLE");
+        var created = Columns(connection, WarehouseTables.Schema);
         var sql = new StringBuilder("BEGIN TRANSACTION;\n");
         foreach (var (table, had) in old)
         {
@@ -238,18 +238,17 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         logger.LogInformation("Warehouse: {Tables} moved to {Schema} with the plan's column names", string.Join(", ", old.Keys), WarehouseTables.Schema);
     }
 
-    /// <summary>The columns, in order, of the warehouse tables of one kind (BASE TABLE or VIEW) in a schema of the file.</summary>
-    private static Dictionary<string, List<string>> Columns(DuckDBConnection connection, string schema, string kind)
+    /// <summary>The columns, in order, of the warehouse tables (base tables, not the views) in a schema of the file.</summary>
+    private static Dictionary<string, List<string>> Columns(DuckDBConnection connection, string schema)
     {
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT c.table_name, c.column_name FROM information_schema.columns c
             JOIN information_schema.tables t ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
-            WHERE c.table_catalog = current_database() AND c.table_schema = $schema AND t.table_type = $kind AND c.table_name IN ('ORDERS', 'PRICE_HISTORY', 'WEATHER_LOGS')
+            WHERE c.table_catalog = current_database() AND c.table_schema = $schema AND t.table_type = 'BASE TABLE' AND c.table_name IN ('ORDERS', 'PRICE_HISTORY', 'WEATHER_LOGS')
             ORDER BY c.table_name, c.ordinal_position
             """;
         command.Parameters.Add(new DuckDBParameter("schema", schema));
-        command.Parameters.Add(new DuckDBParameter("kind", kind));
         var columns = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
