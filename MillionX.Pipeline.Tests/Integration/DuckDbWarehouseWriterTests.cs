@@ -51,6 +51,67 @@ public sealed class DuckDbWarehouseWriterTests
         Assert.Equal(["k1_" + 11.ToString("x24", System.Globalization.CultureInfo.InvariantCulture)], DuckDbQuery.Column(path, "select CUSTOMER_PHONE_HASH from ORDERS where ORDER_ID = 'SH-11'"));
     }
 
+    private static WarehouseBatch Batch(IEnumerable<OrderRow> rows)
+    {
+        var batch = new WarehouseBatch();
+        foreach (var row in rows)
+        {
+            batch.Add(row);
+        }
+
+        return batch;
+    }
+
+    /// <summary>
+    /// New orders are appended straight into the tables; a batch with keys already stored (here a newer and an older
+    /// version of two lines among new ones) is refused by the append, rolled back and upserted: every line once, the
+    /// newer version kept, no row of the refused attempt left over. The next batches are upserted, then new keys are
+    /// appended again.
+    /// </summary>
+    [Fact]
+    public async Task WriteAsync_BatchWithStoredKeysAmongNewOnes_UpsertedWholeThenNewKeysAppendedAgain()
+    {
+        var path = TestConfig.TempDuckDb();
+        var later = new DateTime(2026, 11, 21, 4, 0, 0, DateTimeKind.Utc);
+        var earlier = new DateTime(2026, 11, 19, 4, 0, 0, DateTimeKind.Utc);
+        await using var writer = Writer(path);
+
+        await writer.WriteAsync(Batch(Enumerable.Range(0, 100).Select(i => Order(i))), CancellationToken.None);
+        Assert.Equal((1L, 0L), writer.Paths);
+
+        var mixed = Enumerable.Range(100, 100).Select(i => Order(i))
+            .Append(Order(60, "shipped") with { SourceUpdatedAtUtc = later })
+            .Append(Order(70, "cancelled") with { SourceUpdatedAtUtc = earlier });
+        await writer.WriteAsync(Batch(mixed), CancellationToken.None);
+        Assert.Equal((1L, 1L), writer.Paths);
+        Assert.Equal(200, DuckDbQuery.Scalar(path, "select count(*) from ORDERS"));
+        Assert.Equal(200, DuckDbQuery.Scalar(path, "select count(*) from PRICE_HISTORY"));
+        Assert.Equal(["shipped"], DuckDbQuery.Column(path, "select ORDER_STATUS from ORDERS where ORDER_ID = 'SH-60'"));
+        Assert.Equal(["paid"], DuckDbQuery.Column(path, "select ORDER_STATUS from ORDERS where ORDER_ID = 'SH-70'"));
+
+        for (var b = 0; b < DuckDbWarehouseWriter.UpsertsAfterConflict + 1; b++)
+        {
+            await writer.WriteAsync(Batch(Enumerable.Range(1000 + (b * 10), 10).Select(i => Order(i))), CancellationToken.None);
+        }
+
+        Assert.Equal((2L, 1L + DuckDbWarehouseWriter.UpsertsAfterConflict), writer.Paths);
+        Assert.Equal(200 + (10 * (DuckDbWarehouseWriter.UpsertsAfterConflict + 1)), DuckDbQuery.Scalar(path, "select count(*) from ORDERS"));
+    }
+
+    /// <summary>A value a column refuses on the append path (a NULL product name) is refused as bad data, as the upsert always did.</summary>
+    [Fact]
+    public async Task WriteAsync_NullInANotNullColumn_RejectedAsBadDataAndNothingWritten()
+    {
+        var path = TestConfig.TempDuckDb();
+        await using var writer = Writer(path);
+        var batch = Batch(Enumerable.Range(0, 10).Select(i => Order(i)).Append(Order(10) with { ProductName = null! }));
+
+        await Assert.ThrowsAsync<MillionX.Pipeline.Hosting.BatchRejectedException>(() => writer.WriteAsync(batch, CancellationToken.None));
+
+        await writer.WriteAsync(Batch(Enumerable.Range(0, 10).Select(i => Order(i))), CancellationToken.None);
+        Assert.Equal(10, DuckDbQuery.Scalar(path, "select count(*) from ORDERS"));
+    }
+
     private static readonly DateTime Ingested = new(2026, 11, 24, 0, 0, 0, DateTimeKind.Utc);
 
     private static DuckDbWarehouseWriter Writer(string path) =>

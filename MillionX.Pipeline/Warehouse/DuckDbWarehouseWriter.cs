@@ -4,9 +4,11 @@ using DuckDB.NET.Data;
 namespace MillionX.Pipeline.Warehouse;
 
 /// <summary>
-/// The embedded warehouse: a DuckDB file. Each batch is appended (DuckDB's Appender, no per-row SQL) into temporary
-/// staging tables, then upserted into the real tables in one transaction: three set-based statements a batch. Order
-/// lines are only replaced by a version the source changed at the same time or later (SOURCE_UPDATED_AT).
+/// The embedded warehouse: a DuckDB file, written a batch at a time with DuckDB's Appender (no per-row SQL), one
+/// transaction a batch. New orders (every key new: the common case) are appended straight into ORDERS and
+/// PRICE_HISTORY; a batch holding a key already stored is appended into temporary staging tables and upserted from
+/// there, three set-based statements. Order lines are only replaced by a version the source changed at the same time
+/// or later (SOURCE_UPDATED_AT).
 /// </summary>
 public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, ILogger<DuckDbWarehouseWriter> logger, Privacy.PrivacyKeys? keys = null)
     : IWarehouseWriter
@@ -65,53 +67,43 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         }
     }
 
+    /// <summary>
+    /// After a batch whose keys were already stored, this many batches go straight to the upsert before new keys are
+    /// tried again: a replay or a run of updates pays the failed append once, not on every batch.
+    /// </summary>
+    internal const int UpsertsAfterConflict = 16;
+
+    private int _upsertsLeft;
+
+    /// <summary>Batches appended straight into the tables (every key new) and batches upserted, since the writer opened.</summary>
+    internal (long Appended, long Upserted) Paths => (Interlocked.Read(ref _appended), Interlocked.Read(ref _upserted));
+
+    private long _appended;
+    private long _upserted;
+
     public Task<WriteResult> WriteAsync(WarehouseBatch batch, CancellationToken ct) => Run(connection =>
     {
         try
         {
             var stopwatch = Stopwatch.StartNew();
-            connection.Execute("DELETE FROM STAGE_ORDERS; DELETE FROM STAGE_PRICE_HISTORY; DELETE FROM STAGE_WEATHER_LOGS;");
-            using (var a = connection.CreateAppender("STAGE_ORDERS"))
+            var prices = batch.Prices;
+            if (batch.Orders.Count > 0 && _upsertsLeft == 0)
             {
-                foreach (var o in batch.Orders)
+                if (TryAppendNew(connection, batch, prices))
                 {
-                    var row = a.CreateRow().AppendValue(o.Platform).AppendValue(o.OrderId).AppendValue(o.ProductId).AppendValue(o.MerchantId)
-                        .AppendValue(o.ProductName).AppendValue(o.Quantity).AppendValue(o.Price).AppendValue(o.Currency).AppendValue(o.OrderStatus);
-                    row = o.CustomerPhoneHash is null ? row.AppendNullValue() : row.AppendValue(o.CustomerPhoneHash);
-                    row.AppendValue(o.OrderTimestampUtc).AppendValue(o.IngestionTimeUtc).AppendValue(o.HashKeyId)
-                        .AppendValue(o.LineId).AppendValue(o.SourceUpdatedAtUtc).EndRow();
+                    Interlocked.Increment(ref _appended);
+                    return new WriteResult(batch.Weather.Count > 0 ? 3 : 2, stopwatch.Elapsed);
                 }
+
+                _upsertsLeft = UpsertsAfterConflict;
+            }
+            else if (_upsertsLeft > 0)
+            {
+                _upsertsLeft--;
             }
 
-            using (var a = connection.CreateAppender("STAGE_PRICE_HISTORY"))
-            {
-                foreach (var p in batch.Prices)
-                {
-                    a.CreateRow().AppendValue(p.Platform).AppendValue(p.ProductId).AppendValue(p.OrderId).AppendValue(p.Price)
-                        .AppendValue(p.Currency).AppendValue(p.ObservedAtUtc).AppendValue(p.IngestionTimeUtc).EndRow();
-                }
-            }
-
-            using (var a = connection.CreateAppender("STAGE_WEATHER_LOGS"))
-            {
-                foreach (var w in batch.Weather)
-                {
-                    // RECORDED_AT and the plan's "TIMESTAMP" hold the same observation time.
-                    a.CreateRow().AppendValue(w.City).AppendValue(w.ObservedAtUtc).AppendValue(w.Temperature).AppendValue(w.Condition)
-                        .AppendValue(w.Humidity).AppendValue(w.WindSpeed).AppendValue(w.IsExtremeWeather).AppendValue(w.IngestionTimeUtc)
-                        .AppendValue(w.ObservedAtUtc).EndRow();
-                }
-            }
-
-            // One transaction: the batch is durable as a whole or not at all. An order line is only replaced by a version
-            // the source changed at the same time or later: a late poll or a replayed dead letter never undoes an update.
-            connection.Execute($"""
-                BEGIN TRANSACTION;
-                {UpsertOrders};
-                INSERT OR REPLACE INTO RAW_DATA.PRICE_HISTORY SELECT * FROM STAGE_PRICE_HISTORY;
-                INSERT OR REPLACE INTO RAW_DATA.WEATHER_LOGS SELECT * FROM STAGE_WEATHER_LOGS;
-                COMMIT;
-                """);
+            Upsert(connection, batch, prices);
+            Interlocked.Increment(ref _upserted);
             return new WriteResult(3, stopwatch.Elapsed);
         }
         catch (DuckDBException ex) when (DuckDbFiles.IsTransient(ex))
@@ -125,6 +117,115 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
             throw new BatchRejectedException($"DuckDB refused the batch's data: {ex.Message}", ex);
         }
     }, ct);
+
+    /// <summary>
+    /// The common case, new orders: their lines and prices are appended straight into ORDERS and PRICE_HISTORY (no
+    /// staging copy, no conflict handling), weather upserted beside them, all in one transaction. True when it
+    /// committed; false when DuckDB refused it, mostly for a key already stored (it checks the primary keys as it
+    /// appends): rolled back, nothing written, and the batch takes <see cref="Upsert"/>, which keeps the newer version
+    /// of each line, or refuses bad data as before.
+    /// </summary>
+    private static bool TryAppendNew(DuckDBConnection connection, WarehouseBatch batch, IReadOnlyList<PriceRow> prices)
+    {
+        connection.Execute("BEGIN TRANSACTION");
+        try
+        {
+            using (var a = connection.CreateAppender(WarehouseTables.Schema, WarehouseTables.Orders))
+            {
+                AppendOrders(a, batch.Orders);
+            }
+
+            using (var a = connection.CreateAppender(WarehouseTables.Schema, WarehouseTables.PriceHistory))
+            {
+                AppendPrices(a, prices);
+            }
+
+            if (batch.Weather.Count > 0)
+            {
+                StageWeather(connection, batch.Weather);
+                connection.Execute(UpsertWeather);
+            }
+
+            connection.Execute("COMMIT");
+            return true;
+        }
+        catch (DuckDBException ex) when (!DuckDbFiles.IsTransient(ex))
+        {
+            // Mostly a key already stored; any other refusal (a NOT NULL, a conversion) is classified by the upsert.
+            TryRollback(connection);
+            return false;
+        }
+        catch
+        {
+            TryRollback(connection);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Any batch: appended (DuckDB's Appender, no per-row SQL) into temporary staging tables, then upserted in one
+    /// transaction, three set-based statements. An order line is only replaced by a version the source changed at the
+    /// same time or later: a late poll or a replayed dead letter never undoes an update.
+    /// </summary>
+    private static void Upsert(DuckDBConnection connection, WarehouseBatch batch, IReadOnlyList<PriceRow> prices)
+    {
+        connection.Execute("DELETE FROM STAGE_ORDERS; DELETE FROM STAGE_PRICE_HISTORY;");
+        using (var a = connection.CreateAppender("STAGE_ORDERS"))
+        {
+            AppendOrders(a, batch.Orders);
+        }
+
+        using (var a = connection.CreateAppender("STAGE_PRICE_HISTORY"))
+        {
+            AppendPrices(a, prices);
+        }
+
+        StageWeather(connection, batch.Weather);
+        connection.Execute($"""
+            BEGIN TRANSACTION;
+            {UpsertOrders};
+            INSERT OR REPLACE INTO RAW_DATA.PRICE_HISTORY SELECT * FROM STAGE_PRICE_HISTORY;
+            {UpsertWeather};
+            COMMIT;
+            """);
+    }
+
+    private const string UpsertWeather = "INSERT OR REPLACE INTO RAW_DATA.WEATHER_LOGS SELECT * FROM STAGE_WEATHER_LOGS";
+
+    /// <summary>Appends in <see cref="OrderColumns"/>' order: STAGE_ORDERS' and RAW_DATA.ORDERS' own (checked when the file opens).</summary>
+    private static void AppendOrders(DuckDBAppender a, IEnumerable<OrderRow> orders)
+    {
+        foreach (var o in orders)
+        {
+            var row = a.CreateRow().AppendValue(o.Platform).AppendValue(o.OrderId).AppendValue(o.ProductId).AppendValue(o.MerchantId)
+                .AppendValue(o.ProductName).AppendValue(o.Quantity).AppendValue(o.Price).AppendValue(o.Currency).AppendValue(o.OrderStatus);
+            row = o.CustomerPhoneHash is null ? row.AppendNullValue() : row.AppendValue(o.CustomerPhoneHash);
+            row.AppendValue(o.OrderTimestampUtc).AppendValue(o.IngestionTimeUtc).AppendValue(o.HashKeyId)
+                .AppendValue(o.LineId).AppendValue(o.SourceUpdatedAtUtc).EndRow();
+        }
+    }
+
+    private static void AppendPrices(DuckDBAppender a, IEnumerable<PriceRow> prices)
+    {
+        foreach (var p in prices)
+        {
+            a.CreateRow().AppendValue(p.Platform).AppendValue(p.ProductId).AppendValue(p.OrderId).AppendValue(p.Price)
+                .AppendValue(p.Currency).AppendValue(p.ObservedAtUtc).AppendValue(p.IngestionTimeUtc).EndRow();
+        }
+    }
+
+    private static void StageWeather(DuckDBConnection connection, IReadOnlyCollection<WeatherRow> weather)
+    {
+        connection.Execute("DELETE FROM STAGE_WEATHER_LOGS");
+        using var a = connection.CreateAppender("STAGE_WEATHER_LOGS");
+        foreach (var w in weather)
+        {
+            // RECORDED_AT and the plan's "TIMESTAMP" hold the same observation time.
+            a.CreateRow().AppendValue(w.City).AppendValue(w.ObservedAtUtc).AppendValue(w.Temperature).AppendValue(w.Condition)
+                .AppendValue(w.Humidity).AppendValue(w.WindSpeed).AppendValue(w.IsExtremeWeather).AppendValue(w.IngestionTimeUtc)
+                .AppendValue(w.ObservedAtUtc).EndRow();
+        }
+    }
 
     /// <summary>ORDERS' natural key; the other columns are updated when the staged version is not older.</summary>
     private static readonly string[] OrderKey = ["PLATFORM", "ORDER_ID", "PRODUCT_ID", "LINE_ID"];
@@ -174,6 +275,14 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         foreach (var statement in ddl)
         {
             connection.Execute(statement);
+        }
+
+        // Order lines are appended straight into RAW_DATA.ORDERS in OrderColumns' order (TryAppendNew).
+        var layout = Columns(connection, WarehouseTables.Schema)[WarehouseTables.Orders];
+        if (!layout.SequenceEqual(OrderColumns.Select(c => c.Trim('"')), StringComparer.OrdinalIgnoreCase))
+        {
+            throw new StartupException($"{WarehouseTables.InRawData(WarehouseTables.Orders)} in {connection.DataSource} has the columns {string.Join(", ", layout)}; "
+                + $"this version writes {string.Join(", ", OrderColumns)} in that order.");
         }
 
         foreach (var table in WarehouseTables.All)

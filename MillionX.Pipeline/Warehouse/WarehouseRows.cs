@@ -68,7 +68,9 @@ public sealed class WarehouseBatch
     public IReadOnlyCollection<OrderRow> Orders => _orders.Values;
 
     /// <summary>One price per (platform, product, order): two lines of one product in one order keep the last line's price here.</summary>
-    public IReadOnlyList<PriceRow> Prices => _orders.Values.Select(PriceRow.From).GroupBy(p => p.Key).Select(g => g.Last()).ToList();
+    public IReadOnlyList<PriceRow> Prices => _prices ??= _orders.Values.Select(PriceRow.From).GroupBy(p => p.Key).Select(g => g.Last()).ToList();
+
+    private List<PriceRow>? _prices;
 
     public IReadOnlyCollection<WeatherRow> Weather => _weather.Values;
 
@@ -77,6 +79,7 @@ public sealed class WarehouseBatch
         if (!_orders.TryGetValue(row.Key, out var held) || row.SourceUpdatedAtUtc >= held.SourceUpdatedAtUtc)
         {
             _orders[row.Key] = row;
+            _prices = null;
         }
 
         RecordCount++;
