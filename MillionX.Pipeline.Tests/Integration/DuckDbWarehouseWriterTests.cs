@@ -112,6 +112,22 @@ public sealed class DuckDbWarehouseWriterTests
         Assert.Equal(10, DuckDbQuery.Scalar(path, "select count(*) from ORDERS"));
     }
 
+    [Fact]
+    public async Task CheckpointThreshold_ReachesTheFilesDuckDb_AndABadSizeIsNamed()
+    {
+        var path = TestConfig.TempDuckDb();
+        var options = new WarehouseOptions { DuckDb = new DuckDbOptions { Path = path, CheckpointThreshold = "64MB" } };
+        await using (var writer = new DuckDbWarehouseWriter(Options.Create(options), NullLogger<DuckDbWarehouseWriter>.Instance))
+        {
+            await writer.EnsureSchemaAsync(CancellationToken.None);
+            Assert.Equal(["61.0 MiB"], DuckDbQuery.Column(path, "select current_setting('checkpoint_threshold')"));
+        }
+
+        Assert.Empty(MillionX.Pipeline.Hosting.NestedValidation.Validate(new WarehouseOptions(), "Warehouse").Concat(new WarehouseOptions().Validate(new(options))));
+        options.DuckDb.CheckpointThreshold = "lots";
+        Assert.Contains(options.Validate(new(options)), r => r.ErrorMessage!.Contains("Warehouse:DuckDb:CheckpointThreshold", StringComparison.Ordinal));
+    }
+
     private static readonly DateTime Ingested = new(2026, 11, 24, 0, 0, 0, DateTimeKind.Utc);
 
     private static DuckDbWarehouseWriter Writer(string path) =>

@@ -13,7 +13,7 @@ namespace MillionX.Pipeline.Warehouse;
 public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, ILogger<DuckDbWarehouseWriter> logger, Privacy.PrivacyKeys? keys = null)
     : IWarehouseWriter
 {
-    private readonly DuckDbSession _session = new(System.IO.Path.GetFullPath(options.Value.DuckDb.Path), c => Initialise(c, logger));
+    private readonly DuckDbSession _session = new(System.IO.Path.GetFullPath(options.Value.DuckDb.Path), c => Initialise(c, options.Value.DuckDb, logger));
 
     public string Name => "duckdb";
 
@@ -268,8 +268,9 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         }
     }
 
-    private static DuckDBConnection Initialise(DuckDBConnection connection, ILogger logger)
+    private static DuckDBConnection Initialise(DuckDBConnection connection, DuckDbOptions options, ILogger logger)
     {
+        connection.Execute($"SET checkpoint_threshold = '{options.CheckpointThreshold}'");
         var ddl = WarehouseDdl.Statements("duckdb");
         MigrateToPlanLayout(connection, ddl, logger);
         foreach (var statement in ddl)
