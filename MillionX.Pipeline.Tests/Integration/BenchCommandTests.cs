@@ -11,6 +11,7 @@ public sealed class BenchCommandTests : IDisposable
         "embed_fp32_model_only_per_s", "embed_int8_vs_fp32", "enricher_orders_per_s", "enricher_posts_per_s", "pipeline_orders_per_s", "pipeline_orders_vs_privacy", "vector_search_p95_ms_at_100k",
         "enricher_orders_per_s_at_100k_products", "enricher_at_100k_vs_small", "pipeline_posts_per_s", "pipeline_posts_vs_model",
         "vector_sink_per_s", "dlq_monitor_per_s", "warehouse_rows_per_s_at_1m", "warehouse_growth_ratio",
+        "appender_batched_rows_per_s", "warehouse_vs_batched_appender",
     ];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("bench-").FullName;
@@ -28,7 +29,9 @@ public sealed class BenchCommandTests : IDisposable
         var output = new StringWriter();
         var progress = new StringWriter();
 
-        var exit = await BenchCommand.RunAsync(CommandLine.Parse(["bench", "--quick", "--json", json, "--Bench:Scale=0.02"]), overrides, output, progress);
+        var exit = await BenchCommand.RunAsync(CommandLine.Parse(["bench", "--quick", "--json", json, "--Bench:Scale=0.02",
+            // The warehouse figures are timed after the first batch: at this scale (4,000 and 1,000 orders) batches of 250.
+            "--Stages:warehouse-sink:MaxBatchRecords=250"]), overrides, output, progress);
 
         Assert.True(exit == 0, output + "\n" + progress);
         using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
@@ -52,6 +55,8 @@ public sealed class BenchCommandTests : IDisposable
         AssertRatio(root, "privacy_vs_passthrough", "privacy_stage_msgs_per_s", "broker_passthrough_msgs_per_s");
         AssertRatio(root, "embedding_vs_model", "embedding_stage_per_s", "embed_model_only_per_s");
         AssertRatio(root, "warehouse_vs_appender", "warehouse_rows_per_s", "appender_rows_per_s");
+        AssertRatio(root, "warehouse_vs_batched_appender", "warehouse_rows_per_s", "appender_batched_rows_per_s");
+        Assert.InRange(root.GetProperty("warehouse_avg_batch_rows").GetDouble(), 1, 250); // the override reached the stage
         AssertRatio(root, "embed_int8_vs_fp32", "embed_model_only_per_s", "embed_fp32_model_only_per_s");
         AssertRatio(root, "pipeline_orders_vs_privacy", "pipeline_orders_per_s", "privacy_stage_msgs_per_s");
         Assert.True(root.GetProperty("pipeline_orders").GetInt64() > 0);
