@@ -775,23 +775,19 @@ public sealed class BenchRunner(
                 var t0 = Stopwatch.GetTimestamp();
                 if (a is not null)
                 {
-                    AppendOrders(a, rows);
+                    DuckDbWarehouseWriter.AppendOrders(a, rows);
                 }
                 else
                 {
                     connection.Execute("BEGIN TRANSACTION");
                     using (var orderAppender = connection.CreateAppender(WarehouseTables.Schema, WarehouseTables.Orders))
                     {
-                        AppendOrders(orderAppender, rows);
+                        DuckDbWarehouseWriter.AppendOrders(orderAppender, rows);
                     }
 
                     using (var priceAppender = connection.CreateAppender(WarehouseTables.Schema, WarehouseTables.PriceHistory))
                     {
-                        foreach (var p in rows.Select(PriceRow.From))
-                        {
-                            priceAppender.CreateRow().AppendValue(p.Platform).AppendValue(p.ProductId).AppendValue(p.OrderId).AppendValue(p.Price)
-                                .AppendValue(p.Currency).AppendValue(p.ObservedAtUtc).AppendValue(p.IngestionTimeUtc).EndRow();
-                        }
+                        DuckDbWarehouseWriter.AppendPrices(priceAppender, rows.Select(PriceRow.From));
                     }
 
                     connection.Execute("COMMIT");
@@ -817,18 +813,6 @@ public sealed class BenchRunner(
         }
 
         return Rate(orders.Count, 0, timed);
-    }
-
-    private static void AppendOrders(DuckDBAppender a, List<OrderRow> rows)
-    {
-        foreach (var o in rows)
-        {
-            var row = a.CreateRow().AppendValue(o.Platform).AppendValue(o.OrderId).AppendValue(o.ProductId).AppendValue(o.MerchantId)
-                .AppendValue(o.ProductName).AppendValue(o.Quantity).AppendValue(o.Price).AppendValue(o.Currency).AppendValue(o.OrderStatus);
-            row = o.CustomerPhoneHash is null ? row.AppendNullValue() : row.AppendValue(o.CustomerPhoneHash);
-            row.AppendValue(o.OrderTimestampUtc).AppendValue(o.IngestionTimeUtc).AppendValue(o.HashKeyId)
-                .AppendValue(o.LineId).AppendValue(o.SourceUpdatedAtUtc).EndRow();
-        }
     }
 
     /// <summary>The model alone, as the pipeline loads it, over the enriched texts in length-sorted batches; then the fp32 source.</summary>

@@ -193,7 +193,7 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
     private const string UpsertWeather = "INSERT OR REPLACE INTO RAW_DATA.WEATHER_LOGS SELECT * FROM STAGE_WEATHER_LOGS";
 
     /// <summary>Appends in <see cref="OrderColumns"/>' order: STAGE_ORDERS' and RAW_DATA.ORDERS' own (checked when the file opens).</summary>
-    private static void AppendOrders(DuckDBAppender a, IEnumerable<OrderRow> orders)
+    internal static void AppendOrders(DuckDBAppender a, IEnumerable<OrderRow> orders)
     {
         foreach (var o in orders)
         {
@@ -205,7 +205,7 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         }
     }
 
-    private static void AppendPrices(DuckDBAppender a, IEnumerable<PriceRow> prices)
+    internal static void AppendPrices(DuckDBAppender a, IEnumerable<PriceRow> prices)
     {
         foreach (var p in prices)
         {
