@@ -116,8 +116,8 @@ public sealed class PiiHasher(byte[] key, string keyId)
     {
         if (!username.ContainsAnyExceptInRange('\0', '\u007F'))
         {
-            // ASCII: trimmed and lower-cased on the stack, as NormaliseUsername does it for ASCII.
-            var trimmed = username.Trim().TrimStart('@').Trim();
+            // ASCII: NormaliseUsername's own rule (TrimHandle, then lower case), on the stack.
+            var trimmed = TrimHandle(username);
             Span<char> lower = trimmed.Length <= 256 ? stackalloc char[256] : new char[trimmed.Length];
             Ascii.ToLower(trimmed, lower, out var written);
             return Token(label, PiiKind.User, lower[..written]);
@@ -140,7 +140,7 @@ public sealed class PiiHasher(byte[] key, string keyId)
     {
         if (!username.AsSpan().ContainsAnyExceptInRange('\0', '\u007F'))
         {
-            return username.Trim().TrimStart('@').Trim().ToLowerInvariant();
+            return TrimHandle(username).ToString().ToLowerInvariant();
         }
 
         var sb = new StringBuilder(username.Length);
@@ -172,8 +172,11 @@ public sealed class PiiHasher(byte[] key, string keyId)
             }
         }
 
-        return Embedding.UnicodeNfd.Normalize(sb.ToString()).Trim().TrimStart('@').Trim().ToLowerInvariant();
+        return TrimHandle(Embedding.UnicodeNfd.Normalize(sb.ToString())).ToString().ToLowerInvariant();
     }
+
+    /// <summary>A handle without the white space and leading @ signs around it (before lower-casing).</summary>
+    private static ReadOnlySpan<char> TrimHandle(ReadOnlySpan<char> handle) => handle.Trim().TrimStart('@').Trim();
 
     // The Letterlike Symbols that fill the holes of the mathematical alphabets (script, fraktur, double-struck, italic h).
     private static readonly FrozenDictionary<int, string> Letterlike = new Dictionary<int, string>
