@@ -39,4 +39,16 @@ public sealed class DuckDbSessionTests
         Assert.Equal(1, opened);
         Assert.Equal(1, DuckDbQuery.Scalar(path, "select count(*) from T"));
     }
+
+    [Fact]
+    public async Task Open_MemoryLimitThatIsNotASize_FailsBeforeAnySqlRuns()
+    {
+        var path = TestConfig.TempDuckDb();
+        var session = new DuckDbSession(path, c => c, "1GB'; CREATE TABLE INJECTED (X INTEGER); SET memory_limit = '1GB");
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => session.RunAsync(_ => { }, CancellationToken.None));
+        Assert.Contains("not a DuckDB memory limit", ex.Message, StringComparison.Ordinal);
+        await session.DisposeAsync();
+        Assert.Equal(0, DuckDbQuery.Scalar(path, "select count(*) from information_schema.tables where table_name = 'INJECTED'"));
+    }
 }

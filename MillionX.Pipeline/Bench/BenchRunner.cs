@@ -682,7 +682,17 @@ public sealed class BenchRunner(
     private async Task VectorSearchAsync(BenchReport report, CancellationToken ct)
     {
         var n = sizes.StoredVectors;
-        await using var store = new DuckDbVectorStore(Path.Combine(_dir, "search.duckdb"), VectorDimensions, Microsoft.Extensions.Logging.Abstractions.NullLogger<DuckDbVectorStore>.Instance);
+        // The store as the pipeline registers it (VectorStore:DuckDbMemoryLimit included), on a file of its own.
+        var builder = PipelineHostFactory.CreateQuietBuilder(CommandLine.Parse([.. configArgs]), new Dictionary<string, string?>(baseOverrides)
+        {
+            ["VectorStore:Store"] = "duckdb",
+            ["VectorStore:DuckDbPath"] = Path.Combine(_dir, "search.duckdb"),
+            ["VectorStore:Dimensions"] = VectorDimensions.ToString(CultureInfo.InvariantCulture),
+        });
+        builder.AddVectorStore();
+        var host = builder.Build();
+        await using var disposeHost = (IAsyncDisposable)host; // the store is IAsyncDisposable only
+        var store = (DuckDbVectorStore)host.Services.GetRequiredService<IVectorStore>();
         var random = new Random(21);
         for (int done = 0; done < n; done += 10_000)
         {

@@ -29,8 +29,11 @@ public static class VectorStoreRegistration
             return o.Store == "weaviate"
                 ? new WeaviateVectorStore(sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName), o.Weaviate,
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WeaviateVectorStore>>())
-                : new DuckDbVectorStore(string.IsNullOrWhiteSpace(o.DuckDbPath) ? warehousePath : o.DuckDbPath, o.Dimensions,
-                    sp.GetRequiredService<ILogger<DuckDbVectorStore>>());
+                // DuckDB has one memory limit per database: on the warehouse's file it would cap the warehouse (and the
+                // catalogue and dead-letter archive there) too, so the store's limit applies only to a file of its own.
+                : string.IsNullOrWhiteSpace(o.DuckDbPath)
+                    ? new DuckDbVectorStore(warehousePath, o.Dimensions, sp.GetRequiredService<ILogger<DuckDbVectorStore>>())
+                    : new DuckDbVectorStore(o.DuckDbPath, o.Dimensions, sp.GetRequiredService<ILogger<DuckDbVectorStore>>(), o.DuckDbMemoryLimit);
         });
         return builder;
     }

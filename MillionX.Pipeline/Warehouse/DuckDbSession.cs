@@ -7,8 +7,9 @@ namespace MillionX.Pipeline.Warehouse;
 /// on first use with the store's own set-up, used by one call at a time, and closed only once no call is using it.
 /// A call after the close fails as a stop (<see cref="OperationCanceledException"/>) instead of reopening the file,
 /// so a worker still finishing a batch while the host shuts down never writes into a disposed connection.
+/// A <paramref name="memoryLimit"/> (<see cref="DuckDbFiles.MemoryLimitPattern"/>; null: DuckDB's default) is set on the database when the connection opens.
 /// </summary>
-public sealed class DuckDbSession(string path, Func<DuckDBConnection, DuckDBConnection> open) : IAsyncDisposable
+public sealed class DuckDbSession(string path, Func<DuckDBConnection, DuckDBConnection> open, string? memoryLimit = null) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private DuckDBConnection? _connection;
@@ -27,7 +28,7 @@ public sealed class DuckDbSession(string path, Func<DuckDBConnection, DuckDBConn
                 throw new OperationCanceledException($"The DuckDB file {path} was closed: the host is stopping.");
             }
 
-            _connection ??= open(DuckDbFiles.Open(path));
+            _connection ??= open(DuckDbFiles.Open(path, memoryLimit));
             return work(_connection);
         }
         finally
