@@ -61,12 +61,15 @@ public sealed class BenchWorkload(ValidationLimits limits, byte[] hashKey)
     public List<(SourceKind Kind, byte[] Key, byte[] Value)> Orders(int count, int seed) => Stream(seed, MarketKinds).Take(count).ToList();
 
     /// <summary>Anonymised orders exactly as the privacy shield writes them to <c>sink.snowflake.orders</c>.</summary>
-    public List<BenchRecord> AnonymisedOrders(int count, int seed) =>
-        Stream(seed, MarketKinds).Take(count).Select(r =>
+    public List<BenchRecord> AnonymisedOrders(int count, int seed) => AnonymisedOrderStream(seed).Take(count).ToList();
+
+    /// <summary>The same orders as <see cref="AnonymisedOrders"/> for the same seed, made as they are read.</summary>
+    public IEnumerable<BenchRecord> AnonymisedOrderStream(int seed) =>
+        Stream(seed, MarketKinds).Select(r =>
         {
             var order = _anonymiser.Anonymise(_validator.ValidateMarketOrder(r.Value, r.Kind.Name()).Value!);
             return new BenchRecord(Kafka.Topics.AnonymisedOrders, Encoding.UTF8.GetBytes(order.OrderId), JsonSerializer.SerializeToUtf8Bytes(order, ContractJson.Default.AnonymisedOrder));
-        }).ToList();
+        });
 
     /// <summary>Anonymised posts exactly as the privacy shield writes them to <c>sink.weaviate.vectors</c>.</summary>
     public List<BenchRecord> AnonymisedPosts(int count, int seed) =>
