@@ -231,6 +231,22 @@ public sealed class DataQualityTests : IDisposable, IAsyncLifetime
         return new SnowflakeQualityWarehouse(new SnowflakeSqlApiClient(http, options, jwt, TimeProvider.System, NullLogger<SnowflakeSqlApiClient>.Instance), options);
     }
 
+    /// <summary>
+    /// `dotnet run` uses launchSettings.json, whose profiles set DOTNET_ENVIRONMENT=Development, where the host validates
+    /// every registration when it is built: the quality command's host must resolve them all (it once lacked the
+    /// pipeline counters that SourcePassRates reads, and crashed before checking anything).
+    /// </summary>
+    [Fact]
+    public void QualityCommand_DevelopmentHost_EveryRegistrationResolves()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
+        QualityCommand.Register(builder);
+
+        using var host = builder.Build();
+
+        Assert.NotNull(host.Services.GetRequiredService<SourcePassRates>());
+    }
+
     [Fact]
     public async Task QualityCommand_Json_PrintsEveryCheckWithValueAndThreshold_ExitOneOnBreach()
     {

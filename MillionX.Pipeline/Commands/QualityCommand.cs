@@ -15,9 +15,7 @@ public static class QualityCommand
     {
         output ??= Console.Out;
         var builder = PipelineHostFactory.CreateQuietBuilder(cl, overrides);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddValidatedOptions<ValidationLimits>(ValidationLimits.Section);
-        builder.AddDataQuality();
+        Register(builder);
         using var host = builder.Build();
         var options = host.Services.GetRequiredService<IOptions<DataQualityOptions>>().Value;
         var warehouseOptions = host.Services.GetRequiredService<IOptions<WarehouseOptions>>().Value;
@@ -32,6 +30,14 @@ public static class QualityCommand
         var report = await new QualityRunner(options, limits, TimeProvider.System, NullLogger.Instance).RunAsync(warehouse, sources, CancellationToken.None);
         await output.WriteLineAsync(cl.Flag("json") is not null ? JsonSerializer.Serialize(report, CommandJson.Default.QualityReport) : QualityText.Render(report));
         return report.Ok ? 0 : 1;
+    }
+
+    /// <summary>What the command's host holds: the clock, the validation limits and the data-quality registrations.</summary>
+    internal static void Register(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddValidatedOptions<ValidationLimits>(ValidationLimits.Section);
+        builder.AddDataQuality();
     }
 
     private static async Task<IReadOnlyList<QualityCheckResult>> ScrapeAsync(string url, DataQualityOptions options)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MillionX.Pipeline.Quality;
 using MillionX.Pipeline.Warehouse.Snowflake;
 
@@ -11,6 +12,9 @@ public static class DataQualityRegistration
         builder.Services.AddValidatedOptions<DataQualityOptions>(DataQualityOptions.Section);
         builder.Services.AddValidatedOptions<WarehouseOptions>(WarehouseOptions.Section);
         builder.Services.AddHttpClient("snowflake");
+        // SourcePassRates reads the pipeline's counters; a host of its own (the quality command) registers them too, as
+        // a Development host validates every registration when it is built.
+        builder.Services.TryAddSingleton<Observability.PipelineMetrics>();
         builder.Services.AddSingleton<SourcePassRates>();
         builder.Services.AddSingleton<IQualityWarehouse>(sp => CreateWarehouse(sp, sp.GetRequiredService<IOptions<WarehouseOptions>>().Value));
         return builder;
