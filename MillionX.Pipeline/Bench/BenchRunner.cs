@@ -775,7 +775,7 @@ public sealed class BenchRunner(
 
         if (batchRows is not null)
         {
-            connection.Execute($"SET checkpoint_threshold = '{new DuckDbOptions().CheckpointThreshold}'");
+            DuckDbWarehouseWriter.SetCheckpointThreshold(connection, new DuckDbOptions().CheckpointThreshold);
         }
 
         // Parsing is not timed, as the stage's figure is compared with the database's limit alone: each chunk is parsed

@@ -12,6 +12,9 @@ public static class DuckDbFiles
     /// </summary>
     public const string MemoryLimitPattern = @"(?i)^\s*$|^[0-9]+(\.[0-9]+)?\s?([KMGT]i?B)$";
 
+    /// <summary>What <c>Warehouse:DuckDb:CheckpointThreshold</c> accepts: a size with a unit, as DuckDB's <c>checkpoint_threshold</c> takes it.</summary>
+    public const string CheckpointThresholdPattern = @"^\d{1,6}(\.\d+)?\s?(B|KB|MB|GB|KiB|MiB|GiB)$";
+
     /// <summary>
     /// Opens (creating its folder) the file at <paramref name="path"/>; connections in one process share the database.
     /// A <paramref name="memoryLimit"/> (<see cref="MemoryLimitPattern"/>) is set on that database: DuckDB's limit is
@@ -27,12 +30,7 @@ public static class DuckDbFiles
             connection.Open();
             if (!string.IsNullOrWhiteSpace(memoryLimit))
             {
-                if (!Regex.IsMatch(memoryLimit, MemoryLimitPattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
-                {
-                    throw new ArgumentException($"'{memoryLimit}' is not a DuckDB memory limit (a size with a unit, such as 512MB).", nameof(memoryLimit));
-                }
-
-                connection.Execute($"SET memory_limit = '{memoryLimit.Trim()}'");
+                connection.SetSize("memory_limit", "memory limit", memoryLimit, MemoryLimitPattern);
             }
         }
         catch
@@ -42,6 +40,21 @@ public static class DuckDbFiles
         }
 
         return connection;
+    }
+
+    /// <summary>
+    /// Sets a size-valued DuckDB <paramref name="setting"/> on the connection's database (one value per database, so every
+    /// store on the same file shares it). A <paramref name="value"/> that does not match <paramref name="pattern"/> is
+    /// refused before any SQL runs, as it is written into the statement.
+    /// </summary>
+    public static void SetSize(this DuckDBConnection connection, string setting, string description, string value, string pattern)
+    {
+        if (!Regex.IsMatch(value, pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+        {
+            throw new ArgumentException($"'{value}' is not a DuckDB {description} (a size with a unit, such as 512MB).", nameof(value));
+        }
+
+        connection.Execute($"SET {setting} = '{value.Trim()}'");
     }
 
     public static void Execute(this DuckDBConnection connection, string sql)

@@ -268,9 +268,13 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
         }
     }
 
+    /// <summary>The file's <c>checkpoint_threshold</c> (<see cref="DuckDbOptions.CheckpointThreshold"/>).</summary>
+    internal static void SetCheckpointThreshold(DuckDBConnection connection, string threshold) =>
+        connection.SetSize("checkpoint_threshold", "checkpoint threshold", threshold, DuckDbFiles.CheckpointThresholdPattern);
+
     private static DuckDBConnection Initialise(DuckDBConnection connection, DuckDbOptions options, ILogger logger)
     {
-        connection.Execute($"SET checkpoint_threshold = '{options.CheckpointThreshold}'");
+        SetCheckpointThreshold(connection, options.CheckpointThreshold);
         var ddl = WarehouseDdl.Statements("duckdb");
         MigrateToPlanLayout(connection, ddl, logger);
         foreach (var statement in ddl)

@@ -30,6 +30,6 @@ public sealed class DuckDbOptions
     /// the file. DuckDB's 16MB default rewrites the newest row group and the whole primary-key index every ~100,000
     /// order lines; 256MB does so about 16 times less often, at the cost of a longer log to replay after a crash.
     /// </summary>
-    [RegularExpression(@"^\d{1,6}(\.\d+)?\s?(B|KB|MB|GB|KiB|MiB|GiB)$", ErrorMessage = "Warehouse:DuckDb:CheckpointThreshold must be a size such as '256MB' or '1GiB'.")]
+    [RegularExpression(DuckDbFiles.CheckpointThresholdPattern, ErrorMessage = "Warehouse:DuckDb:CheckpointThreshold must be a size such as '256MB' or '1GiB'.")]
     public string CheckpointThreshold { get; set; } = "256MB";
 }
