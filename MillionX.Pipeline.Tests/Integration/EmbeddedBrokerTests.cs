@@ -1,4 +1,6 @@
 using Confluent.Kafka;
+using MillionX.Pipeline.Bench;
+using MillionX.Pipeline.Privacy;
 
 namespace MillionX.Pipeline.Tests.Integration;
 
@@ -45,12 +47,37 @@ public sealed class EmbeddedBrokerTests
         Assert.Throws<InvalidOperationException>(() => broker.DeleteRecords("t.delete", 0, 1_000)); // past the end
     }
 
-    private static void Produce(EmbeddedBroker broker, int from, int count)
+    [Fact]
+    public void BenchTruncate_DropsCountedRecords_KeepsCompactedTopics()
+    {
+        using var broker = EmbeddedBroker.Start(1);
+        broker.CreateTopic("t.delete", 1);
+        broker.CreateTopic(KeyFingerprints.Topic, 1);
+        Produce(broker, 0, 50);
+        Produce(broker, 0, 2, KeyFingerprints.Topic);
+        var options = Microsoft.Extensions.Options.Options.Create(new KafkaOptions
+        {
+            BootstrapServers = broker.BootstrapServers,
+            Topics = new() { ["t.delete"] = new TopicSpec { Partitions = 1 }, [KeyFingerprints.Topic] = new TopicSpec { Partitions = 1, CleanupPolicy = "compact" } },
+        });
+        using var cluster = new KafkaCluster(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<KafkaCluster>.Instance);
+        var partitions = new Dictionary<string, int> { ["t.delete"] = 1, [KeyFingerprints.Topic] = 1 };
+        using var kafka = new BenchKafka(new KafkaClientFactory(cluster, options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance), partitions);
+
+        // A real broker keeps a compacted topic's last record per key for good; every host start reads the fingerprints.
+        Assert.Equal(50, kafka.Truncate(broker, partitions.Keys));
+
+        using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = broker.BootstrapServers, GroupId = "probe" }).Build();
+        Assert.Equal(50, probe.QueryWatermarkOffsets(new TopicPartition("t.delete", 0), TimeSpan.FromSeconds(10)).Low.Value);
+        Assert.Equal(0, probe.QueryWatermarkOffsets(new TopicPartition(KeyFingerprints.Topic, 0), TimeSpan.FromSeconds(10)).Low.Value);
+    }
+
+    private static void Produce(EmbeddedBroker broker, int from, int count, string topic = "t.delete")
     {
         using var p = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
         for (int i = from; i < from + count; i++)
         {
-            p.Produce(new TopicPartition("t.delete", 0), new Message<Null, string> { Value = $"v{i}" });
+            p.Produce(new TopicPartition(topic, 0), new Message<Null, string> { Value = $"v{i}" });
         }
 
         Assert.Equal(0, p.Flush(TimeSpan.FromSeconds(10)));
