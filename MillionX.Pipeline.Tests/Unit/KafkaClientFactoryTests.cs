@@ -38,6 +38,8 @@ public sealed class KafkaClientFactoryTests
         Assert.Equal("millionx-embedding-service", embedding.GroupId);
         Assert.Null(privacy.Get("max.poll.interval.ms"));                 // another stage's section does not leak
         Assert.Equal("1000000", privacy.Get("fetch.max.bytes"));
+        Assert.Equal("16384", privacy.Get("queued.max.messages.kbytes")); // bounded read-ahead per consumer
+        Assert.Equal("20", privacy.Get("fetch.queue.backoff.ms"));        // a full read-ahead does not idle a fast stage for 1 s
     }
 
     [Theory]

@@ -80,6 +80,11 @@ public sealed class KafkaClientFactory(KafkaCluster cluster, IOptions<KafkaOptio
             ["partition.assignment.strategy"] = "cooperative-sticky",
             ["session.timeout.ms"] = "10000",
             ["heartbeat.interval.ms"] = "1000",
+            // Prefetch: at most 16 MiB queued per consumer (librdkafka: 64 MiB), so a process running every stage holds a
+            // bounded read-ahead; and once a full queue has room again, fetch after 20 ms (librdkafka: 1 s, in which a
+            // consumer faster than that read-ahead sat idle).
+            ["queued.max.messages.kbytes"] = "16384",
+            ["fetch.queue.backoff.ms"] = "20",
         }, options.Value.Client, options.Value.Consumer, StageKeys(stage), stageKeys ?? new Dictionary<string, string>());
         return new ConsumerConfig(config)
         {
