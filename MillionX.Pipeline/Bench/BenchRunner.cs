@@ -795,18 +795,8 @@ public sealed class BenchRunner(
                 }
                 else
                 {
-                    connection.Execute("BEGIN TRANSACTION");
-                    using (var orderAppender = connection.CreateAppender(WarehouseTables.Schema, WarehouseTables.Orders))
-                    {
-                        DuckDbWarehouseWriter.AppendOrders(orderAppender, rows);
-                    }
-
-                    using (var priceAppender = connection.CreateAppender(WarehouseTables.Schema, WarehouseTables.PriceHistory))
-                    {
-                        DuckDbWarehouseWriter.AppendPrices(priceAppender, rows.Select(PriceRow.From));
-                    }
-
-                    connection.Execute("COMMIT");
+                    // The writer's own append path for new orders, with no weather, fall-back or counters around it.
+                    DuckDbWarehouseWriter.AppendNew(connection, rows, rows.Select(PriceRow.From), []);
                 }
 
                 timed += Stopwatch.GetTimestamp() - t0;

@@ -67,7 +67,7 @@ public sealed class WarehouseBatch
 
     public IReadOnlyCollection<OrderRow> Orders => _orders.Values;
 
-    /// <summary>One price per (platform, product, order): two lines of one product in one order keep the last line's price here.</summary>
+    /// <summary>One price per (platform, product, order): two lines of one product in one order keep the last line's price here. Computed once per batch (the writer and <see cref="RowCounts"/> both read it).</summary>
     public IReadOnlyList<PriceRow> Prices => _prices ??= _orders.Values.Select(PriceRow.From).GroupBy(p => p.Key).Select(g => g.Last()).ToList();
 
     private List<PriceRow>? _prices;
