@@ -643,7 +643,7 @@ public sealed class BenchRunner(
         await host.StopAsync(CancellationToken.None);
         if (first >= count)
         {
-            throw new BenchFailedException($"{name}: all {count:N0} orders landed in one batch, so there is no rate to time after the first; "
+            throw new BenchFailedException($"{name}: all {count:N0} orders had landed when the bench first saw a batch, so there is no rate to time after it; "
                 + "raise Bench:Scale or lower Stages:warehouse-sink:MaxBatchRecords");
         }
 
