@@ -71,4 +71,24 @@ public sealed class KeyFingerprintTests : BrokerTest
         await StopAsync(await StartAsync(rotated));
         await StopAsync(first);
     }
+
+    [Fact]
+    public async Task Start_FingerprintTopicMissing_FailsNamingHowToCreateIt()
+    {
+        // A cluster with every catalog topic but the fingerprints' (provisioning is off, as in TestConfig).
+        using var broker = EmbeddedBroker.Start(1);
+        foreach (var (topic, partitions) in TestConfig.CatalogPartitions().Where(t => t.Key != KeyFingerprints.Topic))
+        {
+            broker.CreateTopic(topic, partitions);
+        }
+
+        var config = TestConfig.Quiet(null, broker.BootstrapServers)
+            .With("Privacy:HashKey", Convert.ToBase64String(TestConfig.HashKey))
+            .With("Privacy:DeadLetterKey", Convert.ToBase64String(TestConfig.DeadLetterKey));
+
+        var e = await Assert.ThrowsAsync<StartupException>(() => StartAsync(config));
+
+        Assert.Contains($"The topic {KeyFingerprints.Topic}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("`topics create`", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -42,6 +42,29 @@ public sealed class KafkaClientFactoryTests
         Assert.Equal("20", privacy.Get("fetch.queue.backoff.ms"));        // a full read-ahead does not idle a fast stage for 1 s
     }
 
+    [Fact]
+    public void ProducerAndAdminConfig_DefaultToStatusOnlyReportsAndA10msAdminLoop_ConfigurationOverrides()
+    {
+        var plain = Options.Create(new KafkaOptions { BootstrapServers = "broker:9092" });
+        var tunedOptions = Options.Create(new KafkaOptions
+        {
+            BootstrapServers = "broker:9092",
+            Client = new Dictionary<string, string> { ["dotnet.cancellation.delay.max.ms"] = "100" },
+            Producer = new Dictionary<string, string> { ["dotnet.producer.delivery.report.fields"] = "all" },
+        });
+        using var plainCluster = new KafkaCluster(plain, NullLogger<KafkaCluster>.Instance);
+        using var tunedCluster = new KafkaCluster(tunedOptions, NullLogger<KafkaCluster>.Instance);
+        var defaults = new KafkaClientFactory(plainCluster, plain, NullLoggerFactory.Instance);
+        var tuned = new KafkaClientFactory(tunedCluster, tunedOptions, NullLoggerFactory.Instance);
+
+        Assert.Equal("status", defaults.ProducerConfig().Get("dotnet.producer.delivery.report.fields")); // no headers copied back per message
+        Assert.Equal("10", defaults.AdminConfig().Get("dotnet.cancellation.delay.max.ms"));             // disposal waits 10 ms, not 100
+        Assert.Null(defaults.ConsumerConfig("privacy-shield").Get("dotnet.cancellation.delay.max.ms"));  // consumers keep Confluent's default
+        Assert.Equal("all", tuned.ProducerConfig().Get("dotnet.producer.delivery.report.fields"));
+        Assert.Equal("100", tuned.AdminConfig().Get("dotnet.cancellation.delay.max.ms"));
+        Assert.Equal("broker:9092", tuned.AdminConfig().BootstrapServers);
+    }
+
     [Theory]
     [InlineData(SyslogLevel.Emergency, LogLevel.Critical)]
     [InlineData(SyslogLevel.Error, LogLevel.Error)]

@@ -36,7 +36,7 @@ public sealed class TopicSnapshotReader(KafkaClientFactory clients)
             var meta = metadata.Topics.SingleOrDefault(t => t.Topic == topic);
             if (meta is null || meta.Error.Code != ErrorCode.NoError)
             {
-                throw new InvalidOperationException($"Topic '{topic}' does not exist on the broker ({meta?.Error.Reason ?? "no metadata"}); `topics verify` lists what is missing.");
+                throw new TopicMissingException(topic, meta?.Error.Reason ?? "no metadata");
             }
 
             foreach (var p in meta.Partitions)
@@ -97,6 +97,13 @@ public sealed class TopicSnapshotReader(KafkaClientFactory clients)
 
         consumer.Close();
     }
+}
+
+/// <summary>A topic <see cref="TopicSnapshotReader"/> was asked to read is not on the broker.</summary>
+public sealed class TopicMissingException(string topic, string reason)
+    : InvalidOperationException($"Topic '{topic}' does not exist on the broker ({reason}); `topics verify` lists what is missing.")
+{
+    public string Topic { get; } = topic;
 }
 
 /// <summary>Reads dead-letter topics as <see cref="DeadLetterRecord"/>s.</summary>

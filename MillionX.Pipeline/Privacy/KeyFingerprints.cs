@@ -79,7 +79,6 @@ internal sealed class KeyFingerprintCheck(PrivacyKeys keys, KafkaCluster cluster
         }
 
         var mine = KeyFingerprints.Of(keys);
-        RequireTopic();
         var recorded = Read();
         Fail(KeyFingerprints.Conflicts(mine, recorded));
 
@@ -115,22 +114,26 @@ internal sealed class KeyFingerprintCheck(PrivacyKeys keys, KafkaCluster cluster
         }
     }
 
-    /// <summary>The topic is in the catalog (compacted): created with the others at start or by <c>topics create</c>.</summary>
-    private void RequireTopic()
+    /// <summary>
+    /// The fingerprints recorded so far. The topic is in the catalog (compacted), created with the others at start or
+    /// by <c>topics create</c>; the reader's one metadata request finds it missing.
+    /// </summary>
+    private Dictionary<string, string> Read()
     {
-        using var admin = clients.Admin();
-        if (!admin.GetMetadata(Timeout).Topics.Any(t => t.Topic == KeyFingerprints.Topic && t.Error.Code == ErrorCode.NoError))
+        try
+        {
+            return KeyFingerprints.FirstRecorded(
+                new TopicSnapshotReader(clients).ReadToEnd([KeyFingerprints.Topic], Timeout)
+                    .Where(r => r.Message.Key is not null && r.Message.Value is not null)
+                    .Select(r => (Encoding.UTF8.GetString(r.Message.Key!), Encoding.UTF8.GetString(r.Message.Value))));
+        }
+        catch (TopicMissingException ex)
         {
             throw new StartupException(
                 $"The topic {KeyFingerprints.Topic}, where processes check that a privacy key id names one key, does not exist; "
-                + "create the catalog topics (`topics create`, or Kafka:Provisioning:Enabled=true).");
+                + "create the catalog topics (`topics create`, or Kafka:Provisioning:Enabled=true).", ex);
         }
     }
-
-    private Dictionary<string, string> Read() => KeyFingerprints.FirstRecorded(
-        new TopicSnapshotReader(clients).ReadToEnd([KeyFingerprints.Topic], Timeout)
-            .Where(r => r.Message.Key is not null && r.Message.Value is not null)
-            .Select(r => (Encoding.UTF8.GetString(r.Message.Key!), Encoding.UTF8.GetString(r.Message.Value))));
 
     private async Task ProduceAsync(IReadOnlyList<KeyValuePair<string, string>> records, CancellationToken ct)
     {
