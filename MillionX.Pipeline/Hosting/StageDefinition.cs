@@ -48,7 +48,7 @@ public static class StageCatalog
             b => b.Services.AddValidatedOptions<SampleSourceOptions>(SampleSourceOptions.Section)),
         StageDefinition.Of<PrivacyShieldStage>(PrivacyShieldStage.StageName, StageKind.Processor,
             "Replaces usernames, phones, e-mails and mentions with keyed hashes; source.* to sink.*.",
-            b => b.Services.AddSingleton<Anonymiser>()),
+            b => b.Services.AddSingleton<Anonymiser>().AddValidatedOptions<PrivacyShieldOptions>(PrivacyShieldOptions.Section)),
         StageDefinition.Of<WarehouseSinkStage>(WarehouseSinkStage.StageName, StageKind.Processor,
             "Loads ORDERS, PRICE_HISTORY and WEATHER_LOGS in batches (DuckDB embedded, or Snowflake).",
             b => b.AddWarehouse().Services.AddValidatedOptions<WarehouseSinkOptions>(WarehouseSinkOptions.Section)),

@@ -10,13 +10,15 @@ namespace MillionX.Pipeline.Stages.PrivacyShield;
 /// <c>sink.snowflake.orders</c>. A record's offset is stored once its anonymised form is acknowledged.
 /// </summary>
 /// <remarks>
-/// The consumer thread only reads records and hands them, in the order read, to one worker that validates,
-/// anonymises and produces them: reading (librdkafka's copies, offsets, spans) and the privacy work then run on two
-/// cores instead of taking turns on one thread. One worker keeps each partition's records in order. The queue
-/// between them holds only records in flight, so <c>Kafka:MaxInFlightPerStage</c> bounds it; records already handed
-/// over when the stage stops are still anonymised and produced, so the stop's drain can store their offsets.
+/// The consumer thread only reads records and hands them, in the order read, to workers that validate, anonymise and
+/// produce them (<see cref="PrivacyShieldOptions.Workers"/>, one per core by default): reading (librdkafka's copies,
+/// offsets, spans) and the privacy work run on every core instead of taking turns on one thread. Each source
+/// partition belongs to one worker, so its records are produced in the order read. The queues hold only records in
+/// flight, so <c>Kafka:MaxInFlightPerStage</c> bounds them; records already handed over when the stage stops are still
+/// anonymised and produced, so the stop's drain can store their offsets.
 /// </remarks>
-public sealed class PrivacyShieldStage(StageServices services, RecordValidator validator, Anonymiser anonymiser, PipelineProducer producer)
+public sealed class PrivacyShieldStage(
+    StageServices services, RecordValidator validator, Anonymiser anonymiser, PipelineProducer producer, IOptions<PrivacyShieldOptions> options)
     : ConsumerStage(StageName, services)
 {
     public const string StageName = "privacy-shield";
@@ -24,23 +26,60 @@ public sealed class PrivacyShieldStage(StageServices services, RecordValidator v
     private const string SocialPrefix = "source.social.";
     private const string MarketPrefix = "source.market.";
 
-    private readonly Channel<(ConsumeResult<byte[]?, byte[]> Record, RecordCompletion Completion)> _queue =
-        Channel.CreateUnbounded<(ConsumeResult<byte[]?, byte[]>, RecordCompletion)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<(ConsumeResult<byte[]?, byte[]> Record, RecordCompletion Completion)>[] _queues =
+        [.. Enumerable.Range(0, options.Value.EffectiveWorkers).Select(_ =>
+            Channel.CreateUnbounded<(ConsumeResult<byte[]?, byte[]>, RecordCompletion)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }))];
+
+    /// <summary>Workers this stage runs.</summary>
+    public int Workers => _queues.Length;
 
     public override IReadOnlyCollection<string> Topics { get; } =
         [Kafka.Topics.SocialTiktok, Kafka.Topics.SocialFacebook, Kafka.Topics.MarketShopify, Kafka.Topics.MarketDaraz];
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        RunWithWorkerAsync(WorkAsync, () => _queue.Writer.TryComplete(), stoppingToken);
+        RunWithWorkerAsync(_ => WorkAsync(), CompleteQueues, stoppingToken);
 
-    // False only once the queue is closed (the stage has stopped): the record's offset is not stored, it is read again.
+    // False only once the queues are closed (the stage has stopped): the record's offset is not stored, it is read again.
     protected override void Handle(ConsumeResult<byte[]?, byte[]> record, RecordCompletion completion, CancellationToken ct) =>
-        _queue.Writer.TryWrite((record, completion));
+        _queues[WorkerOf(record.Topic, record.Partition.Value, _queues.Length)].Writer.TryWrite((record, completion));
 
-    private async Task WorkAsync(CancellationToken ct)
+    /// <summary>The worker that owns a source partition: the same one for as long as the stage runs.</summary>
+    internal static int WorkerOf(string topic, int partition, int workers)
+    {
+        var topicIndex = topic switch
+        {
+            Kafka.Topics.SocialTiktok => 0,
+            Kafka.Topics.SocialFacebook => 1,
+            Kafka.Topics.MarketShopify => 2,
+            Kafka.Topics.MarketDaraz => 3,
+            _ => 4,
+        };
+        return (int)((uint)(topicIndex * 257 + partition) % (uint)workers);
+    }
+
+    private void CompleteQueues()
+    {
+        foreach (var queue in _queues)
+        {
+            queue.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Runs every worker; the first to fail fails the stage at once, not when the others end.</summary>
+    private async Task WorkAsync()
+    {
+        var workers = _queues.Select(q => Task.Run(() => WorkAsync(q.Reader), CancellationToken.None)).ToList();
+        while (workers.Count > 0)
+        {
+            var done = await Task.WhenAny(workers);
+            await done;
+            workers.Remove(done);
+        }
+    }
+
+    private async Task WorkAsync(ChannelReader<(ConsumeResult<byte[]?, byte[]> Record, RecordCompletion Completion)> reader)
     {
         // Not cancelled by the stop: what was handed over is finished, and the queue ends when the consumer has closed.
-        var reader = _queue.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             while (reader.TryRead(out var item))
