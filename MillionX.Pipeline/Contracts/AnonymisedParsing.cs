@@ -15,41 +15,52 @@ public static class AnonymisedParsing
         limits ??= DefaultLimits;
         var order = Deserialize(value, ContractJson.Default.AnonymisedOrder, "an anonymised order");
 
-        var errors = new List<ValidationError>();
+        // Checked without allocating for a valid order (the warehouse sink parses every order it loads).
+        List<ValidationError>? errors = null;
+        void Add(ValidationError e) => (errors ??= []).Add(e);
+        void TooLong(string name, string? v, int max)
+        {
+            if (v is { } text && text.Length > max)
+            {
+                Add(new("$." + name, ReasonCodes.TooLong, $"'{name}' is longer than {max}"));
+            }
+        }
+
+        void Required(string name, string? v)
+        {
+            if (string.IsNullOrWhiteSpace(v))
+            {
+                Add(new("$." + name, ReasonCodes.MissingField, $"'{name}' is required"));
+            }
+        }
+
         if (order is null)
         {
-            errors.Add(new("$", ReasonCodes.NotAnObject, "not an anonymised order"));
+            Add(new("$", ReasonCodes.NotAnObject, "not an anonymised order"));
         }
         else
         {
             if (order.Quantity <= 0 || order.Quantity > limits.MaxQuantity)
             {
-                errors.Add(new("$.quantity", ReasonCodes.OutOfRange, $"'quantity' must be in 1..{limits.MaxQuantity}"));
+                Add(new("$.quantity", ReasonCodes.OutOfRange, $"'quantity' must be in 1..{limits.MaxQuantity}"));
             }
 
             if (order.Price <= 0 || order.Price > limits.MaxPrice)
             {
-                errors.Add(new("$.price", ReasonCodes.OutOfRange, $"'price' must be > 0 and at most {limits.MaxPrice}"));
+                Add(new("$.price", ReasonCodes.OutOfRange, $"'price' must be > 0 and at most {limits.MaxPrice}"));
             }
 
-            foreach (var (name, v, max) in new[] { ("order_id", order.OrderId, limits.MaxIdLength), ("product_id", order.ProductId, limits.MaxIdLength), ("product_name", order.ProductName, limits.MaxNameLength), ("line_id", order.LineId, limits.MaxIdLength) })
-            {
-                if (v is { } text && text.Length > max)
-                {
-                    errors.Add(new("$." + name, ReasonCodes.TooLong, $"'{name}' is longer than {max}"));
-                }
-            }
-
-            foreach (var (name, v) in new[] { ("platform", order.Platform), ("order_id", order.OrderId), ("product_id", order.ProductId), ("hash_key_id", order.HashKeyId) })
-            {
-                if (string.IsNullOrWhiteSpace(v))
-                {
-                    errors.Add(new("$." + name, ReasonCodes.MissingField, $"'{name}' is required"));
-                }
-            }
+            TooLong("order_id", order.OrderId, limits.MaxIdLength);
+            TooLong("product_id", order.ProductId, limits.MaxIdLength);
+            TooLong("product_name", order.ProductName, limits.MaxNameLength);
+            TooLong("line_id", order.LineId, limits.MaxIdLength);
+            Required("platform", order.Platform);
+            Required("order_id", order.OrderId);
+            Required("product_id", order.ProductId);
+            Required("hash_key_id", order.HashKeyId);
         }
 
-        return errors.Count == 0 ? order! : throw new RecordRejectedException(errors);
+        return errors is null ? order! : throw new RecordRejectedException(errors);
     }
 
     public static AnonymisedPost ParsePost(byte[] value)
