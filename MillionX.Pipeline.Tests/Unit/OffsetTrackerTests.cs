@@ -20,6 +20,27 @@ public sealed class OffsetTrackerTests
     }
 
     [Fact]
+    public void TakeStorable_GivesTheNewestPrefixOnceAndNothingUntilItGrowsAgain()
+    {
+        var p = new PartitionOffsets(P0);
+        for (long o = 0; o < 5; o++)
+        {
+            p.Begin(o);
+        }
+
+        Assert.Null(p.TakeStorable());
+        p.Complete(0);
+        p.Complete(1);
+        p.Complete(3);
+        Assert.Equal(2, p.TakeStorable()); // the newest contiguous prefix, not one offset per record
+        Assert.Null(p.TakeStorable());
+        p.Complete(4);
+        Assert.Null(p.TakeStorable());     // 2 is still open: the prefix did not grow
+        p.Complete(2);
+        Assert.Equal(5, p.TakeStorable());
+    }
+
+    [Fact]
     public void Complete_OutOfOrder_AdvancesOnlyTheContiguousPrefix()
     {
         var p = new PartitionOffsets(P0);

@@ -12,6 +12,10 @@ public sealed class PartitionOffsets(TopicPartition partition)
     private readonly Queue<long> _pending = new();
     private readonly HashSet<long> _done = [];
     private readonly Lock _lock = new();
+    private long _storable = -1;
+
+    /// <summary>1 while this partition waits in its stage's queue of offsets to store (see <see cref="TakeStorable"/>).</summary>
+    internal int Queued;
 
     public TopicPartition Partition => partition;
 
@@ -49,7 +53,23 @@ public sealed class PartitionOffsets(TopicPartition partition)
                 commit = _pending.Dequeue() + 1;
             }
 
+            if (commit is { } c)
+            {
+                _storable = c;
+            }
+
             return commit;
+        }
+    }
+
+    /// <summary>The newest offset to commit that <see cref="Complete"/> found since the last call, if any.</summary>
+    public long? TakeStorable()
+    {
+        lock (_lock)
+        {
+            var storable = _storable;
+            _storable = -1;
+            return storable < 0 ? null : storable;
         }
     }
 }
