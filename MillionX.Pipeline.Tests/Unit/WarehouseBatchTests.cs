@@ -1,0 +1,30 @@
+using MillionX.Pipeline.Warehouse;
+
+namespace MillionX.Pipeline.Tests.Unit;
+
+public sealed class WarehouseBatchTests
+{
+    private static readonly DateTime At = new(2026, 11, 20, 4, 0, 0, DateTimeKind.Utc);
+
+    private static OrderRow Line(string order, string product, string line, decimal price) => new(
+        "shopify", order, product, "M-1", "Jamdani Shari", 1, price, "BDT", "paid", null, At, At, "k1", line, At);
+
+    [Fact]
+    public void Prices_OnePerPlatformProductAndOrder_TheLastLinesPrice_InFirstSeenOrder()
+    {
+        var batch = new WarehouseBatch();
+        batch.Add(Line("SH-2", "P-9", "L1", 100m));
+        batch.Add(Line("SH-1", "P-1", "L1", 10m));
+        batch.Add(Line("SH-1", "P-1", "L2", 12m)); // a second line of the same product in the same order
+        batch.Add(Line("SH-1", "P-2", "L3", 20m));
+
+        Assert.Equal(
+            [("SH-2", "P-9", 100m), ("SH-1", "P-1", 12m), ("SH-1", "P-2", 20m)],
+            batch.Prices.Select(p => (p.OrderId, p.ProductId, p.Price)));
+        Assert.Equal(3, batch.RowCounts[WarehouseTables.PriceHistory]);
+        Assert.Equal(4, batch.RowCounts[WarehouseTables.Orders]);
+
+        batch.Add(Line("SH-3", "P-1", "L1", 30m)); // a new line invalidates the cached prices
+        Assert.Equal(4, batch.Prices.Count);
+    }
+}
