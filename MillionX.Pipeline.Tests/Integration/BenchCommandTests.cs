@@ -30,8 +30,8 @@ public sealed class BenchCommandTests : IDisposable
         var progress = new StringWriter();
 
         var exit = await BenchCommand.RunAsync(CommandLine.Parse(["bench", "--quick", "--json", json, "--Bench:Scale=0.02",
-            // The warehouse figures are timed after the first batch the bench sees land (it polls every few ms): at this scale
-            // (1,000 orders each) batches of 50, as four batches of 250 could all land before the first poll.
+            // The warehouse figures are timed from the first batch durable: at this scale (1,000 orders each) batches of 50,
+            // so there are 20 batches to time after it.
             "--Stages:warehouse-sink:MaxBatchRecords=50"]), overrides, output, progress);
 
         Assert.True(exit == 0, output + "\n" + progress);
