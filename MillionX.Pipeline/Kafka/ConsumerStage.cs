@@ -48,7 +48,6 @@ public abstract class ConsumerStage : BackgroundService
     private int _high = int.MaxValue;
     private readonly StageServices _services;
     private readonly ILogger _logger;
-    private IConsumer<byte[]?, byte[]>? _consumer;
     private volatile Exception? _fatal;
 
     protected ConsumerStage(string name, StageServices services)
@@ -147,7 +146,6 @@ public abstract class ConsumerStage : BackgroundService
                 _logger.LogWarning("Stage {Stage} lost {Partitions} (left the group without revoking them)", Name, string.Join(", ", parts.Select(p => p.TopicPartition)));
             })
             .Build();
-        _consumer = consumer;
         consumer.Subscribe(Topics);
         status.Running();
         _logger.LogInformation("Stage {Stage} consuming {Topics} as group {Group}", Name, string.Join(", ", Topics), GroupId);
@@ -234,7 +232,6 @@ public abstract class ConsumerStage : BackgroundService
                 _logger.LogWarning("Stage {Stage} could not close its consumer cleanly: {Error}", Name, ex.Error.Reason);
             }
 
-            _consumer = null;
             _tracker.RevokeAll();
             Counters.SetPaused(false);
             status.Stopped();
