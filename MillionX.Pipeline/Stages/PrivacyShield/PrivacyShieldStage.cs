@@ -33,8 +33,10 @@ public sealed class PrivacyShieldStage(
     /// <summary>Workers this stage runs.</summary>
     public int Workers => _queues.Length;
 
-    public override IReadOnlyCollection<string> Topics { get; } =
+    private static readonly string[] SourceTopics =
         [Kafka.Topics.SocialTiktok, Kafka.Topics.SocialFacebook, Kafka.Topics.MarketShopify, Kafka.Topics.MarketDaraz];
+
+    public override IReadOnlyCollection<string> Topics => SourceTopics;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         RunWithWorkerAsync(_ => WorkAsync(), CompleteQueues, stoppingToken);
@@ -44,18 +46,8 @@ public sealed class PrivacyShieldStage(
         _queues[WorkerOf(record.Topic, record.Partition.Value, _queues.Length)].Writer.TryWrite((record, completion));
 
     /// <summary>The worker that owns a source partition: the same one for as long as the stage runs.</summary>
-    internal static int WorkerOf(string topic, int partition, int workers)
-    {
-        var topicIndex = topic switch
-        {
-            Kafka.Topics.SocialTiktok => 0,
-            Kafka.Topics.SocialFacebook => 1,
-            Kafka.Topics.MarketShopify => 2,
-            Kafka.Topics.MarketDaraz => 3,
-            _ => 4,
-        };
-        return (int)((uint)(topicIndex * 257 + partition) % (uint)workers);
-    }
+    internal static int WorkerOf(string topic, int partition, int workers) =>
+        (int)((uint)((Array.IndexOf(SourceTopics, topic) + 1) * 257 + partition) % (uint)workers);
 
     private void CompleteQueues()
     {
