@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace MillionX.Pipeline.Tests.Integration;
@@ -61,6 +62,37 @@ public sealed class ContextEnricherTests : BrokerTest
         redis.Start();
         Assert.True(await TestConfig.Eventually(() => Enriched().ContainsKey("p3"), TimeSpan.FromSeconds(30)));
         Assert.Equal(["P-2"], Enriched()["p3"].MatchedProductIds);
+        await host.StopAsync();
+    }
+
+    /// <summary>
+    /// Orders are learnt in batches cut at <c>MaxOrderBatch</c> orders or when the first has waited <c>MaxOrderBatchAge</c>:
+    /// 25 orders with a batch of 10 are two full batches at once, and the last 5 only once their age is reached.
+    /// </summary>
+    [Fact]
+    public async Task Enricher_LearnsOrdersInBatchesCutBySizeThenAge()
+    {
+        var config = Broker.Config()
+            .With("Stages:context-enricher:SemanticMatching", "false")
+            .With("Stages:context-enricher:MaxOrderBatch", "10")
+            .With("Stages:context-enricher:MaxOrderBatchAge", "00:00:04");
+        for (var i = 1; i <= 25; i++)
+        {
+            Order($"P-{i % 3}", "Jamdani Shari", 4000 + i, i);
+        }
+
+        using var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config);
+        await host.StartAsync();
+        var stage = host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>();
+        Assert.True(await TestConfig.Eventually(() => stage.OrderLinesLearnt >= 20, TimeSpan.FromSeconds(20)));
+        var atSize = Stopwatch.StartNew();
+        Assert.Equal(20, stage.OrderLinesLearnt);
+        Assert.True(await TestConfig.Eventually(() => stage.OrderLinesLearnt == 25, TimeSpan.FromSeconds(20)));
+
+        // The last 5 waited for the age (4 s from when the first of them was read, just before the full batches landed).
+        Assert.True(atSize.Elapsed > TimeSpan.FromSeconds(2), $"the last 5 orders were learnt {atSize.Elapsed.TotalSeconds:0.0} s after the full batches");
+        Assert.Equal(3, stage.Catalogue.Count);
+        Assert.Equal(25, stage.Catalogue.Sum(p => p.TimesSeen));
         await host.StopAsync();
     }
 

@@ -33,6 +33,16 @@ public sealed class ContextEnricherOptions : IValidatableObject
     [Range(0.0, 1.0, ErrorMessage = "Stages:context-enricher:SemanticThreshold must be between 0 and 1.")]
     public double SemanticThreshold { get; set; } = 0.45;
 
+    /// <summary>
+    /// Orders are learnt in batches of at most this many, one store write per batch. A batch writes each product it
+    /// changed once, however many of its orders name it, so a larger batch writes fewer rows per order.
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = "Stages:context-enricher:MaxOrderBatch must be between 1 and 100000.")]
+    public int MaxOrderBatch { get; set; } = 10_000;
+
+    /// <summary>...or as soon as the batch's first order has waited this long.</summary>
+    public TimeSpan MaxOrderBatchAge { get; set; } = TimeSpan.FromMilliseconds(50);
+
     public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(15);
@@ -61,6 +71,11 @@ public sealed class ContextEnricherOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (MaxOrderBatchAge <= TimeSpan.Zero)
+        {
+            yield return new("Stages:context-enricher:MaxOrderBatchAge must be positive.");
+        }
+
         if (Store == "redis" && string.IsNullOrWhiteSpace(RedisConnection))
         {
             yield return new("Stages:context-enricher:RedisConnection is required when Store is 'redis' (env Stages__context-enricher__RedisConnection).");

@@ -30,10 +30,6 @@ public sealed class ContextEnricherStage(
         "millionx_catalogue_store_failures_total", "Transient failures of the catalogue store (retried).");
 
     private readonly ProductMatcher _matcher = new(options.Value.KeywordsOrDefault(), options.Value.MaxMatches);
-    private const int MaxOrderBatch = 1000;
-
-    private static readonly TimeSpan MaxOrderBatchAge = TimeSpan.FromMilliseconds(50);
-
 
     private readonly Dictionary<string, CatalogueProduct> _cache = new(StringComparer.Ordinal);
     private CatalogueIndex? _index;
@@ -63,8 +59,8 @@ public sealed class ContextEnricherStage(
 
     private CatalogueIndex Index => _index ??= _matcher.NewIndex();
 
-    /// <summary>Orders are learnt in batches: one store write per batch, then the replica's cache, then the offsets.</summary>
-    protected override BatchWindow Window => new(MaxOrderBatch, MaxOrderBatchAge, options.Value.RetryInitialDelay, options.Value.RetryMaxDelay);
+    /// <summary>Orders are learnt in batches (<c>MaxOrderBatch</c> orders or <c>MaxOrderBatchAge</c>): one store write per batch, then the replica's cache, then the offsets.</summary>
+    protected override BatchWindow Window => new(options.Value.MaxOrderBatch, options.Value.MaxOrderBatchAge, options.Value.RetryInitialDelay, options.Value.RetryMaxDelay);
 
     protected override AnonymisedOrder Map(ConsumeResult<byte[]?, byte[]> record) => AnonymisedParsing.ParseOrder(record.Message.Value ?? [], validator.Limits);
 
