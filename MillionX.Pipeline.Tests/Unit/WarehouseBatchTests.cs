@@ -27,4 +27,22 @@ public sealed class WarehouseBatchTests
         batch.Add(Line("SH-3", "P-1", "L1", 30m)); // a new line invalidates the cached prices
         Assert.Equal(4, batch.Prices.Count);
     }
+
+    [Fact]
+    public void Orders_OneRowPerKey_TheNewestSourceVersionWins_ThenTheLastRead()
+    {
+        var batch = new WarehouseBatch(capacity: 2);
+        var newer = Line("SH-1", "P-1", "L1", 12m) with { SourceUpdatedAtUtc = At.AddMinutes(5), OrderStatus = "shipped" };
+        batch.Add(newer);
+        batch.Add(Line("SH-1", "P-1", "L1", 10m)); // an older version read later: kept out
+        batch.Add(Line("SH-1", "P-1", "L2", 11m));
+        batch.Add(Line("SH-1", "P-1", "L2", 13m)); // the same version read again: the last read wins
+        batch.Add(Line("SH-2", "P-1", "L1", 14m)); // beyond the initial capacity
+
+        Assert.Equal(5, batch.RecordCount);
+        Assert.Equal(
+            [("SH-1", "L1", 12m, "shipped"), ("SH-1", "L2", 13m, "paid"), ("SH-2", "L1", 14m, "paid")],
+            batch.Orders.Select(o => (o.OrderId, o.LineId, o.Price, o.OrderStatus)));
+        Assert.Equal([("SH-1", 13m), ("SH-2", 14m)], batch.Prices.Select(p => (p.OrderId, p.Price)));
+    }
 }

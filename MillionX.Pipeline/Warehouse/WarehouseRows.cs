@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MillionX.Pipeline.Warehouse;
 
 /// <summary>
@@ -59,8 +61,13 @@ public sealed record WeatherRow(
 /// </summary>
 public sealed class WarehouseBatch
 {
-    private readonly Dictionary<(string, string, string, string), OrderRow> _orders = [];
+    private readonly Dictionary<(string, string, string, string), OrderRow> _orders;
     private readonly Dictionary<(string, DateTime), WeatherRow> _weather = [];
+
+    public WarehouseBatch(int capacity = 0)
+    {
+        _orders = new(capacity);
+    }
 
     /// <summary>Records that made up the batch, duplicates included.</summary>
     public int RecordCount { get; private set; }
@@ -74,22 +81,25 @@ public sealed class WarehouseBatch
 
     public IReadOnlyCollection<WeatherRow> Weather => _weather.Values;
 
-    /// <summary>In the order each key was first seen, the last price for it (a batch of 10,000 lines: no grouping objects per key).</summary>
+    /// <summary>
+    /// In the order each key was first seen, the last price for it (a batch of 10,000 lines: no grouping objects per key,
+    /// one hash of each key).
+    /// </summary>
     private List<PriceRow> LastPricePerKey()
     {
         var at = new Dictionary<(string, string, string), int>(_orders.Count);
         var prices = new List<PriceRow>(_orders.Count);
         foreach (var order in _orders.Values)
         {
-            var price = PriceRow.From(order);
-            if (at.TryGetValue(price.Key, out var i))
+            ref var i = ref CollectionsMarshal.GetValueRefOrAddDefault(at, (order.Platform, order.ProductId, order.OrderId), out var seen);
+            if (seen)
             {
-                prices[i] = price;
+                prices[i] = PriceRow.From(order);
             }
             else
             {
-                at[price.Key] = prices.Count;
-                prices.Add(price);
+                i = prices.Count;
+                prices.Add(PriceRow.From(order));
             }
         }
 
@@ -98,9 +108,11 @@ public sealed class WarehouseBatch
 
     public void Add(OrderRow row)
     {
-        if (!_orders.TryGetValue(row.Key, out var held) || row.SourceUpdatedAtUtc >= held.SourceUpdatedAtUtc)
+        // One hash of the key per line: the writer builds each batch on its own critical path.
+        ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_orders, row.Key, out var seen);
+        if (!seen || row.SourceUpdatedAtUtc >= held!.SourceUpdatedAtUtc)
         {
-            _orders[row.Key] = row;
+            held = row;
             _prices = null;
         }
 

@@ -98,7 +98,7 @@ public sealed class WarehouseSinkStage(
 
     protected override async Task WriteBatchAsync(IReadOnlyList<object> rows, CancellationToken ct)
     {
-        var batch = new WarehouseBatch();
+        var batch = new WarehouseBatch(rows.Count);
         foreach (var row in rows)
         {
             Add(batch, ((Landing)row).Row);
