@@ -128,6 +128,36 @@ public sealed class DuckDbWarehouseWriterTests
         Assert.Contains(options.Validate(new(options)), r => r.ErrorMessage!.Contains("Warehouse:DuckDb:CheckpointThreshold", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(1, "1")]
+    [InlineData(5, "5")]
+    public async Task Threads_ReachTheFilesDuckDb(int threads, string expected)
+    {
+        var path = TestConfig.TempDuckDb();
+        var options = new WarehouseOptions { DuckDb = new DuckDbOptions { Path = path, Threads = threads } };
+        await using (var writer = new DuckDbWarehouseWriter(Options.Create(options), NullLogger<DuckDbWarehouseWriter>.Instance))
+        {
+            await writer.EnsureSchemaAsync(CancellationToken.None);
+            Assert.Equal([expected], DuckDbQuery.Column(path, "select current_setting('threads')::VARCHAR"));
+        }
+
+        Assert.Equal(1, new DuckDbOptions().Threads);
+        options.DuckDb.Threads = -1;
+        Assert.Contains(MillionX.Pipeline.Hosting.NestedValidation.Validate(options.DuckDb, "Warehouse:DuckDb"),
+            r => r.ErrorMessage!.Contains("Warehouse:DuckDb:Threads", StringComparison.Ordinal));
+    }
+
+    /// <summary>0 leaves DuckDB's own default: one thread per core.</summary>
+    [Fact]
+    public async Task Threads_Zero_LeavesDuckDbsDefault()
+    {
+        var path = TestConfig.TempDuckDb();
+        var options = new WarehouseOptions { DuckDb = new DuckDbOptions { Path = path, Threads = 0 } };
+        await using var writer = new DuckDbWarehouseWriter(Options.Create(options), NullLogger<DuckDbWarehouseWriter>.Instance);
+        await writer.EnsureSchemaAsync(CancellationToken.None);
+        Assert.Equal([Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)], DuckDbQuery.Column(path, "select current_setting('threads')::VARCHAR"));
+    }
+
     private static readonly DateTime Ingested = new(2026, 11, 24, 0, 0, 0, DateTimeKind.Utc);
 
     private static DuckDbWarehouseWriter Writer(string path) =>

@@ -777,6 +777,8 @@ public sealed class BenchRunner(
             connection.Execute(statement);
         }
 
+        // The stage's DuckDB threads (its default) in both baselines, so the three run under the same database settings.
+        DuckDbWarehouseWriter.SetThreads(connection, new DuckDbOptions().Threads);
         if (batchRows is not null)
         {
             DuckDbWarehouseWriter.SetCheckpointThreshold(connection, new DuckDbOptions().CheckpointThreshold);

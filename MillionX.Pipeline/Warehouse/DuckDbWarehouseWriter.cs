@@ -281,9 +281,19 @@ public sealed class DuckDbWarehouseWriter(IOptions<WarehouseOptions> options, IL
     internal static void SetCheckpointThreshold(DuckDBConnection connection, string threshold) =>
         connection.SetSize("checkpoint_threshold", "checkpoint threshold", threshold, DuckDbFiles.CheckpointThresholdPattern);
 
+    /// <summary>The file's <c>threads</c> (<see cref="DuckDbOptions.Threads"/>; 0 leaves DuckDB's default).</summary>
+    internal static void SetThreads(DuckDBConnection connection, int threads)
+    {
+        if (threads > 0)
+        {
+            connection.Execute($"SET threads = {threads.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
     private static DuckDBConnection Initialise(DuckDBConnection connection, DuckDbOptions options, ILogger logger)
     {
         SetCheckpointThreshold(connection, options.CheckpointThreshold);
+        SetThreads(connection, options.Threads);
         var ddl = WarehouseDdl.Statements("duckdb");
         MigrateToPlanLayout(connection, ddl, logger);
         foreach (var statement in ddl)

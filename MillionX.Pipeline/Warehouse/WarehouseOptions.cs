@@ -32,4 +32,12 @@ public sealed class DuckDbOptions
     /// </summary>
     [RegularExpression(DuckDbFiles.CheckpointThresholdPattern, ErrorMessage = "Warehouse:DuckDb:CheckpointThreshold must be a size such as '256MB' or '1GiB'.")]
     public string CheckpointThreshold { get; set; } = "256MB";
+
+    /// <summary>
+    /// DuckDB's <c>threads</c> for the file's database; 0 leaves DuckDB's default (one per core). The sink's batches run
+    /// on the thread that appends them either way; with more threads DuckDB's background workers compete with it (and
+    /// with the pipeline's consumers) for the same cores.
+    /// </summary>
+    [Range(0, 256, ErrorMessage = "Warehouse:DuckDb:Threads must be between 0 (DuckDB's default) and 256.")]
+    public int Threads { get; set; } = 1;
 }
