@@ -67,12 +67,15 @@ public sealed class ContextEnricherTests : BrokerTest
 
     /// <summary>
     /// Orders are learnt in batches cut at <c>MaxOrderBatch</c> orders or when the first has waited <c>MaxOrderBatchAge</c>:
-    /// 25 orders with a batch of 10 are two full batches at once, and the last 5 only once their age is reached.
+    /// 25 orders with a batch of 10 are two full batches at once, and the last 5 only once their age is reached. Two
+    /// batches may be in flight even when <c>Kafka:MaxInFlightPerStage</c> is smaller (5 here): else each batch would
+    /// wait out its age with 5 orders.
     /// </summary>
     [Fact]
     public async Task Enricher_LearnsOrdersInBatchesCutBySizeThenAge()
     {
         var config = Broker.Config()
+            .With("Kafka:MaxInFlightPerStage", "5")
             .With("Stages:context-enricher:SemanticMatching", "false")
             .With("Stages:context-enricher:MaxOrderBatch", "10")
             .With("Stages:context-enricher:MaxOrderBatchAge", "00:00:04");
@@ -84,7 +87,10 @@ public sealed class ContextEnricherTests : BrokerTest
         using var host = RunCommand.Build(CommandLine.Parse(["--role", "context-enricher"]), config);
         await host.StartAsync();
         var stage = host.Services.GetRequiredService<Stages.ContextEnricher.ContextEnricherStage>();
+        Assert.True(await TestConfig.Eventually(() => stage.OrderLinesLearnt >= 10, TimeSpan.FromSeconds(20)));
+        var firstBatch = Stopwatch.StartNew();
         Assert.True(await TestConfig.Eventually(() => stage.OrderLinesLearnt >= 20, TimeSpan.FromSeconds(20)));
+        Assert.True(firstBatch.Elapsed < TimeSpan.FromSeconds(2), $"the second full batch came {firstBatch.Elapsed.TotalSeconds:0.0} s after the first");
         var atSize = Stopwatch.StartNew();
         Assert.Equal(20, stage.OrderLinesLearnt);
         Assert.True(await TestConfig.Eventually(() => stage.OrderLinesLearnt == 25, TimeSpan.FromSeconds(20)));

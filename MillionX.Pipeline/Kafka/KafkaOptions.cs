@@ -29,8 +29,13 @@ public sealed class KafkaOptions : IValidatableObject
     [Required]
     public string GroupIdPrefix { get; set; } = "millionx-";
 
+    /// <summary>
+    /// Records a consuming stage may have read and not finished. Each holds its Kafka record and what the stage made of
+    /// it on the managed heap, and every collection copies the ones still in flight: 10,000 a stage kept the
+    /// whole-pipeline orders measurement under 1 GiB (20,000 peaked at 1,077-1,155 MiB) at the same throughput.
+    /// </summary>
     [Range(1, 1_000_000)]
-    public int MaxInFlightPerStage { get; set; } = 20_000;
+    public int MaxInFlightPerStage { get; set; } = 10_000;
 
     public bool IsEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
 

@@ -38,7 +38,7 @@ public sealed class ContextEnricherOptions : IValidatableObject
     /// changed once, however many of its orders name it, so a larger batch writes fewer rows per order.
     /// </summary>
     [Range(1, 100_000, ErrorMessage = "Stages:context-enricher:MaxOrderBatch must be between 1 and 100000.")]
-    public int MaxOrderBatch { get; set; } = 10_000;
+    public int MaxOrderBatch { get; set; } = 5_000;
 
     /// <summary>...or as soon as the batch's first order has waited this long.</summary>
     public TimeSpan MaxOrderBatchAge { get; set; } = TimeSpan.FromMilliseconds(50);
