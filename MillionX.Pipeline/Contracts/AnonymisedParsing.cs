@@ -13,7 +13,7 @@ public static class AnonymisedParsing
     public static AnonymisedOrder ParseOrder(byte[] value, ValidationLimits? limits = null)
     {
         limits ??= DefaultLimits;
-        var order = Deserialize(value, ContractJson.Default.AnonymisedOrder, "an anonymised order");
+        var order = AnonymisedOrderReader.TryRead(value) ?? Deserialize(value, ContractJson.Default.AnonymisedOrder, "an anonymised order");
 
         // Checked without allocating for a valid order (the warehouse sink parses every order it loads).
         List<ValidationError>? errors = null;

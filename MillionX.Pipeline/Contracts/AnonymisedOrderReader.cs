@@ -1,0 +1,180 @@
+namespace MillionX.Pipeline.Contracts;
+
+/// <summary>
+/// Reads an anonymised order as the privacy shield writes it, with one <see cref="Utf8JsonReader"/> pass and no
+/// intermediate objects. System.Text.Json binds the record's <c>required</c>/<c>init</c> properties through its
+/// constructor-argument path (every value boxed into an argument array, then the object built), and the warehouse sink
+/// and the context-enricher parse every order. Anything this reader is not sure of (an unknown, duplicate or escaped
+/// property name, a JSON null or another token type where a value is expected, a missing required property, a number
+/// or date that does not read, malformed JSON) gives null, and the caller parses the record with System.Text.Json
+/// instead, so the outcome, the order or the error, is the serializer's own.
+/// </summary>
+internal static class AnonymisedOrderReader
+{
+    private const int Platform = 1 << 0, OrderId = 1 << 1, MerchantId = 1 << 2, ProductId = 1 << 3, ProductName = 1 << 4, Quantity = 1 << 5,
+        Price = 1 << 6, Currency = 1 << 7, OrderStatus = 1 << 8, Phone = 1 << 9, Timestamp = 1 << 10, HashKeyId = 1 << 11, LineId = 1 << 12,
+        UpdatedAt = 1 << 13;
+
+    private const int Required = Platform | OrderId | MerchantId | ProductId | ProductName | Quantity | Price | Currency | OrderStatus | Timestamp | HashKeyId;
+
+    public static AnonymisedOrder? TryRead(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return Read(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static AnonymisedOrder? Read(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        string? platform = null, orderId = null, merchantId = null, productId = null, productName = null, currency = null, status = null, phone = null,
+            keyId = null, lineId = null;
+        int quantity = 0;
+        decimal price = 0;
+        DateTimeOffset timestamp = default;
+        DateTimeOffset? updatedAt = null;
+        var seen = 0;
+        while (true)
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
+            if (reader.TokenType != JsonTokenType.PropertyName || reader.ValueIsEscaped || reader.HasValueSequence)
+            {
+                return null;
+            }
+
+            var name = reader.ValueSpan;
+            var field = name.SequenceEqual("platform"u8) ? Platform
+                : name.SequenceEqual("order_id"u8) ? OrderId
+                : name.SequenceEqual("merchant_id"u8) ? MerchantId
+                : name.SequenceEqual("product_id"u8) ? ProductId
+                : name.SequenceEqual("product_name"u8) ? ProductName
+                : name.SequenceEqual("quantity"u8) ? Quantity
+                : name.SequenceEqual("price"u8) ? Price
+                : name.SequenceEqual("currency"u8) ? Currency
+                : name.SequenceEqual("order_status"u8) ? OrderStatus
+                : name.SequenceEqual("customer_phone_hash"u8) ? Phone
+                : name.SequenceEqual("timestamp"u8) ? Timestamp
+                : name.SequenceEqual("hash_key_id"u8) ? HashKeyId
+                : name.SequenceEqual("line_id"u8) ? LineId
+                : name.SequenceEqual("updated_at"u8) ? UpdatedAt
+                : 0;
+            if (field == 0 || (seen & field) != 0 || !reader.Read())
+            {
+                return null;
+            }
+
+            seen |= field;
+            var token = reader.TokenType;
+            switch (field)
+            {
+                case Quantity:
+                    if (token != JsonTokenType.Number || !reader.TryGetInt32(out quantity))
+                    {
+                        return null;
+                    }
+
+                    break;
+                case Price:
+                    if (token != JsonTokenType.Number || !reader.TryGetDecimal(out price))
+                    {
+                        return null;
+                    }
+
+                    break;
+                case Timestamp:
+                    if (token != JsonTokenType.String || !reader.TryGetDateTimeOffset(out timestamp))
+                    {
+                        return null;
+                    }
+
+                    break;
+                case UpdatedAt:
+                    if (token == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at))
+                    {
+                        updatedAt = at;
+                    }
+                    else if (token != JsonTokenType.Null)
+                    {
+                        return null;
+                    }
+
+                    break;
+                case Phone:
+                    if (token == JsonTokenType.String)
+                    {
+                        phone = reader.GetString();
+                    }
+                    else if (token != JsonTokenType.Null)
+                    {
+                        return null;
+                    }
+
+                    break;
+                default:
+                    if (token != JsonTokenType.String)
+                    {
+                        return null;
+                    }
+
+                    var text = reader.GetString();
+                    _ = field switch
+                    {
+                        Platform => platform = text,
+                        OrderId => orderId = text,
+                        MerchantId => merchantId = text,
+                        ProductId => productId = text,
+                        ProductName => productName = text,
+                        Currency => currency = text,
+                        OrderStatus => status = text,
+                        HashKeyId => keyId = text,
+                        _ => lineId = text,
+                    };
+                    break;
+            }
+        }
+
+        // Trailing content after the object is the serializer's error to report.
+        if ((seen & Required) != Required || reader.Read())
+        {
+            return null;
+        }
+
+        return new AnonymisedOrder
+        {
+            Platform = platform!,
+            OrderId = orderId!,
+            MerchantId = merchantId!,
+            ProductId = productId!,
+            ProductName = productName!,
+            Quantity = quantity,
+            Price = price,
+            Currency = currency!,
+            OrderStatus = status!,
+            CustomerPhoneHash = phone,
+            Timestamp = timestamp,
+            HashKeyId = keyId!,
+            // Absent, the serializer leaves it null too (its constructor path sets every init property); readers use ?? "".
+            LineId = lineId!,
+            UpdatedAt = updatedAt,
+        };
+    }
+}
