@@ -17,6 +17,16 @@ internal static class AnonymisedOrderReader
 
     private const int Required = Platform | OrderId | MerchantId | ProductId | ProductName | Quantity | Price | Currency | OrderStatus | Timestamp | HashKeyId;
 
+    /// <summary>The JSON names (<see cref="ContractJson"/>: snake_case, matched exactly) in the order the serializer writes them.</summary>
+    private static readonly (byte[] Name, int Field)[] Names =
+    [
+        ("platform"u8.ToArray(), Platform), ("order_id"u8.ToArray(), OrderId), ("merchant_id"u8.ToArray(), MerchantId),
+        ("product_id"u8.ToArray(), ProductId), ("product_name"u8.ToArray(), ProductName), ("quantity"u8.ToArray(), Quantity),
+        ("price"u8.ToArray(), Price), ("currency"u8.ToArray(), Currency), ("order_status"u8.ToArray(), OrderStatus),
+        ("customer_phone_hash"u8.ToArray(), Phone), ("timestamp"u8.ToArray(), Timestamp), ("hash_key_id"u8.ToArray(), HashKeyId),
+        ("line_id"u8.ToArray(), LineId), ("updated_at"u8.ToArray(), UpdatedAt),
+    ];
+
     public static AnonymisedOrder? TryRead(ReadOnlySpan<byte> json)
     {
         try
@@ -62,21 +72,16 @@ internal static class AnonymisedOrderReader
             }
 
             var name = reader.ValueSpan;
-            var field = name.SequenceEqual("platform"u8) ? Platform
-                : name.SequenceEqual("order_id"u8) ? OrderId
-                : name.SequenceEqual("merchant_id"u8) ? MerchantId
-                : name.SequenceEqual("product_id"u8) ? ProductId
-                : name.SequenceEqual("product_name"u8) ? ProductName
-                : name.SequenceEqual("quantity"u8) ? Quantity
-                : name.SequenceEqual("price"u8) ? Price
-                : name.SequenceEqual("currency"u8) ? Currency
-                : name.SequenceEqual("order_status"u8) ? OrderStatus
-                : name.SequenceEqual("customer_phone_hash"u8) ? Phone
-                : name.SequenceEqual("timestamp"u8) ? Timestamp
-                : name.SequenceEqual("hash_key_id"u8) ? HashKeyId
-                : name.SequenceEqual("line_id"u8) ? LineId
-                : name.SequenceEqual("updated_at"u8) ? UpdatedAt
-                : 0;
+            var field = 0;
+            foreach (var (candidate, bit) in Names)
+            {
+                if (name.SequenceEqual(candidate))
+                {
+                    field = bit;
+                    break;
+                }
+            }
+
             if (field == 0 || (seen & field) != 0 || !reader.Read())
             {
                 return null;
