@@ -59,10 +59,10 @@ public sealed class ContextEnricherStage(
 
     private CatalogueIndex Index => _index ??= _matcher.NewIndex();
 
-    /// <summary>Orders are learnt in batches (<c>MaxOrderBatch</c> orders or <c>MaxOrderBatchAge</c>): one store write per batch, then the replica's cache, then the offsets.</summary>
     /// <summary>Room for two full batches, so one fills while the other is written.</summary>
     protected override int MaxInFlight => Math.Max(base.MaxInFlight, options.Value.MaxOrderBatch * 2);
 
+    /// <summary>Orders are learnt in batches (<c>MaxOrderBatch</c> orders or <c>MaxOrderBatchAge</c>): one store write per batch, then the replica's cache, then the offsets.</summary>
     protected override BatchWindow Window => new(options.Value.MaxOrderBatch, options.Value.MaxOrderBatchAge, options.Value.RetryInitialDelay, options.Value.RetryMaxDelay);
 
     protected override AnonymisedOrder Map(ConsumeResult<byte[]?, byte[]> record) => AnonymisedParsing.ParseOrder(record.Message.Value ?? [], validator.Limits);
