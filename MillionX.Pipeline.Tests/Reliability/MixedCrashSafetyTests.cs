@@ -111,6 +111,11 @@ public sealed partial class MixedCrashSafetyTests(ITestOutputHelper output)
 
         using (var survivor = new PipelineProcess([], env))
         {
+            // Its host must have started before it is stopped: when the killed processes had already finished every
+            // record, the groups are caught up at once, and a SIGINT before the host handles it ends the process with 130
+            // (seen once in CI). A stage logs "consuming ... as group" once the host has started its stages.
+            Assert.True(await TestConfig.Eventually(() => survivor.Stdout.Any(l => l.Contains(" consuming ", StringComparison.Ordinal) && l.Contains(" as group ", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(90)), survivor.AllOutput);
             Assert.True(await TestConfig.Eventually(AllCaughtUp, TimeSpan.FromSeconds(240)), survivor.AllOutput);
             survivor.Signal("INT");
             Assert.True(survivor.WaitForExit(TimeSpan.FromSeconds(15)));
