@@ -105,4 +105,21 @@ public sealed class AnonymisedOrderReaderTests
         var bad = Assert.Throws<RecordRejectedException>(() => AnonymisedParsing.ParseOrder(Encoding.UTF8.GetBytes("""{"platform":""")));
         Assert.Contains(bad.Errors, e => e.Code == ReasonCodes.MalformedJson);
     }
+
+    /// <summary>
+    /// Invalid UTF-8 inside a string value: the reader throws InvalidOperationException from GetString, which the
+    /// serializer turns into a JsonException. The record must still be rejected (dead-lettered) as malformed JSON, never
+    /// fail the stage.
+    /// </summary>
+    [Fact]
+    public void ParseOrder_InvalidUtf8InAValue_RejectedAsMalformedJson()
+    {
+        var json = Encoding.UTF8.GetBytes(UnknownProperty.Replace("\"product_name\":\"N\"", "\"product_name\":\"N\u00ff\"", StringComparison.Ordinal));
+        var at = Array.IndexOf(json, (byte)0xC3);
+        Assert.True(at > 0);
+        json[at] = 0xFF; // a lone 0xFF byte is never UTF-8
+        Assert.Null(AnonymisedOrderReader.TryRead(json));
+        var bad = Assert.Throws<RecordRejectedException>(() => AnonymisedParsing.ParseOrder(json));
+        Assert.Contains(bad.Errors, e => e.Code == ReasonCodes.MalformedJson);
+    }
 }

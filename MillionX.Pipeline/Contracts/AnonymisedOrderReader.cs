@@ -6,7 +6,7 @@ namespace MillionX.Pipeline.Contracts;
 /// constructor-argument path (every value boxed into an argument array, then the object built), and the warehouse sink
 /// and the context-enricher parse every order. Anything this reader is not sure of (an unknown, duplicate or escaped
 /// property name, a JSON null or another token type where a value is expected, a missing required property, a number
-/// or date that does not read, malformed JSON) gives null, and the caller parses the record with System.Text.Json
+/// or date that does not read, malformed JSON or invalid UTF-8) gives null, and the caller parses the record with System.Text.Json
 /// instead, so the outcome, the order or the error, is the serializer's own.
 /// </summary>
 internal static class AnonymisedOrderReader
@@ -35,6 +35,11 @@ internal static class AnonymisedOrderReader
         }
         catch (JsonException)
         {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString on a value that is not valid UTF-8: the serializer reports it as malformed JSON.
             return null;
         }
     }
