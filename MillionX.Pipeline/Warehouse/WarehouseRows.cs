@@ -91,15 +91,16 @@ public sealed class WarehouseBatch
         var prices = new List<PriceRow>(_orders.Count);
         foreach (var order in _orders.Values)
         {
-            ref var i = ref CollectionsMarshal.GetValueRefOrAddDefault(at, (order.Platform, order.ProductId, order.OrderId), out var seen);
+            var price = PriceRow.From(order);
+            ref var i = ref CollectionsMarshal.GetValueRefOrAddDefault(at, price.Key, out var seen);
             if (seen)
             {
-                prices[i] = PriceRow.From(order);
+                prices[i] = price;
             }
             else
             {
                 i = prices.Count;
-                prices.Add(PriceRow.From(order));
+                prices.Add(price);
             }
         }
 
