@@ -66,52 +66,78 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
             return null;
         }
 
+        switch (CheckText(ref s, minLength, maxLength, singleLine))
+        {
+            case TextVerdict.Ok:
+                return s;
+            case TextVerdict.InvalidChars:
+                Add(name, ReasonCodes.InvalidChars, $"'{name}' contains control or invisible formatting characters");
+                return null;
+            case TextVerdict.TooShort:
+                Add(name, minLength <= 1 ? ReasonCodes.MissingField : ReasonCodes.TooShort,
+                    minLength <= 1 ? $"'{name}' must not be blank" : $"'{name}' must have at least {minLength} characters");
+                return null;
+            default:
+                Add(name, ReasonCodes.TooLong, $"'{name}' has {s.Length} characters, the limit is {maxLength}");
+                return null;
+        }
+    }
+
+    /// <summary>What <see cref="CheckText"/> found.</summary>
+    internal enum TextVerdict
+    {
+        Ok,
+        InvalidChars,
+        TooShort,
+        TooLong,
+    }
+
+    /// <summary>
+    /// The rules of a text field, on its value as read: free text loses invisible characters, every text is trimmed, and
+    /// then it must hold no forbidden character and have <paramref name="minLength"/> to <paramref name="maxLength"/>
+    /// characters. <paramref name="s"/> becomes the value as stored. Shared with <see cref="SourceRecordReader"/>.
+    /// </summary>
+    internal static TextVerdict CheckText(ref string s, int minLength, int maxLength, bool singleLine)
+    {
         if (!singleLine)
         {
             s = StripInvisible(s);
         }
 
         s = s.Trim();
-        if (HasForbiddenChars(s, singleLine))
-        {
-            Add(name, ReasonCodes.InvalidChars, $"'{name}' contains control or invisible formatting characters");
-            return null;
-        }
-
-        if (s.Length < minLength)
-        {
-            Add(name, minLength <= 1 ? ReasonCodes.MissingField : ReasonCodes.TooShort,
-                minLength <= 1 ? $"'{name}' must not be blank" : $"'{name}' must have at least {minLength} characters");
-            return null;
-        }
-
-        if (s.Length > maxLength)
-        {
-            Add(name, ReasonCodes.TooLong, $"'{name}' has {s.Length} characters, the limit is {maxLength}");
-            return null;
-        }
-
-        return s;
+        return HasForbiddenChars(s, singleLine) ? TextVerdict.InvalidChars
+            : s.Length < minLength ? TextVerdict.TooShort
+            : s.Length > maxLength ? TextVerdict.TooLong
+            : TextVerdict.Ok;
     }
 
     /// <summary>One of a fixed set of lowercase values (case-insensitive input).</summary>
     public string? Enum(string name, IReadOnlyCollection<string> allowed, bool required = true)
     {
-        var s = String(name, 1, 64, required);
+        var s = String(name, 1, MaxEnumLength, required);
         if (s is null)
         {
             return null;
         }
 
-        var lower = s.ToLowerInvariant();
-        if (!allowed.Contains(lower))
+        if (EnumValue(s, allowed) is not { } value)
         {
             Add(name, ReasonCodes.InvalidValue, $"'{name}' must be one of {string.Join(", ", allowed)}");
             return null;
         }
 
-        return lower;
+        return value;
     }
+
+    /// <summary>The value of an enumerated field (lower case), or null when <paramref name="s"/> is none of <paramref name="allowed"/>.</summary>
+    internal static string? EnumValue(string s, IReadOnlyCollection<string> allowed)
+    {
+        var lower = s.ToLowerInvariant();
+        return allowed.Contains(lower) ? lower : null;
+    }
+
+    /// <summary>The longest value an enumerated field may have before it is compared.</summary>
+    internal const int MaxEnumLength = 64;
 
     public long? Integer(string name, long min, long max, bool required = true)
     {
@@ -208,13 +234,11 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
         DateTimeOffset ts;
         if (el.ValueKind == JsonValueKind.Number)
         {
-            if (!el.TryGetInt64(out var secs) || secs < -62135596800 || secs > 253402300799)
+            if (!el.TryGetInt64(out var secs) || !TryEpochSeconds(secs, out ts))
             {
                 Add(name, ReasonCodes.InvalidTimestamp, $"'{name}' must be whole Unix epoch seconds or an RFC 3339 string");
                 return null;
             }
-
-            ts = DateTimeOffset.FromUnixTimeSeconds(secs);
         }
         else if (el.ValueKind == JsonValueKind.String)
         {
@@ -223,7 +247,7 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
                 return null;
             }
 
-            if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out ts) || !HasExplicitOffset(s))
+            if (!TryTimestampText(s, out ts))
             {
                 Add(name, ReasonCodes.InvalidTimestamp, $"'{name}' must be an RFC 3339 timestamp with a UTC offset, e.g. 2026-11-24T10:00:00Z");
                 return null;
@@ -235,7 +259,7 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
             return null;
         }
 
-        if (ts < limits.EarliestTimestamp || ts > now + limits.MaxClockSkew)
+        if (!InWindow(ts, limits, now))
         {
             Add(name, ReasonCodes.TimestampOutOfRange,
                 $"'{name}' {ts:O} is outside {limits.EarliestTimestamp:yyyy-MM-dd} .. now + {limits.MaxClockSkew.TotalMinutes:0} min");
@@ -244,6 +268,22 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
 
         return ts.ToUniversalTime();
     }
+
+    /// <summary>Whole Unix epoch seconds within what <see cref="DateTimeOffset"/> holds.</summary>
+    internal static bool TryEpochSeconds(long secs, out DateTimeOffset ts)
+    {
+        var ok = secs is >= -62135596800 and <= 253402300799;
+        ts = ok ? DateTimeOffset.FromUnixTimeSeconds(secs) : default;
+        return ok;
+    }
+
+    /// <summary>An RFC 3339 timestamp with an explicit UTC offset.</summary>
+    internal static bool TryTimestampText(string s, out DateTimeOffset ts) =>
+        DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out ts) && HasExplicitOffset(s);
+
+    /// <summary>Not before the sane start, and not further ahead of <paramref name="now"/> than the allowed clock skew.</summary>
+    internal static bool InWindow(DateTimeOffset ts, ValidationLimits limits, DateTimeOffset now) =>
+        ts >= limits.EarliestTimestamp && ts <= now + limits.MaxClockSkew;
 
     public IReadOnlyList<string> StringList(string name)
     {
@@ -281,23 +321,36 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
                 continue;
             }
 
-            s = s.Trim();
-            if (s.Length == 0)
+            switch (CheckTag(ref s, limits.MaxTagLength))
             {
-                continue;
+                case TextVerdict.Ok:
+                    list.Add(s);
+                    break;
+                case TextVerdict.TooShort:
+                    // Blank items are dropped.
+                    break;
+                default:
+                    Add(path, s.Length > limits.MaxTagLength ? ReasonCodes.TooLong : ReasonCodes.InvalidChars,
+                        $"'{path}' must be at most {limits.MaxTagLength} printable characters");
+                    break;
             }
-
-            if (s.Length > limits.MaxTagLength || HasForbiddenChars(s, singleLine: true))
-            {
-                Add(path, s.Length > limits.MaxTagLength ? ReasonCodes.TooLong : ReasonCodes.InvalidChars,
-                    $"'{path}' must be at most {limits.MaxTagLength} printable characters");
-                continue;
-            }
-
-            list.Add(s);
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// The rules of one item of a tag list, on its value as read: trimmed, a blank item is dropped (<see
+    /// cref="TextVerdict.TooShort"/>), and a kept one has at most <paramref name="maxLength"/> characters and no forbidden
+    /// character. Shared with <see cref="SourceRecordReader"/>.
+    /// </summary>
+    internal static TextVerdict CheckTag(ref string s, int maxLength)
+    {
+        s = s.Trim();
+        return s.Length == 0 ? TextVerdict.TooShort
+            : s.Length > maxLength ? TextVerdict.TooLong
+            : HasForbiddenChars(s, singleLine: true) ? TextVerdict.InvalidChars
+            : TextVerdict.Ok;
     }
 
     /// <summary>Free text keeps ZWJ/ZWNJ (Bengali script and emoji need them) but loses zero-width spaces and BOMs.</summary>

@@ -8,26 +8,51 @@ namespace MillionX.Pipeline.Contracts;
 /// </summary>
 public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
 {
-    private static readonly string[] SocialPlatforms = ["tiktok", "facebook"];
-    private static readonly string[] MarketPlatforms = ["shopify", "daraz"];
-    private static readonly string[] OrderStatuses =
+    internal static readonly string[] SocialPlatforms = ["tiktok", "facebook"];
+    internal static readonly string[] MarketPlatforms = ["shopify", "daraz"];
+    internal static readonly string[] OrderStatuses =
         ["pending", "paid", "processing", "confirmed", "shipped", "delivered", "fulfilled", "cancelled", "refunded", "returned", "failed"];
 
     public ValidationLimits Limits => limits;
 
     public ValidationResult<SocialPost> ValidateSocialPost(ReadOnlySpan<byte> raw, string? expectedPlatform = null) =>
-        Validate(raw, expectedPlatform, ReadSocialPost);
+        Validate(raw, expectedPlatform, SourceRecordReader.TryReadSocialPost, ReadSocialPost);
 
     public ValidationResult<MarketOrder> ValidateMarketOrder(ReadOnlySpan<byte> raw, string? expectedPlatform = null) =>
-        Validate(raw, expectedPlatform, ReadMarketOrder);
+        Validate(raw, expectedPlatform, SourceRecordReader.TryReadMarketOrder, ReadMarketOrder);
 
     public ValidationResult<WeatherData> ValidateWeather(ReadOnlySpan<byte> raw) =>
-        Validate(raw, null, static (r, _) => ReadWeather(r));
+        Validate(raw, null, null, static (r, _) => ReadWeather(r));
 
-    /// <summary>Parses the record, then <paramref name="read"/> reads its fields: the record, or null when a rule broke.</summary>
-    private ValidationResult<T> Validate<T>(ReadOnlySpan<byte> raw, string? expectedPlatform, Func<FieldReader, string?, T?> read)
+    /// <summary>
+    /// <see cref="ValidateSocialPost"/> without <see cref="SourceRecordReader"/>: every record read on a
+    /// <see cref="JsonDocument"/>. For tests that hold the fast path to the full validator.
+    /// </summary>
+    internal ValidationResult<SocialPost> ValidateSocialPostOnDocument(ReadOnlySpan<byte> raw, string? expectedPlatform = null) =>
+        Validate(raw, expectedPlatform, null, ReadSocialPost);
+
+    /// <summary><see cref="ValidateMarketOrder"/> without <see cref="SourceRecordReader"/>, as <see cref="ValidateSocialPostOnDocument"/>.</summary>
+    internal ValidationResult<MarketOrder> ValidateMarketOrderOnDocument(ReadOnlySpan<byte> raw, string? expectedPlatform = null) =>
+        Validate(raw, expectedPlatform, null, ReadMarketOrder);
+
+    /// <summary>
+    /// Checks the bytes, tries <paramref name="fast"/> (one reader pass, a record only when every rule holds), and
+    /// otherwise parses the record and <paramref name="read"/> reads its fields: the record, or every rule it broke.
+    /// </summary>
+    private ValidationResult<T> Validate<T>(ReadOnlySpan<byte> raw, string? expectedPlatform, SourceRecordReader.Read<T>? fast, Func<FieldReader, string?, T?> read)
         where T : class
     {
+        if (CheckBytes(ref raw) is { } byteErrors)
+        {
+            return ValidationResult<T>.Fail(byteErrors);
+        }
+
+        var now = clock.GetUtcNow();
+        if (fast?.Invoke(raw, limits, now, expectedPlatform) is { } valid)
+        {
+            return ValidationResult<T>.Ok(valid);
+        }
+
         if (Parse(raw, out var doc) is { } parseErrors)
         {
             return ValidationResult<T>.Fail(parseErrors);
@@ -35,7 +60,7 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
 
         using (doc)
         {
-            var r = new FieldReader(doc!.RootElement, limits, clock.GetUtcNow());
+            var r = new FieldReader(doc!.RootElement, limits, now);
             return read(r, expectedPlatform) is { } record ? ValidationResult<T>.Ok(record) : ValidationResult<T>.Fail(r.Errors);
         }
     }
@@ -127,10 +152,9 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         };
     }
 
-    /// <summary>Checks size, UTF-8, JSON syntax, duplicate keys and depth; returns errors or a document.</summary>
-    private List<ValidationError>? Parse(ReadOnlySpan<byte> raw, out JsonDocument? doc)
+    /// <summary>Checks size and UTF-8, and steps over a byte order mark; returns errors, or null and the JSON in <paramref name="raw"/>.</summary>
+    private List<ValidationError>? CheckBytes(ref ReadOnlySpan<byte> raw)
     {
-        doc = null;
         if (raw.Length > limits.MaxRecordBytes)
         {
             return [new("$", ReasonCodes.Oversized, $"record is {raw.Length} bytes, the limit is {limits.MaxRecordBytes}")];
@@ -141,11 +165,13 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
             raw = raw[3..];
         }
 
-        if (!Utf8.IsValid(raw))
-        {
-            return [new("$", ReasonCodes.InvalidUtf8, "record is not valid UTF-8")];
-        }
+        return Utf8.IsValid(raw) ? null : [new("$", ReasonCodes.InvalidUtf8, "record is not valid UTF-8")];
+    }
 
+    /// <summary>Checks JSON syntax, duplicate keys, depth and shape of checked bytes (<see cref="CheckBytes"/>); returns errors or a document.</summary>
+    private List<ValidationError>? Parse(ReadOnlySpan<byte> raw, out JsonDocument? doc)
+    {
+        doc = null;
         try
         {
             // Copy: JsonDocument keeps a reference to the memory it parses.
@@ -199,7 +225,7 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
     }
 
     /// <summary>Non-blank characters of <paramref name="s"/>, counted up to <paramref name="enough"/> (a post is long; the rule needs a few).</summary>
-    private static int CountNonBlank(string s, int enough)
+    internal static int CountNonBlank(string s, int enough)
     {
         var n = 0;
         foreach (var c in s)
@@ -213,7 +239,7 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         return n;
     }
 
-    private static bool IsCurrencyCode(string s) => s.Length == 3 && s.All(char.IsAsciiLetter);
+    internal static bool IsCurrencyCode(string s) => s.Length == 3 && s.All(char.IsAsciiLetter);
 }
 
 /// <summary>The plan's extreme-weather rule.</summary>
