@@ -69,6 +69,7 @@ public sealed class PipelineMetrics
     public sealed class StageCounters(string name)
     {
         private readonly Counter.Child _inMetric = RecordsIn.WithLabels(name);
+        private readonly ConcurrentDictionary<string, Counter.Child> _outMetrics = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, long> _deadLetterReasons = new(StringComparer.Ordinal);
         private long _in;
         private long _out;
@@ -100,7 +101,9 @@ public sealed class PipelineMetrics
         public void RecordOut(string topic, long n = 1)
         {
             Interlocked.Add(ref _out, n);
-            RecordsOut.WithLabels(name, topic).Inc(n);
+            // One child per output topic, looked up by topic: WithLabels built a label array and looked the pair up on
+            // every record (the privacy shield counts each delivery report).
+            _outMetrics.GetOrAdd(topic, static (t, stage) => RecordsOut.WithLabels(stage, t), name).Inc(n);
         }
 
         public void RecordDeadLetter(string reason)
