@@ -165,4 +165,44 @@ public sealed class TimestampValidationTests
         Assert.Equal(("$.timestamp", ReasonCodes.InvalidTimestamp), Assert.Single(Problems(order)));
         Assert.Equal(("$.timestamp", ReasonCodes.TimestampOutOfRange), Assert.Single(Problems(weather)));
     }
+
+    /// <summary>
+    /// The form sources write is read without DateTimeOffset.TryParse; for every string of that shape (digits at random,
+    /// out-of-range parts, February 29th, the offsets' edges) the result must be TryParse's: the same verdict, instant
+    /// and offset.
+    /// </summary>
+    [Fact]
+    public void PlainRfc3339_ReadAsDateTimeOffsetTryParseReadsIt()
+    {
+        var random = new Random(3);
+        string Two(int max) => random.Next(max + 1).ToString("00", CultureInfo.InvariantCulture);
+        var (parsed, refused) = (0, 0);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var year = random.Next(4) == 0 ? random.Next(10_000) : random.Next(1996, 2036);
+            var date = $"{year:0000}-{Two(13)}-{(random.Next(3) == 0 ? "29" : Two(32))}T{Two(25)}:{Two(61)}:{Two(61)}";
+            var text = random.Next(3) switch
+            {
+                0 => date + "Z",
+                1 => date + (random.Next(2) == 0 ? "+" : "-") + (random.Next(2) == 0 ? "14" : Two(15)) + ":" + (random.Next(2) == 0 ? "00" : Two(60)),
+                _ => date + "+06:00",
+            };
+            var expectedOk = DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var expected);
+            var ok = FieldReader.TryTimestampText(text, out var actual);
+            Assert.True(expectedOk == ok, text);
+            if (ok)
+            {
+                Assert.Equal(expected, actual);
+                Assert.Equal(expected.Offset, actual.Offset);
+                parsed++;
+            }
+            else
+            {
+                refused++;
+            }
+        }
+
+        Assert.InRange(parsed, 2_000, 18_000);
+        Assert.InRange(refused, 2_000, 18_000);
+    }
 }

@@ -279,7 +279,57 @@ internal sealed class FieldReader(JsonElement obj, ValidationLimits limits, Date
 
     /// <summary>An RFC 3339 timestamp with an explicit UTC offset.</summary>
     internal static bool TryTimestampText(string s, out DateTimeOffset ts) =>
-        DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out ts) && HasExplicitOffset(s);
+        TryPlainRfc3339(s, out ts) || (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out ts) && HasExplicitOffset(s));
+
+    /// <summary>
+    /// The form sources write (<c>2026-11-24T09:00:00Z</c>, <c>2026-11-24T15:00:00+06:00</c>: no fraction, upper-case
+    /// T and Z) read directly, when every part is in range; anything else, and any part out of range, is left to
+    /// <see cref="DateTimeOffset.TryParse(string, IFormatProvider, DateTimeStyles, out DateTimeOffset)"/>, which gives
+    /// the same instant and offset for this form.
+    /// </summary>
+    private static bool TryPlainRfc3339(string s, out DateTimeOffset ts)
+    {
+        ts = default;
+        if (s.Length is not (20 or 25) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':'
+            || !TwoDigits(s, 0, out var century) || !TwoDigits(s, 2, out var yy) || !TwoDigits(s, 5, out var month) || !TwoDigits(s, 8, out var day)
+            || !TwoDigits(s, 11, out var hour) || !TwoDigits(s, 14, out var minute) || !TwoDigits(s, 17, out var second))
+        {
+            return false;
+        }
+
+        var offset = 0;
+        if (s.Length == 20)
+        {
+            if (s[19] != 'Z')
+            {
+                return false;
+            }
+        }
+        else if (s[19] is not ('+' or '-') || s[22] != ':' || !TwoDigits(s, 20, out var oh) || !TwoDigits(s, 23, out var om) || oh > 13 || om > 59)
+        {
+            return false;
+        }
+        else
+        {
+            offset = (s[19] == '-' ? -1 : 1) * ((oh * 60) + om);
+        }
+
+        var year = (century * 100) + yy;
+        if (year is < 2 or > 9998 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        ts = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.FromMinutes(offset));
+        return true;
+    }
+
+    private static bool TwoDigits(string s, int at, out int value)
+    {
+        var (a, b) = (s[at] - '0', s[at + 1] - '0');
+        value = (a * 10) + b;
+        return (uint)a <= 9 && (uint)b <= 9;
+    }
 
     /// <summary>Not before the sane start, and not further ahead of <paramref name="now"/> than the allowed clock skew.</summary>
     internal static bool InWindow(DateTimeOffset ts, ValidationLimits limits, DateTimeOffset now) =>
