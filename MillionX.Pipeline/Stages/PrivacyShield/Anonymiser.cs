@@ -11,8 +11,8 @@ public sealed class Anonymiser(PiiScrubber scrubber)
         Content = scrubber.Scrub(post.Content),
         EngagementCount = post.EngagementCount,
         Timestamp = post.Timestamp,
-        Hashtags = post.Hashtags.Select(scrubber.Scrub).ToList(),
-        ProductMentions = post.ProductMentions.Select(scrubber.Scrub).ToList(),
+        Hashtags = Scrubbed(post.Hashtags),
+        ProductMentions = Scrubbed(post.ProductMentions),
         HashKeyId = scrubber.Hasher.KeyId,
     };
 
@@ -33,4 +33,16 @@ public sealed class Anonymiser(PiiScrubber scrubber)
         LineId = order.LineId ?? "",
         UpdatedAt = order.UpdatedAt ?? order.Timestamp,
     };
+
+    /// <summary>Each text scrubbed, in order (one list, no iterator or delegate per post).</summary>
+    private List<string> Scrubbed(IReadOnlyList<string> texts)
+    {
+        var list = new List<string>(texts.Count);
+        foreach (var text in texts)
+        {
+            list.Add(scrubber.Scrub(text));
+        }
+
+        return list;
+    }
 }
