@@ -11,7 +11,7 @@ public sealed class BenchCommandTests : IDisposable
         "embed_fp32_model_only_per_s", "embed_int8_vs_fp32", "enricher_orders_per_s", "enricher_posts_per_s", "pipeline_orders_per_s", "pipeline_orders_vs_privacy", "vector_search_p95_ms_at_100k",
         "enricher_orders_per_s_at_100k_products", "enricher_at_100k_vs_small", "pipeline_posts_per_s", "pipeline_posts_vs_model",
         "vector_sink_per_s", "dlq_monitor_per_s", "warehouse_rows_per_s_at_1m", "warehouse_growth_ratio",
-        "appender_batched_rows_per_s", "warehouse_vs_batched_appender",
+        "appender_batched_rows_per_s", "warehouse_vs_batched_appender", "privacy_start_ms",
     ];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("bench-").FullName;

@@ -52,6 +52,9 @@ public sealed record BenchReport
 
     public double? BrokerPassthroughMsgsPerS { get; set; }
     public double? PrivacyStageMsgsPerS { get; set; }
+
+    /// <summary>From the privacy host's start to its stage's partition assignment (key check, group join): not in the rate.</summary>
+    public double? PrivacyStartMs { get; set; }
     public double? PrivacyVsPassthrough { get; set; }
     public double? EmbedModelOnlyPerS { get; set; }
 
@@ -169,6 +172,7 @@ public sealed record BenchReport
         sb.AppendLine(CultureInfo.InvariantCulture, $"  {"figure",-40}{"value",12} {"unit",-9}ratio");
         Row("broker_passthrough_msgs_per_s", BrokerPassthroughMsgsPerS, "msg/s");
         Row("privacy_stage_msgs_per_s", PrivacyStageMsgsPerS, "msg/s", PrivacyVsPassthrough, "vs passthrough");
+        Row("  (privacy host start to assignment)", PrivacyStartMs, "ms");
         Row("embed_model_only_per_s", EmbedModelOnlyPerS, "texts/s", EmbedInt8VsFp32, "int8 vs fp32");
         Row("  (fp32 model only)", EmbedFp32ModelOnlyPerS, "texts/s");
         Row("embedding_stage_per_s", EmbeddingStagePerS, "texts/s", EmbeddingVsModel, "vs model");

@@ -308,8 +308,14 @@ public sealed class BenchRunner(
 
         using var host = BuildHost(["--role", PrivacyShieldStage.StageName], "privacy", bootstrap, kafka.Partitions, prefix);
         var target = sinkStart.Values.Sum() + records.Count;
-        var t0 = Stopwatch.GetTimestamp();
+        var stage = host.Services.GetRequiredService<PipelineMetrics>().Stage(PrivacyShieldStage.StageName);
+        var started = Stopwatch.GetTimestamp();
         await host.StartAsync(ct);
+
+        // Timed from the stage's partition assignment, as the passthrough is timed once its consumer is assigned: the
+        // host's start and the group's join are a fixed cost, reported on their own (privacy_start_ms), not a rate.
+        var t0 = await WaitUntil(() => stage.Assignments > 0, TimeSpan.FromSeconds(30), "privacy: the stage was not assigned its partitions", pollMs: 1);
+        report.PrivacyStartMs = Math.Round((t0 - started) * 1000.0 / Stopwatch.Frequency, 1);
         var t1 = await WaitUntil(() => kafka.EndSum(Topics.AnonymisedPosts, Topics.AnonymisedOrders) >= target, TimeSpan.FromMinutes(3), "privacy: the sink topics did not receive every record");
         var produced = kafka.EndSum(Topics.AnonymisedPosts, Topics.AnonymisedOrders) - sinkStart.Values.Sum();
         if (produced != records.Count)
@@ -1010,7 +1016,7 @@ public sealed class BenchRunner(
 
     private static Dictionary<TopicPartition, long> Ends(BenchKafka kafka, params string[] topics) => kafka.Ends(topics);
 
-    private static async Task<long> WaitUntil(Func<bool> done, TimeSpan timeout, string failure)
+    private static async Task<long> WaitUntil(Func<bool> done, TimeSpan timeout, string failure, int pollMs = 5)
     {
         var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (!done())
@@ -1020,7 +1026,7 @@ public sealed class BenchRunner(
                 throw new BenchFailedException($"{failure} within {timeout.TotalSeconds:0} s");
             }
 
-            await Task.Delay(5);
+            await Task.Delay(pollMs);
         }
 
         return Stopwatch.GetTimestamp();
