@@ -48,28 +48,19 @@ internal static class SourceRecordReader
         ("updated_at"u8.ToArray(), UpdatedAt),
     ];
 
-    public static SocialPost? TryReadSocialPost(ReadOnlySpan<byte> json, ValidationLimits limits, DateTimeOffset now, string? expectedPlatform)
-    {
-        try
-        {
-            return ReadPost(json, limits, now, expectedPlatform);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-        catch (InvalidOperationException)
-        {
-            // A string that is not text (an unpaired surrogate escape): the full validator names the field.
-            return null;
-        }
-    }
+    public static SocialPost? TryReadSocialPost(ReadOnlySpan<byte> json, ValidationLimits limits, DateTimeOffset now, string? expectedPlatform) =>
+        Guarded(json, limits, now, expectedPlatform, ReadPost);
 
-    public static MarketOrder? TryReadMarketOrder(ReadOnlySpan<byte> json, ValidationLimits limits, DateTimeOffset now, string? expectedPlatform)
+    public static MarketOrder? TryReadMarketOrder(ReadOnlySpan<byte> json, ValidationLimits limits, DateTimeOffset now, string? expectedPlatform) =>
+        Guarded(json, limits, now, expectedPlatform, ReadOrder);
+
+    /// <summary><paramref name="read"/>, with malformed JSON and a string that is not text (an unpaired surrogate escape) as null.</summary>
+    private static T? Guarded<T>(ReadOnlySpan<byte> json, ValidationLimits limits, DateTimeOffset now, string? expectedPlatform, Read<T> read)
+        where T : class
     {
         try
         {
-            return ReadOrder(json, limits, now, expectedPlatform);
+            return read(json, limits, now, expectedPlatform);
         }
         catch (JsonException)
         {
@@ -77,6 +68,7 @@ internal static class SourceRecordReader
         }
         catch (InvalidOperationException)
         {
+            // The full validator names the field.
             return null;
         }
     }
