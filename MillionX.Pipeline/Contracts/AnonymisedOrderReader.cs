@@ -17,7 +17,7 @@ internal static class AnonymisedOrderReader
 
     private const int Required = Platform | OrderId | MerchantId | ProductId | ProductName | Quantity | Price | Currency | OrderStatus | Timestamp | HashKeyId;
 
-    /// <summary>The JSON names (<see cref="ContractJson"/>: snake_case, matched exactly) in the order the serializer writes them.</summary>
+    /// <summary>The JSON names (<see cref="ContractJson"/>: snake_case) in the order the serializer writes them, for <see cref="JsonFieldNames"/>.</summary>
     private static readonly (byte[] Name, int Field)[] Names =
     [
         ("platform"u8.ToArray(), Platform), ("order_id"u8.ToArray(), OrderId), ("merchant_id"u8.ToArray(), MerchantId),
@@ -58,41 +58,10 @@ internal static class AnonymisedOrderReader
         decimal price = 0;
         DateTimeOffset timestamp = default;
         DateTimeOffset? updatedAt = null;
-        var seen = 0;
-        while (true)
+        var (seen, next) = (0, 0);
+        int field;
+        while ((field = JsonFieldNames.Next(ref reader, Names, ref seen, ref next)) > 0)
         {
-            if (!reader.Read())
-            {
-                return null;
-            }
-
-            if (reader.TokenType == JsonTokenType.EndObject)
-            {
-                break;
-            }
-
-            if (reader.TokenType != JsonTokenType.PropertyName || reader.ValueIsEscaped || reader.HasValueSequence)
-            {
-                return null;
-            }
-
-            var name = reader.ValueSpan;
-            var field = 0;
-            foreach (var (candidate, bit) in Names)
-            {
-                if (name.SequenceEqual(candidate))
-                {
-                    field = bit;
-                    break;
-                }
-            }
-
-            if (field == 0 || (seen & field) != 0 || !reader.Read())
-            {
-                return null;
-            }
-
-            seen |= field;
             var token = reader.TokenType;
             switch (field)
             {
@@ -162,8 +131,7 @@ internal static class AnonymisedOrderReader
             }
         }
 
-        // Trailing content after the object is the serializer's error to report.
-        if ((seen & Required) != Required || reader.Read())
+        if (field < 0 || (seen & Required) != Required || !JsonFieldNames.AtEnd(ref reader))
         {
             return null;
         }

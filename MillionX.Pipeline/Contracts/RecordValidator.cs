@@ -109,7 +109,7 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
         }
 
         var status = r.Enum("order_status", OrderStatuses);
-        var phone = r.String("customer_phone", 1, 40, required: false);
+        var phone = r.String("customer_phone", 1, MaxPhoneLength, required: false);
         var ts = r.Timestamp("timestamp");
         var lineId = r.String("line_id", 1, r.Limits.MaxIdLength, required: false);
         var updatedAt = r.Timestamp("updated_at", required: false);
@@ -122,7 +122,7 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
             ProductName = productName!,
             Quantity = (int)quantity!.Value,
             Price = price!.Value,
-            Currency = currency?.ToUpperInvariant() ?? "BDT",
+            Currency = CurrencyOrDefault(currency),
             OrderStatus = status!,
             CustomerPhone = phone,
             Timestamp = ts!.Value,
@@ -240,6 +240,15 @@ public sealed class RecordValidator(ValidationLimits limits, TimeProvider clock)
     }
 
     internal static bool IsCurrencyCode(string s) => s.Length == 3 && s.All(char.IsAsciiLetter);
+
+    /// <summary>A customer's phone as written, at most this long (it is hashed, never stored).</summary>
+    internal const int MaxPhoneLength = 40;
+
+    /// <summary>The currency of an order that names none.</summary>
+    internal const string DefaultCurrency = "BDT";
+
+    /// <summary>An order's currency as stored: the code in upper case, or <see cref="DefaultCurrency"/>.</summary>
+    internal static string CurrencyOrDefault(string? code) => code?.ToUpperInvariant() ?? DefaultCurrency;
 }
 
 /// <summary>The plan's extreme-weather rule.</summary>

@@ -31,7 +31,7 @@ internal static class SourceRecordReader
 
     private const int OrderRequired = Platform | OrderId | MerchantId | ProductId | ProductName | Quantity | Price | Status | OrderTimestamp;
 
-    /// <summary>The contract's JSON names (snake_case, matched exactly, as <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> does).</summary>
+    /// <summary>The contract's JSON names (snake_case), for <see cref="JsonFieldNames"/>.</summary>
     private static readonly (byte[] Name, int Field)[] PostNames =
     [
         ("platform"u8.ToArray(), Platform), ("post_id"u8.ToArray(), PostId), ("author_username"u8.ToArray(), Author),
@@ -80,11 +80,12 @@ internal static class SourceRecordReader
         long engagement = 0;
         DateTimeOffset timestamp = default;
         List<string>? hashtags = null, mentions = null;
-        var seen = 0;
-        var next = 0;
-        while (NextField(ref reader, PostNames, ref seen, ref next) is var field && field > 0)
+        var (seen, next) = (0, 0);
+        int field;
+        while ((field = JsonFieldNames.Next(ref reader, PostNames, ref seen, ref next)) > 0)
         {
-            var ok = field switch
+            // A JSON null is read as absent by the full validator: left to it.
+            var ok = reader.TokenType != JsonTokenType.Null && field switch
             {
                 Platform => TryPlatform(ref reader, RecordValidator.SocialPlatforms, expectedPlatform, out platform),
                 PostId => TryText(ref reader, 1, limits.MaxIdLength, singleLine: true, out postId),
@@ -102,7 +103,7 @@ internal static class SourceRecordReader
             }
         }
 
-        if (seen < 0 || (seen & PostRequired) != PostRequired || !AtEnd(ref reader))
+        if (field < 0 || (seen & PostRequired) != PostRequired || !JsonFieldNames.AtEnd(ref reader))
         {
             return null;
         }
@@ -128,11 +129,12 @@ internal static class SourceRecordReader
         long quantity = 0;
         decimal price = 0;
         DateTimeOffset timestamp = default, updatedAt = default;
-        var seen = 0;
-        var next = 0;
-        while (NextField(ref reader, OrderNames, ref seen, ref next) is var field && field > 0)
+        var (seen, next) = (0, 0);
+        int field;
+        while ((field = JsonFieldNames.Next(ref reader, OrderNames, ref seen, ref next)) > 0)
         {
-            var ok = field switch
+            // A JSON null is read as absent by the full validator: left to it.
+            var ok = reader.TokenType != JsonTokenType.Null && field switch
             {
                 Platform => TryPlatform(ref reader, RecordValidator.MarketPlatforms, expectedPlatform, out platform),
                 OrderId => TryText(ref reader, 1, limits.MaxIdLength, singleLine: true, out orderId),
@@ -143,7 +145,7 @@ internal static class SourceRecordReader
                 Price => TryPrice(ref reader, limits.MaxPrice, out price),
                 Currency => TryCurrency(ref reader, out currency),
                 Status => TryEnum(ref reader, RecordValidator.OrderStatuses, out status),
-                Phone => TryText(ref reader, 1, 40, singleLine: true, out phone),
+                Phone => TryText(ref reader, 1, RecordValidator.MaxPhoneLength, singleLine: true, out phone),
                 OrderTimestamp => TryTimestamp(ref reader, limits, now, out timestamp),
                 LineId => TryText(ref reader, 1, limits.MaxIdLength, singleLine: true, out lineId),
                 _ => TryTimestamp(ref reader, limits, now, out updatedAt),
@@ -154,7 +156,7 @@ internal static class SourceRecordReader
             }
         }
 
-        if (seen < 0 || (seen & OrderRequired) != OrderRequired || !AtEnd(ref reader))
+        if (field < 0 || (seen & OrderRequired) != OrderRequired || !JsonFieldNames.AtEnd(ref reader))
         {
             return null;
         }
@@ -168,7 +170,7 @@ internal static class SourceRecordReader
             ProductName = productName!,
             Quantity = (int)quantity,
             Price = price,
-            Currency = currency?.ToUpperInvariant() ?? "BDT",
+            Currency = RecordValidator.CurrencyOrDefault(currency),
             OrderStatus = status!,
             CustomerPhone = phone,
             Timestamp = timestamp,
@@ -189,47 +191,6 @@ internal static class SourceRecordReader
 
         return reader;
     }
-
-    /// <summary>
-    /// The next property's field, with the reader on its value: 0 at the end of the object, and -1 (also in
-    /// <paramref name="seen"/>) for a name this reader does not take (unknown, repeated or escaped) or a JSON null.
-    /// <paramref name="next"/> is where in <paramref name="names"/> to look first: sources write the fields in the
-    /// contract's order, so the name after the last one found is usually the one.
-    /// </summary>
-    private static int NextField(ref Utf8JsonReader reader, (byte[] Name, int Field)[] names, ref int seen, ref int next)
-    {
-        if (!reader.Read() || reader.TokenType == JsonTokenType.EndObject)
-        {
-            return 0;
-        }
-
-        if (!reader.ValueIsEscaped)
-        {
-            var name = reader.ValueSpan;
-            for (var i = 0; i < names.Length; i++)
-            {
-                var at = (next + i) % names.Length;
-                var (candidate, field) = names[at];
-                if (name.SequenceEqual(candidate))
-                {
-                    if ((seen & field) != 0 || !reader.Read() || reader.TokenType == JsonTokenType.Null)
-                    {
-                        break;
-                    }
-
-                    seen |= field;
-                    next = at + 1;
-                    return field;
-                }
-            }
-        }
-
-        seen = -1;
-        return -1;
-    }
-
-    /// <summary>Nothing after the object: trailing content is the full validator's malformed JSON.</summary>
-    private static bool AtEnd(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.EndObject && !reader.Read();
 
     private static bool TryText(ref Utf8JsonReader reader, int minLength, int maxLength, bool singleLine, [NotNullWhen(true)] out string? value)
     {
@@ -264,14 +225,12 @@ internal static class SourceRecordReader
     {
         if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.SequenceEqual("BDT"u8))
         {
-            value = Bdt;
+            value = RecordValidator.DefaultCurrency;
             return true;
         }
 
         return TryText(ref reader, 3, 3, singleLine: true, out value) && RecordValidator.IsCurrencyCode(value);
     }
-
-    private const string Bdt = "BDT";
 
     private static bool TryPlatform(ref Utf8JsonReader reader, string[] allowed, string? expected, [NotNullWhen(true)] out string? value) =>
         TryEnum(ref reader, allowed, out value) && (expected is null || value == expected);
