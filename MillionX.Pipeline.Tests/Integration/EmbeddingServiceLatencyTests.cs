@@ -27,10 +27,14 @@ public sealed class EmbeddingServiceLatencyTests : BrokerTest
         var (host, stage) = Build(embedder, store, maxBatch: 32);
         await host.StartAsync();
 
+        // The first burst: every post embedded and a store write under way. Its latencies include the host's start
+        // (the group join, the first inference on a cold process), so only the second burst's are judged below.
         ProducePosts(0, 5);
-        Assert.True(await TestConfig.Eventually(() => store.WritesStarted > 0, TimeSpan.FromSeconds(30)), "no store write started");
+        Assert.True(
+            await TestConfig.Eventually(() => stage.EmbedLatencies.Count >= 5 && store.WritesRunning > 0, TimeSpan.FromSeconds(30)),
+            "the first burst was not embedded with a store write under way");
 
-        // Read while the first write (1 s) is under way: before, they waited for it to return before the model saw them.
+        // Read while that write (1 s) is under way: before, they waited for it to return before the model saw them.
         ProducePosts(5, 10);
         Assert.True(await TestConfig.Eventually(() => stage.VectorsWrittenCount >= 15, TimeSpan.FromSeconds(30)), "not every post got a vector");
         await host.StopAsync();
@@ -43,7 +47,8 @@ public sealed class EmbeddingServiceLatencyTests : BrokerTest
 
         var latencies = stage.EmbedLatencies.Snapshot();
         Assert.Equal(15, latencies.Length);
-        Assert.True(latencies.Max() < 500, $"read to embedded up to {latencies.Max():0} ms: posts waited for the store write ({string.Join(", ", latencies.Select(l => l.ToString("0", CultureInfo.InvariantCulture)))})");
+        var secondBurst = latencies[5..];
+        Assert.True(secondBurst.Max() < 500, $"read to embedded up to {secondBurst.Max():0} ms: posts waited for the store write ({string.Join(", ", secondBurst.Select(l => l.ToString("0", CultureInfo.InvariantCulture)))})");
 
         // int8: one text per inference, each handed over on its own.
         Assert.All(embedder.CallSizes, n => Assert.Equal(1, n));
@@ -181,12 +186,15 @@ public sealed class EmbeddingServiceLatencyTests : BrokerTest
     private sealed class SlowStore(TimeSpan writeTime) : IVectorStore
     {
         private int _writesStarted;
+        private int _writesRunning;
 
         public ConcurrentDictionary<string, VectorRecord> Records { get; } = new();
 
         public ConcurrentQueue<double> WriteMs { get; } = new();
 
         public int WritesStarted => Volatile.Read(ref _writesStarted);
+
+        public int WritesRunning => Volatile.Read(ref _writesRunning);
 
         public string Name => "slow-stand-in";
 
@@ -195,6 +203,19 @@ public sealed class EmbeddingServiceLatencyTests : BrokerTest
         public async Task UpsertAsync(IReadOnlyList<VectorRecord> records, CancellationToken ct)
         {
             Interlocked.Increment(ref _writesStarted);
+            Interlocked.Increment(ref _writesRunning);
+            try
+            {
+                await WriteAsync(records, ct);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _writesRunning);
+            }
+        }
+
+        private async Task WriteAsync(IReadOnlyList<VectorRecord> records, CancellationToken ct)
+        {
             var started = Stopwatch.GetTimestamp();
 
             // Task.Delay's timer can fire a millisecond before the stopwatch says the time is up (measured: 998.5 ms
