@@ -114,7 +114,9 @@ internal static class AnonymisedOrderReader
                         return null;
                     }
 
-                    var text = reader.GetString();
+                    // An order's and a line's ids are new in every record; the other values repeat (a catalogue's
+                    // products, a few merchants, platforms and statuses, one key id).
+                    var text = field is OrderId or LineId ? reader.GetString() : SharedStrings.Read(ref reader);
                     _ = field switch
                     {
                         Platform => platform = text,
