@@ -28,6 +28,40 @@ public sealed class WarehouseBatchTests
         Assert.Equal(4, batch.Prices.Count);
     }
 
+    /// <summary>
+    /// Rows whose keys differ but whose key hashes are equal (found among generated keys: the batch compares the keys
+    /// themselves, not only the hashes made with the rows) stay apart in ORDERS and in PRICE_HISTORY.
+    /// </summary>
+    [Fact]
+    public void RowsWithEqualKeyHashes_ButOtherKeys_StayApart()
+    {
+        KeyedOrder Collision(Func<KeyedOrder, int> hash, Func<int, OrderRow> row)
+        {
+            var seen = new Dictionary<int, KeyedOrder>();
+            for (var i = 0; ; i++)
+            {
+                var keyed = new KeyedOrder(row(i));
+                if (seen.TryGetValue(hash(keyed), out var first))
+                {
+                    var batch = new WarehouseBatch();
+                    batch.Add(first);
+                    batch.Add(keyed);
+                    Assert.Equal(2, batch.RecordCount);
+                    Assert.Equal([first.Row, keyed.Row], batch.Orders);
+                    Assert.Equal([PriceRow.From(first.Row), PriceRow.From(keyed.Row)], batch.Prices);
+                    return keyed;
+                }
+
+                seen[hash(keyed)] = keyed;
+            }
+        }
+
+        // Two lines of one order: ORDERS' key hashes collide (the line ids differ), PRICE_HISTORY's key is another product's.
+        Collision(k => k.KeyHash, i => Line("SH-1", $"P-{i}", $"L{i}", i));
+        // PRICE_HISTORY's key hashes collide for two orders.
+        Collision(k => k.PriceKeyHash, i => Line($"SH-{i}", "P-1", "L1", i));
+    }
+
     [Fact]
     public void Orders_OneRowPerKey_TheNewestSourceVersionWins_ThenTheLastRead()
     {

@@ -30,8 +30,6 @@ public sealed record OrderRow(
     string Currency, string OrderStatus, string? CustomerPhoneHash, DateTime OrderTimestampUtc, DateTime IngestionTimeUtc, string HashKeyId,
     string LineId, DateTime SourceUpdatedAtUtc)
 {
-    public (string, string, string, string) Key => (Platform, OrderId, ProductId, LineId);
-
     public static OrderRow From(AnonymisedOrder o, DateTime ingestionUtc) => new(
         o.Platform, o.OrderId, o.ProductId, o.MerchantId, o.ProductName, o.Quantity, o.Price, o.Currency, o.OrderStatus,
         o.CustomerPhoneHash, o.Timestamp.UtcDateTime, ingestionUtc, o.HashKeyId, o.LineId ?? "", (o.UpdatedAt ?? o.Timestamp).UtcDateTime);
@@ -40,8 +38,6 @@ public sealed record OrderRow(
 /// <summary>A price observed on an order line; natural key (platform, product_id, order_id).</summary>
 public sealed record PriceRow(string Platform, string ProductId, string OrderId, decimal Price, string Currency, DateTime ObservedAtUtc, DateTime IngestionTimeUtc)
 {
-    public (string, string, string) Key => (Platform, ProductId, OrderId);
-
     public static PriceRow From(OrderRow o) => new(o.Platform, o.ProductId, o.OrderId, o.Price, o.Currency, o.OrderTimestampUtc, o.IngestionTimeUtc);
 }
 
@@ -56,43 +52,100 @@ public sealed record WeatherRow(
 }
 
 /// <summary>
+/// An order row with the hashes of its two natural keys, ORDERS' (platform, order, product, line) and PRICE_HISTORY's
+/// (platform, product, order), computed once where the row is made. The warehouse sink makes them on its consumer
+/// thread, so the batch it writes only compares keys on the writer's thread, which is what bounds the sink.
+/// </summary>
+public readonly struct KeyedOrder
+{
+    public KeyedOrder(OrderRow row)
+    {
+        Row = row;
+        KeyHash = HashCode.Combine(row.Platform, row.OrderId, row.ProductId, row.LineId);
+        PriceKeyHash = HashCode.Combine(row.Platform, row.ProductId, row.OrderId);
+    }
+
+    public OrderRow Row { get; }
+
+    public int KeyHash { get; }
+
+    public int PriceKeyHash { get; }
+
+    /// <summary>ORDERS' key: equal when platform, order, product and line are.</summary>
+    internal sealed class ByOrderKey : IEqualityComparer<KeyedOrder>
+    {
+        public static readonly ByOrderKey Instance = new();
+
+        public bool Equals(KeyedOrder x, KeyedOrder y) => x.KeyHash == y.KeyHash && SamePriceKey(x.Row, y.Row)
+            && string.Equals(x.Row.LineId, y.Row.LineId, StringComparison.Ordinal);
+
+        public int GetHashCode(KeyedOrder o) => o.KeyHash;
+    }
+
+    /// <summary>PRICE_HISTORY's key: equal when platform, product and order are.</summary>
+    internal sealed class ByPriceKey : IEqualityComparer<KeyedOrder>
+    {
+        public static readonly ByPriceKey Instance = new();
+
+        public bool Equals(KeyedOrder x, KeyedOrder y) => x.PriceKeyHash == y.PriceKeyHash && SamePriceKey(x.Row, y.Row);
+
+        public int GetHashCode(KeyedOrder o) => o.PriceKeyHash;
+    }
+
+    private static bool SamePriceKey(OrderRow x, OrderRow y) => string.Equals(x.OrderId, y.OrderId, StringComparison.Ordinal)
+        && string.Equals(x.ProductId, y.ProductId, StringComparison.Ordinal) && string.Equals(x.Platform, y.Platform, StringComparison.Ordinal);
+}
+
+/// <summary>
 /// A batch ready to write: one row per natural key (the newest source version wins, then the last one read), so a
 /// set-based upsert never sees the same key twice and a replay of the same records changes nothing.
 /// </summary>
 public sealed class WarehouseBatch
 {
-    private readonly Dictionary<(string, string, string, string), OrderRow> _orders;
+    private readonly Dictionary<KeyedOrder, KeyedOrder> _orders;
     private readonly Dictionary<(string, DateTime), WeatherRow> _weather = [];
+    private List<OrderRow>? _orderRows;
+    private List<PriceRow>? _prices;
 
     public WarehouseBatch(int capacity = 0)
     {
-        _orders = new(capacity);
+        _orders = new(capacity, KeyedOrder.ByOrderKey.Instance);
     }
 
     /// <summary>Records that made up the batch, duplicates included.</summary>
     public int RecordCount { get; private set; }
 
-    public IReadOnlyCollection<OrderRow> Orders => _orders.Values;
+    /// <summary>One row per ORDERS key, in the order each key was first seen.</summary>
+    public IReadOnlyList<OrderRow> Orders => _orderRows ??= OrderRows();
 
     /// <summary>One price per (platform, product, order): two lines of one product in one order keep the last line's price here. Computed once per batch (the writer and <see cref="RowCounts"/> both read it).</summary>
     public IReadOnlyList<PriceRow> Prices => _prices ??= LastPricePerKey();
 
-    private List<PriceRow>? _prices;
-
     public IReadOnlyCollection<WeatherRow> Weather => _weather.Values;
+
+    private List<OrderRow> OrderRows()
+    {
+        var rows = new List<OrderRow>(_orders.Count);
+        foreach (var held in _orders.Values)
+        {
+            rows.Add(held.Row);
+        }
+
+        return rows;
+    }
 
     /// <summary>
     /// In the order each key was first seen, the last price for it (a batch of 10,000 lines: no grouping objects per key,
-    /// one hash of each key).
+    /// the keys' hashes made with the rows).
     /// </summary>
     private List<PriceRow> LastPricePerKey()
     {
-        var at = new Dictionary<(string, string, string), int>(_orders.Count);
+        var at = new Dictionary<KeyedOrder, int>(_orders.Count, KeyedOrder.ByPriceKey.Instance);
         var prices = new List<PriceRow>(_orders.Count);
         foreach (var order in _orders.Values)
         {
-            var price = PriceRow.From(order);
-            ref var i = ref CollectionsMarshal.GetValueRefOrAddDefault(at, price.Key, out var seen);
+            var price = PriceRow.From(order.Row);
+            ref var i = ref CollectionsMarshal.GetValueRefOrAddDefault(at, order, out var seen);
             if (seen)
             {
                 prices[i] = price;
@@ -107,13 +160,15 @@ public sealed class WarehouseBatch
         return prices;
     }
 
-    public void Add(OrderRow row)
+    public void Add(OrderRow row) => Add(new KeyedOrder(row));
+
+    public void Add(KeyedOrder order)
     {
-        // One hash of the key per line: the writer builds each batch on its own critical path.
-        ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_orders, row.Key, out var seen);
-        if (!seen || row.SourceUpdatedAtUtc >= held!.SourceUpdatedAtUtc)
+        ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(_orders, order, out var seen);
+        if (!seen || order.Row.SourceUpdatedAtUtc >= held.Row.SourceUpdatedAtUtc)
         {
-            held = row;
+            held = order;
+            _orderRows = null;
             _prices = null;
         }
 

@@ -82,26 +82,31 @@ public sealed class WarehouseSinkStage(
     protected override object Map(ConsumeResult<byte[]?, byte[]> record)
     {
         var ingestion = _clock.GetUtcNow().UtcDateTime;
-        object row;
+        var ingestedAt = PipelineHeaders.IngestedAtOf(record.Message.Headers);
         if (record.Topic == Kafka.Topics.Weather)
         {
             var result = _validator.ValidateWeather(record.Message.Value ?? []);
-            row = result.IsValid ? WeatherRow.From(result.Value!, ingestion) : throw new RecordRejectedException(result.Errors);
-        }
-        else
-        {
-            row = OrderRow.From(AnonymisedParsing.ParseOrder(record.Message.Value ?? [], _validator.Limits), ingestion);
+            return result.IsValid ? new Landing(default, WeatherRow.From(result.Value!, ingestion), ingestion, ingestedAt) : throw new RecordRejectedException(result.Errors);
         }
 
-        return new Landing(row, ingestion, PipelineHeaders.IngestedAtOf(record.Message.Headers));
+        // The keys' hashes are made here, on the consumer thread, not on the writer's.
+        var order = OrderRow.From(AnonymisedParsing.ParseOrder(record.Message.Value ?? [], _validator.Limits), ingestion);
+        return new Landing(new KeyedOrder(order), null, ingestion, ingestedAt);
     }
 
     protected override async Task WriteBatchAsync(IReadOnlyList<object> rows, CancellationToken ct)
     {
         var batch = new WarehouseBatch(rows.Count);
-        foreach (var row in rows)
+        foreach (Landing landing in rows)
         {
-            Add(batch, ((Landing)row).Row);
+            if (landing.Weather is { } weather)
+            {
+                batch.Add(weather);
+            }
+            else
+            {
+                batch.Add(landing.Order);
+            }
         }
 
         var stopwatch = Stopwatch.StartNew();
@@ -146,7 +151,7 @@ public sealed class WarehouseSinkStage(
             first = landing.ReadAt < first ? landing.ReadAt : first;
             if (landing.IngestedAt is { } at)
             {
-                (landing.Row is WeatherRow ? WeatherLatency : OrdersLatency).Observe(Math.Max(0, (landed - at).TotalSeconds));
+                (landing.Weather is not null ? WeatherLatency : OrdersLatency).Observe(Math.Max(0, (landed - at).TotalSeconds));
             }
         }
 
@@ -156,21 +161,11 @@ public sealed class WarehouseSinkStage(
         }
     }
 
-    /// <summary>A row, when its record was read, and when the record entered the pipeline (its ingested-at header).</summary>
-    private sealed record Landing(object Row, DateTimeOffset ReadAt, DateTimeOffset? IngestedAt);
+    /// <summary>
+    /// A record's row (an order with its keys' hashes, or a weather observation), when the record was read, and when it
+    /// entered the pipeline (its ingested-at header).
+    /// </summary>
+    private sealed record Landing(KeyedOrder Order, WeatherRow? Weather, DateTimeOffset ReadAt, DateTimeOffset? IngestedAt);
 
     protected override void OnRetry(Exception error) => FlushFailures.WithLabels(_writer.Name).Inc();
-
-    private static void Add(WarehouseBatch batch, object row)
-    {
-        switch (row)
-        {
-            case OrderRow o:
-                batch.Add(o);
-                break;
-            case WeatherRow w:
-                batch.Add(w);
-                break;
-        }
-    }
 }
