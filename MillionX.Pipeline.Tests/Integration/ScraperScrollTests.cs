@@ -9,8 +9,10 @@ namespace MillionX.Pipeline.Tests.Integration;
 /// <summary>
 /// Infinite-scroll search results (#15 point 3), with Debian's Chromium against the fixture site's lazy pages: the
 /// scraper scrolls until it has <see cref="ScrapingOptions.PostsPerKeyword"/> posts, and stops when scrolling brings no
-/// more. One class, so these browser tests run one after another.
+/// more. In the scrapers' collection, so these browser tests run one after another and never next to another
+/// class's browser.
 /// </summary>
+[Collection(ScraperCollection.Name)]
 public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, IAsyncLifetime
 {
     private FakeSocialSite _site = null!;
@@ -24,8 +26,14 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
 
     public async Task DisposeAsync() => await _site.DisposeAsync();
 
-    /// <summary>Fast pacing for tests: the production pauses (3-8 s before each scroll) are measured in <see cref="RealisticDelays_100PostsPerKeyword_WellUnderFiveMinutes"/>.</summary>
-    private ScrapingOptions Options(int postsPerKeyword) => new()
+    /// <summary>
+    /// Fast pacing for tests: the production pauses (3-8 s before each scroll) are measured in
+    /// <see cref="RealisticDelays_100PostsPerKeyword_WellUnderFiveMinutes"/>. The wait for a scroll's load ends as soon
+    /// as cards arrive, so the 20 s default costs nothing where every scroll brings posts, and a load that a loaded
+    /// machine delays by seconds is not taken for a scroll without growth (which would change the counts the tests
+    /// assert). A test that waits out scrolls without growth by design passes a shorter <paramref name="scrollLoadTimeout"/>.
+    /// </summary>
+    private ScrapingOptions Options(int postsPerKeyword, TimeSpan? scrollLoadTimeout = null) => new()
     {
         TikTokBaseUrl = _site.BaseUrl,
         FacebookBaseUrl = _site.BaseUrl,
@@ -34,7 +42,7 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
         MaxDelay = TimeSpan.Zero,
         ScrollMinDelay = TimeSpan.FromMilliseconds(20),
         ScrollMaxDelay = TimeSpan.FromMilliseconds(80),
-        ScrollLoadTimeout = TimeSpan.FromSeconds(2),
+        ScrollLoadTimeout = scrollLoadTimeout ?? TimeSpan.FromSeconds(20),
         MaxScrollsWithoutGrowth = 2,
         NavigationTimeout = TimeSpan.FromSeconds(10),
         ResultsTimeout = TimeSpan.FromSeconds(5),
@@ -53,9 +61,9 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
     /// Scrapes the lazy results of <paramref name="keyword"/> wanting 100 posts, asserts it succeeded with the first
     /// <paramref name="posts"/> cards in order, and says how many loads after the first page it took to bring them.
     /// </summary>
-    private async Task<(KeywordResult Result, int LoadsWithPosts)> ScrapeLazyAsync(SocialPlatform platform, string keyword, int posts)
+    private async Task<(KeywordResult Result, int LoadsWithPosts)> ScrapeLazyAsync(SocialPlatform platform, string keyword, int posts, TimeSpan? scrollLoadTimeout = null)
     {
-        var result = await ScrapeAsync(platform, Options(100), keyword);
+        var result = await ScrapeAsync(platform, Options(100, scrollLoadTimeout), keyword);
         Assert.True(result.Success, result.Failure);
         Assert.Equal(ExpectedIds(platform, posts), PostIds(platform, result));
         var batch = FakeSocialSite.LazyBatch(Platform(platform));
@@ -89,7 +97,8 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
     [InlineData(SocialPlatform.Facebook)]
     public async Task ScrapeKeyword_ResultsRunOut_StopsAfterScrollsWithoutGrowth(SocialPlatform platform)
     {
-        var (result, fruitful) = await ScrapeLazyAsync(platform, "lazy-30", 30);
+        // The last two scrolls wait out the load timeout: 5 s each, still far above the fixture's 100 ms loads.
+        var (result, fruitful) = await ScrapeLazyAsync(platform, "lazy-30", 30, TimeSpan.FromSeconds(5));
 
         // The loads that brought posts, one that brought none (the page then stops asking), and one more scroll
         // without growth: MaxScrollsWithoutGrowth = 2 scrolls in a row with nothing new end the search.
@@ -110,15 +119,16 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
     [Fact]
     public async Task ScrapeKeyword_EmptyResults_DoesNotScroll()
     {
-        var o = Options(100);
-        o.ScrollLoadTimeout = TimeSpan.FromSeconds(10);
+        // The watch also covers starting Chromium and loading the page, seconds on a loaded machine; with a long load
+        // timeout, scrolling (two scrolls without growth, 60 s each) would take 2 minutes and so stands out from that.
+        var o = Options(100, scrollLoadTimeout: TimeSpan.FromSeconds(60));
         var watch = Stopwatch.StartNew();
         var result = await ScrapeAsync(SocialPlatform.Facebook, o, "empty");
 
         Assert.True(result.Success, result.Failure);
         Assert.Empty(result.Cards);
         Assert.Equal(0, result.Scrolls);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}: it waited for cards after a scroll");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}: it waited for cards after a scroll");
     }
 
     /// <summary>
@@ -136,7 +146,9 @@ public sealed class ScraperScrollTests(ITestOutputHelper output) : BrokerTest, I
             .With("Scraping:MaxDelay", "00:00:00")
             .With("Scraping:ScrollMinDelay", "00:00:00.020")
             .With("Scraping:ScrollMaxDelay", "00:00:00.080")
-            .With("Scraping:ScrollLoadTimeout", "00:00:02")
+            // lazy-150 grows with every scroll; "normal" (one page, no more) waits out two scrolls without growth, so
+            // the timeout is long enough for a late load on a loaded machine and short enough not to drag that out.
+            .With("Scraping:ScrollLoadTimeout", "00:00:05")
             .With("Scraping:Keywords:0", "lazy-150")
             .With("Scraping:Keywords:1", "normal")
             .With("Stages:context-enricher:Keywords:footwear:0", "sneaker")

@@ -141,17 +141,29 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     public async Task ExecuteAsync_ServerHangs_TimesOutAndRetriesWithoutRunningTwice()
     {
         _server.Script(FakeReply.Hang(), FakeReply.Ok());
-        var client = Client(Options(o => o.HttpTimeout = TimeSpan.FromMilliseconds(300)));
+
+        // Long enough for a loaded machine: at 300 ms the fake once recorded the hung POST so late that the retry came
+        // 238 ms after it, and an attempt that times out before it reaches the fake is not recorded at all.
+        var timeout = TimeSpan.FromSeconds(2);
+        var client = Client(Options(o => o.HttpTimeout = timeout));
         var stopwatch = Stopwatch.StartNew();
 
-        var result = await client.ExecuteAsync("MERGE INTO T USING (SELECT ?) s ON 1 = 1 WHEN MATCHED THEN DELETE", ["x"], CancellationToken.None);
+        var result = await client.ExecuteAsync("MERGE INTO T USING (SELECT ?) s ON 1 = 1 WHEN MATCHED THEN DELETE", ["x"], CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal("1", Assert.Single(Assert.Single(result.Data!)));
         var posts = _server.Posts;
         Assert.Equal([0, 200], posts.Select(p => p.Answer));
         AssertOneRequestIdRetried(posts);
-        Assert.True(posts[1].At - posts[0].At >= TimeSpan.FromMilliseconds(250), $"retried after {(posts[1].At - posts[0].At).TotalMilliseconds} ms, before the 300 ms timeout");
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5));
+
+        // The retry waited for the attempt's timeout: one that did not would come tens of ms after the hung POST. Half
+        // the timeout leaves room for the fake to have recorded the hung POST late.
+        var gap = posts[1].At - posts[0].At;
+        Assert.True(gap >= timeout / 2, $"retried {gap.TotalMilliseconds:0} ms after the hung POST, well before the {timeout.TotalSeconds:0} s timeout");
+
+        // The hang cost the attempt's timeout, not the default 60 s nor HttpClient's 100 s; the bound leaves a slow
+        // machine room.
+        Assert.True(stopwatch.Elapsed < timeout * 3, $"took {stopwatch.Elapsed.TotalSeconds:0.0} s with a {timeout.TotalSeconds:0} s attempt timeout");
 
         // The hung attempt reached the server; retry=true is what keeps the resubmission from running it again.
         Assert.Equal(1, _server.Executions(posts[0].RequestId!.Value));
@@ -180,7 +192,10 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
         var client = Client(Options(o =>
         {
             o.MaxAttempts = 2;
-            o.HttpTimeout = TimeSpan.FromMilliseconds(200);
+
+            // Each attempt is recorded only if it reaches the fake before it times out; at 200 ms a loaded machine
+            // sometimes timed one out first. 2 s makes the test take about 4 s.
+            o.HttpTimeout = TimeSpan.FromSeconds(2);
         }));
 
         await Assert.ThrowsAsync<TransientWarehouseException>(() => client.ExecuteAsync("SELECT 1", [], CancellationToken.None));
@@ -238,7 +253,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     [Fact]
     public async Task ExecuteAsync_RetryAfterBeyondMaxBackoff_WaitsMaxBackoffOnTheHostClock()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new ObservableClock(DateTimeOffset.UtcNow);
         await using var server = await FakeSnowflake.StartAsync(_key.ExportSubjectPublicKeyInfo(), QualifiedUser, clock);
         server.Script(FakeReply.Throttled(retryAfterSeconds: 120), FakeReply.Ok());
         var clients = Clients(Options(o =>
@@ -326,7 +341,7 @@ public sealed partial class SnowflakeClientTests : IAsyncLifetime
     [Fact]
     public async Task ExecuteAsync_RetryLaterThanTheTokenLasts_ResentWithAFreshToken()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new ObservableClock(DateTimeOffset.UtcNow);
         await using var server = await FakeSnowflake.StartAsync(_key.ExportSubjectPublicKeyInfo(), QualifiedUser, clock);
         server.Script(FakeReply.Throttled(retryAfterSeconds: 3300), FakeReply.Ok());
         var clients = Clients(Options(o =>

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using MillionX.Pipeline.Warehouse;
 using MillionX.Pipeline.Warehouse.Snowflake;
 using Prometheus;
@@ -24,7 +23,7 @@ public sealed partial class SnowflakeMeteringTests : IAsyncLifetime
     private static readonly DateTimeOffset From = new(2026, 12, 4, 9, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset To = From.AddDays(1);
 
-    private readonly FakeTimeProvider _clock = new(Now);
+    private readonly ObservableClock _clock = new(Now);
     private readonly List<IDisposable> _disposables = [];
     private FakeSnowflake _server = null!;
 
@@ -101,7 +100,17 @@ public sealed partial class SnowflakeMeteringTests : IAsyncLifetime
         try
         {
             Assert.True(await TestConfig.Eventually(() => _server.Posts.Count == 1, TimeSpan.FromSeconds(10)));
-            _clock.Advance(TimeSpan.FromMinutes(30));
+
+            // The fake records the read before it answers, and the service sets its 30-minute timer only once the
+            // answer is parsed: moving the clock before the timer exists would set it 30 minutes after the new time.
+            await _clock.WaitForTimerAsync(TimeSpan.FromMinutes(30));
+
+            // A minute short of the interval nothing is read yet; the interval brings the second read.
+            _clock.Advance(TimeSpan.FromMinutes(29));
+            await Task.Delay(300);
+            Assert.Single(_server.Posts);
+
+            _clock.Advance(TimeSpan.FromMinutes(1));
             Assert.True(await TestConfig.Eventually(() => _server.Posts.Count == 2, TimeSpan.FromSeconds(10)));
         }
         finally

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 using MillionX.Pipeline.Hosting;
 using MillionX.Pipeline.VectorStore;
 
@@ -192,7 +191,7 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
     public async Task Upsert_RetryAfterBeyondMaxBackoff_WaitsMaxBackoffOnTheHostClock()
     {
         await using var fake = await FakeWeaviate.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new ObservableClock(DateTimeOffset.UtcNow);
         var clients = Clients(fake.Url, httpTimeout: TimeSpan.FromMinutes(5), maxBackoff: TimeSpan.FromSeconds(5), clock: clock);
         var store = clients.Weaviate;
         await store.EnsureSchemaAsync(CancellationToken.None);
@@ -257,7 +256,9 @@ public sealed class WeaviateVectorStoreTests : IAsyncLifetime
     public async Task Upsert_ServerHangsOnce_TimesOutAndRetries()
     {
         await using var fake = await FakeWeaviate.StartAsync();
-        await using var store = await ReadyStore(fake, httpTimeout: TimeSpan.FromMilliseconds(300));
+        // Long enough that the hung request reaches the fake before its attempt times out on a loaded machine: else the
+        // hang is left for the resend, and more than two batch requests are sent.
+        await using var store = await ReadyStore(fake, httpTimeout: TimeSpan.FromSeconds(2));
         fake.HangNext();
 
         await store.UpsertAsync(Records(5), CancellationToken.None);

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Time.Testing;
 using MillionX.Pipeline.Stages.WarehouseSink;
 using MillionX.Pipeline.VectorStore;
 using MillionX.Pipeline.Warehouse;
@@ -31,15 +30,17 @@ public sealed class StoreClients : IAsyncDisposable
 
     /// <summary>
     /// After a first failed request: waits for the one retry warning, checks it announces <paramref name="delay"/>,
-    /// advances <paramref name="clock"/> to just short of it and checks nothing was resent, then to it.
+    /// waits for the backoff's timer, advances <paramref name="clock"/> to just short of it and checks nothing was
+    /// resent, then to it.
     /// </summary>
-    public async Task PassRetryDelayAsync<TClient>(FakeTimeProvider clock, TimeSpan delay, Func<int> requests)
+    public async Task PassRetryDelayAsync<TClient>(ObservableClock clock, TimeSpan delay, Func<int> requests)
     {
         Assert.True(await TestConfig.Eventually(() => RetryWarnings<TClient>().Count == 1, TimeSpan.FromSeconds(10)));
         Assert.Contains($"retrying in {delay.TotalSeconds:0.000} s", Assert.Single(RetryWarnings<TClient>()), StringComparison.Ordinal);
 
-        // The retry's timer is set up right after the warning; real time lets it be before the clock moves.
-        await Task.Delay(100);
+        // The backoff's timer is set after the warning is logged; moving the clock before it exists would set it a whole
+        // delay after the new time, and the retry would never come.
+        await clock.WaitForTimerAsync(delay);
         clock.Advance(delay - TimeSpan.FromMilliseconds(100));
         await Task.Delay(300);
         Assert.Equal(1, requests());
