@@ -51,8 +51,11 @@ public sealed class CaptchaScraperTests : BrokerTest, IAsyncLifetime
             .With("Scraping:Captcha:TokenFirstPoll", "00:00:00.200")
             .With("Scraping:Captcha:ImageFirstPoll", "00:00:00.100")
             .With("Scraping:Captcha:PollInterval", "00:00:00.100")
-            .With("Scraping:Captcha:Timeout", "00:00:03")
-            .With("Scraping:Captcha:VerifyTimeout", "00:00:03")
+            // Room for a loaded 2-core machine: a solve includes the image's screenshot, a verify the form's submit and
+            // reload in Chromium (3 s each once made an image solve run out and be asked for twice). A solve that is
+            // meant to run out gets a shorter time in its test; a refused token waits out the whole verify time.
+            .With("Scraping:Captcha:Timeout", "00:00:15")
+            .With("Scraping:Captcha:VerifyTimeout", "00:00:06")
             .WithKeywords(keywords);
     }
 
@@ -117,6 +120,7 @@ public sealed class CaptchaScraperTests : BrokerTest, IAsyncLifetime
     public async Task FacebookScraper_TwoCaptcha_TimeoutAndUnsolvableCountAsSuchThenTheNextAttemptSolves()
     {
         var config = await ConfigAsync(FakeCaptchaFlavor.TwoCaptcha, "facebook", "hcaptcha", "recaptcha");
+        config["Scraping:Captcha:Timeout"] = "00:00:05"; // the task that never gets ready runs it out
         // hcaptcha: the task never gets ready (timeout), then the workers give up (unsolvable): keyword given up.
         // recaptcha: the first token is refused by the site (reported), the second passes.
         _solver!.Outcomes(FakeCaptchaOutcome.Never, FakeCaptchaOutcome.Unsolvable);
